@@ -1,0 +1,70 @@
+import { controlRequest } from './client';
+import type { InvocationReport } from './runtime';
+import type { DatabaseFault, DevCloudStats, SimulatedUser } from './server';
+import type { Fault } from './wechat';
+
+/**
+ * A typed client of devcloud's control API (/devcloud/...). Tests, the journey and the benchmark use this, so
+ * they work the same whether devcloud runs in their process or in another one.
+ */
+export class DevCloudControl {
+  constructor(readonly url: string) {}
+
+  info(): Promise<{ url: string; appid: string; envId: string }> {
+    return this.call('GET', '/info');
+  }
+
+  user(name: string, options: { unionid?: boolean; phoneNumber?: string } = {}): Promise<SimulatedUser> {
+    return this.call('POST', '/users', { user: name, ...options });
+  }
+
+  /** A wx.login code for the user, as the WeChat client on their phone would get it. */
+  loginCode(user: string): Promise<string> {
+    return this.call<{ code: string }>('POST', '/wx/login', { user }).then((reply) => reply.code);
+  }
+
+  expireSession(user: string): Promise<void> {
+    return this.call('POST', '/wx/expireSession', { user });
+  }
+
+  /** Invoke a function as `user` would from the mini-program; without a user, with no WeChat identity. */
+  invoke(name: string, event: unknown, user?: string): Promise<InvocationReport> {
+    return this.call('POST', '/functions/invoke', { name, event, ...(user === undefined ? {} : { user }) });
+  }
+
+  documents<T = Record<string, unknown>>(collection: string): Promise<T[]> {
+    return this.call('GET', `/db/${collection}`);
+  }
+
+  injectWeChatFault(fault: Fault): Promise<void> {
+    return this.call('POST', '/faults', { wechat: fault });
+  }
+
+  injectDatabaseFault(fault: DatabaseFault = {}): Promise<void> {
+    return this.call('POST', '/faults', { database: fault });
+  }
+
+  clearFaults(): Promise<void> {
+    return this.call('DELETE', '/faults');
+  }
+
+  setLatency(latency: { databaseMs?: number; wechatMs?: number }): Promise<void> {
+    return this.call('POST', '/latency', latency);
+  }
+
+  stats(): Promise<DevCloudStats> {
+    return this.call('GET', '/stats');
+  }
+
+  resetStats(): Promise<void> {
+    return this.call('POST', '/stats/reset');
+  }
+
+  logs(): Promise<Array<{ functionName: string; line: string }>> {
+    return this.call('GET', '/logs');
+  }
+
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return controlRequest<T>(this.url, method, path, body);
+  }
+}

@@ -1,0 +1,194 @@
+import { randomBytes } from 'crypto';
+import { existsSync, readFileSync, writeFileSync } from 'fs';
+import { controlRequest } from './client';
+import type { InvocationReport } from './runtime';
+
+/**
+ * A simulated phone running the mini-program for one WeChat user: the `wx` object pages and services use, backed
+ * by devcloud (wx.login codes from the WeChat fake, wx.cloud.callFunction through the function runtime with this
+ * user's identity) and a real per-device storage that survives a relaunch of the mini-program.
+ */
+
+/** wx storage: kept per device; optionally mirrored to a JSON file so it survives the process too. */
+export class DeviceStorage {
+  private readonly items = new Map<string, string>();
+
+  constructor(private readonly file?: string) {
+    if (file && existsSync(file)) {
+      for (const [key, value] of Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>)) this.items.set(key, value);
+    }
+  }
+
+  get(key: string): unknown {
+    const raw = this.items.get(key);
+    return raw === undefined ? '' : (JSON.parse(raw) as unknown); // wx.getStorageSync answers '' for a missing key
+  }
+
+  set(key: string, value: unknown): void {
+    this.items.set(key, JSON.stringify(value));
+    this.flush();
+  }
+
+  remove(key: string): void {
+    this.items.delete(key);
+    this.flush();
+  }
+
+  clear(): void {
+    this.items.clear();
+    this.flush();
+  }
+
+  keys(): string[] {
+    return [...this.items.keys()];
+  }
+
+  /** The raw stored text, for tests that check nothing secret is kept on the device. */
+  dump(): string {
+    return JSON.stringify(Object.fromEntries(this.items));
+  }
+
+  private flush(): void {
+    if (this.file) writeFileSync(this.file, JSON.stringify(Object.fromEntries(this.items)));
+  }
+}
+
+export interface DeviceOptions {
+  devcloudUrl: string;
+  user: string;
+  storage?: DeviceStorage;
+  /** Answer for wx.showModal (default: the user confirms). */
+  confirmModals?: boolean;
+}
+
+interface WxCallbacks<T> {
+  success?: (result: T) => void;
+  fail?: (error: unknown) => void;
+  complete?: (result: unknown) => void;
+}
+
+/** Counts of what the mini-program asked of WeChat on this device: how tests tell "no cloud call" from one. */
+export interface DeviceCalls {
+  login: number;
+  checkSession: number;
+  callFunction: number;
+  uploadFile: number;
+}
+
+export interface Device {
+  user: string;
+  wx: SimulatedWx;
+  storage: DeviceStorage;
+  calls: DeviceCalls;
+  /** Every callFunction's report from the runtime (cold/warm, duration). */
+  invocations: InvocationReport[];
+  toasts: string[];
+  /** A new launch of the mini-program on the same phone: same storage and user, fresh counters. */
+  relaunch(): Device;
+  /** What `<button open-type="chooseAvatar">` hands the page: a temporary file path holding the image. */
+  chooseAvatarEvent(bytes?: Buffer): { detail: { avatarUrl: string } };
+  /** What `<button open-type="getPhoneNumber">` hands the page when the user agrees (or declines). */
+  getPhoneNumberEvent(agree?: boolean): Promise<{ detail: { errMsg: string; code?: string } }>;
+}
+
+export type SimulatedWx = ReturnType<typeof buildWx>;
+
+export function createDevice(options: DeviceOptions): Device {
+  const storage = options.storage ?? new DeviceStorage();
+  const device: Device = {
+    user: options.user,
+    storage,
+    calls: { login: 0, checkSession: 0, callFunction: 0, uploadFile: 0 },
+    invocations: [],
+    toasts: [],
+    wx: undefined as unknown as SimulatedWx,
+    relaunch: () => createDevice({ ...options, storage }),
+    chooseAvatarEvent: (bytes = randomBytes(64)) => {
+      const path = `http://tmp/${randomBytes(8).toString('hex')}.jpg`;
+      tempFiles.set(path, bytes);
+      return { detail: { avatarUrl: path } };
+    },
+    getPhoneNumberEvent: async (agree = true) => {
+      if (!agree) return { detail: { errMsg: 'getPhoneNumber:fail user deny' } };
+      const { code } = await controlRequest<{ code: string }>(options.devcloudUrl, 'POST', '/wx/phoneCode', { user: options.user });
+      return { detail: { errMsg: 'getPhoneNumber:ok', code } };
+    },
+  };
+  device.wx = buildWx(options, device);
+  return device;
+}
+
+/** Temporary files the simulated WeChat client created (chooseAvatar), by path. */
+const tempFiles = new Map<string, Buffer>();
+
+/** Runs a wx-style API: returns a promise, and also honours success/fail/complete callbacks. */
+function wxApi<T>(options: WxCallbacks<T> | undefined, run: () => Promise<T>): Promise<T> {
+  const promise = run();
+  promise.then(
+    (result) => {
+      options?.success?.(result);
+      options?.complete?.(result);
+    },
+    (error: unknown) => {
+      options?.fail?.(error);
+      options?.complete?.(error);
+    },
+  );
+  if (options?.success || options?.fail || options?.complete) promise.catch(() => undefined);
+  return promise;
+}
+
+function buildWx(options: DeviceOptions, device: Device) {
+  const { devcloudUrl, user } = options;
+  const control = <T>(method: string, path: string, body?: unknown) => controlRequest<T>(devcloudUrl, method, path, body);
+  return {
+    login: (o?: WxCallbacks<{ code: string; errMsg: string }>) =>
+      wxApi(o, async () => {
+        device.calls.login += 1;
+        const { code } = await control<{ code: string }>('POST', '/wx/login', { user });
+        return { code, errMsg: 'login:ok' };
+      }),
+    checkSession: (o?: WxCallbacks<{ errMsg: string }>) =>
+      wxApi(o, async () => {
+        device.calls.checkSession += 1;
+        const { alive } = await control<{ alive: boolean }>('POST', '/wx/checkSession', { user });
+        if (!alive) throw { errMsg: 'checkSession:fail session time out, need relogin' };
+        return { errMsg: 'checkSession:ok' };
+      }),
+    getStorageSync: (key: string): unknown => device.storage.get(key),
+    setStorageSync: (key: string, value: unknown): void => device.storage.set(key, value),
+    removeStorageSync: (key: string): void => device.storage.remove(key),
+    clearStorageSync: (): void => device.storage.clear(),
+    showToast: (o: { title: string } & WxCallbacks<{ errMsg: string }>) =>
+      wxApi(o, async () => {
+        device.toasts.push(o.title);
+        return { errMsg: 'showToast:ok' };
+      }),
+    showLoading: (o?: WxCallbacks<{ errMsg: string }>) => wxApi(o, async () => ({ errMsg: 'showLoading:ok' })),
+    hideLoading: (o?: WxCallbacks<{ errMsg: string }>) => wxApi(o, async () => ({ errMsg: 'hideLoading:ok' })),
+    showModal: (o?: WxCallbacks<{ confirm: boolean; cancel: boolean; errMsg: string }>) =>
+      wxApi(o, async () => {
+        const confirm = options.confirmModals ?? true;
+        return { confirm, cancel: !confirm, errMsg: 'showModal:ok' };
+      }),
+    cloud: {
+      init: (_config?: { env?: string; traceUser?: boolean }): void => undefined,
+      callFunction: (o: { name: string; data?: Record<string, unknown> } & WxCallbacks<{ result: unknown; errMsg: string; requestID: string }>) =>
+        wxApi(o, async () => {
+          device.calls.callFunction += 1;
+          const report = await control<InvocationReport>('POST', '/functions/invoke', { name: o.name, event: o.data ?? {}, user });
+          device.invocations.push(report);
+          if (report.error) throw { errCode: report.error.errCode, errMsg: report.error.errMsg };
+          return { result: report.result, errMsg: 'cloud.callFunction:ok', requestID: report.requestId };
+        }),
+      uploadFile: (o: { cloudPath: string; filePath: string } & WxCallbacks<{ fileID: string; statusCode: number; errMsg: string }>) =>
+        wxApi(o, async () => {
+          device.calls.uploadFile += 1;
+          const bytes = tempFiles.get(o.filePath);
+          if (!bytes) throw { errMsg: `cloud.uploadFile:fail file not found: ${o.filePath}` };
+          const { fileID } = await control<{ fileID: string }>('POST', '/storage/upload', { user, cloudPath: o.cloudPath, base64: bytes.toString('base64') });
+          return { fileID, statusCode: 200, errMsg: 'cloud.uploadFile:ok' };
+        }),
+    },
+  };
+}

@@ -1,0 +1,61 @@
+// One cloud function instance: a child process that loads cloudfunctions/<fn>/index.js once (the cold start) and
+// then serves one invocation at a time, like a CloudBase (SCF) instance. Plain JavaScript so it starts without a
+// TypeScript loader. The parent (runtime.ts) sends {type:'invoke'} messages and receives {type:'result'} ones.
+'use strict';
+
+const { performance } = require('perf_hooks');
+
+const entry = process.env.DEVCLOUD_FUNCTION_ENTRY;
+let handler;
+let served = 0;
+/** WX_* keys set for the previous invocation: removed before the next one so no identity carries over. */
+let previousKeys = [];
+
+function applyContext(context) {
+  for (const key of previousKeys) delete process.env[key];
+  previousKeys = [];
+  for (const [name, value] of Object.entries(context)) {
+    if (value === undefined || value === null || value === '') continue;
+    const key = name === 'SOURCE' ? 'TCB_SOURCE' : `WX_${name}`;
+    process.env[key] = String(value);
+    previousKeys.push(key);
+  }
+  process.env.WX_CONTEXT_KEYS = previousKeys.filter((key) => key.startsWith('WX_')).join(',');
+}
+
+process.on('message', async (message) => {
+  if (!message || message.type !== 'invoke') return;
+  const started = performance.now();
+  const cold = served === 0;
+  served += 1;
+  let reply;
+  try {
+    applyContext(message.context || {});
+    const result = await handler(message.event, { request_id: message.id, environment: '{}' });
+    reply = { type: 'result', id: message.id, result: JSON.parse(JSON.stringify(result === undefined ? null : result)) };
+  } catch (error) {
+    reply = { type: 'result', id: message.id, error: { message: String((error && error.message) || error) } };
+  }
+  reply.cold = cold;
+  reply.durationMs = performance.now() - started;
+  reply.rssBytes = process.memoryUsage().rss;
+  process.send(reply);
+});
+
+// The cold start: load the function once, report how long it took, then wait for invocations. SCF likewise
+// initialises an instance before the invocation's own timeout starts.
+const initStarted = performance.now();
+try {
+  handler = require(entry).main;
+  if (typeof handler !== 'function') throw new Error(`${entry} does not export main()`);
+  process.send({ type: 'ready', initMs: performance.now() - initStarted });
+} catch (error) {
+  console.error(`init failed: ${(error && error.stack) || error}`);
+  process.exit(1);
+}
+
+// An unhandled rejection in a real instance kills it; do the same so tests see it instead of a hang.
+process.on('unhandledRejection', (reason) => {
+  console.error('unhandledRejection', reason);
+  process.exit(1);
+});

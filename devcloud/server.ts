@@ -1,0 +1,360 @@
+import { randomUUID } from 'crypto';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+import { join, resolve } from 'path';
+import { DevDatabase, DevCloudError } from './database';
+import { DevOpenApi, isOpenApiRequest } from './openapi';
+import { DevStorage } from './storage';
+import { FunctionRuntime, type InvocationContext, type InvocationReport } from './runtime';
+import { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV, openidFor, unionidFor } from './identity';
+import { WeChatFake, type Fault } from './wechat';
+
+/**
+ * devcloud: CloudBase and WeChat on loopback. One HTTP server carries
+ *   /fn/<function>/admin   the CloudBase API wx-server-sdk calls (database, storage, cloud calls), per function
+ *   /wx/...                the WeChat server API fake (jscode2session, checksession, ...)
+ *   /storage/...           upload and download URLs of the storage emulator
+ *   /devcloud/...          the control API: simulated devices, function invocation, faults, inspection
+ */
+
+export interface DevCloudOptions {
+  /** Folder for the on-disk store (database and files); absent: everything in memory. */
+  dataDir?: string;
+  port?: number;
+  functionsDir?: string;
+  appid?: string;
+  envId?: string;
+  appSecret?: string;
+  maxInstancesPerFunction?: number;
+  functionTimeoutMs?: number;
+  /** Extra environment per function (the login function always gets WECHAT_APPSECRET unless overridden). */
+  functionEnv?: Record<string, Record<string, string>>;
+}
+
+export interface DatabaseFault {
+  /** Fail this many database calls (default 1) with the service's error code. */
+  times?: number;
+  /** Let this many calls through first: fail the Nth call, e.g. the commit of a transaction. */
+  skip?: number;
+  code?: string;
+}
+
+export interface DevCloudStats {
+  functions: { invocations: number; coldStarts: number; peakInstanceRssBytes: number };
+  database: { roundTrips: number; byAction: Record<string, number> };
+  wechat: Record<string, number>;
+  devcloudRssBytes: number;
+}
+
+export interface SimulatedUser {
+  name: string;
+  openid: string;
+  unionid?: string;
+}
+
+export class DevCloud {
+  readonly appid: string;
+  readonly envId: string;
+  readonly database: DevDatabase;
+  readonly storage: DevStorage;
+  readonly openapi: DevOpenApi;
+  readonly wechat: WeChatFake;
+  readonly runtime: FunctionRuntime;
+  readonly logs: Array<{ functionName: string; line: string }> = [];
+  /** Added to every database call (ms), to model the distance between a function and the database. */
+  databaseLatencyMs = 0;
+  private readonly users = new Map<string, SimulatedUser>();
+  private dbFaults: DatabaseFault[] = [];
+  private dbCalls: Record<string, number> = {};
+  private peakRss = 0;
+  private readonly rssTimer: NodeJS.Timeout;
+
+  constructor(
+    readonly url: string,
+    private readonly server: http.Server,
+    options: Required<Pick<DevCloudOptions, 'appid' | 'envId' | 'appSecret' | 'functionsDir'>> & DevCloudOptions,
+  ) {
+    this.appid = options.appid;
+    this.envId = options.envId;
+    this.database = new DevDatabase(options.dataDir ? { dir: join(options.dataDir, 'database') } : {});
+    this.storage = new DevStorage({
+      ...(options.dataDir ? { dir: join(options.dataDir, 'storage') } : {}),
+      envId: this.envId,
+      appId: this.appid,
+      publicBaseUrl: `${url}/storage`,
+    });
+    this.openapi = new DevOpenApi({ functionsDir: options.functionsDir });
+    this.wechat = new WeChatFake(this.appid, options.appSecret);
+    this.openapi.register('phonenumber.getPhoneNumber', async (data) => this.wechat.phoneNumberFor(data.code).body);
+    this.openapi.register('security.msgSecCheck', async (data) => msgSecCheck(data));
+    this.runtime = new FunctionRuntime({
+      functionsDir: options.functionsDir,
+      baseUrl: url,
+      envId: this.envId,
+      functionEnv: {
+        ...options.functionEnv,
+        login: { WECHAT_APPSECRET: options.appSecret, ...options.functionEnv?.login },
+      },
+      maxInstancesPerFunction: options.maxInstancesPerFunction ?? 8,
+      timeoutMs: options.functionTimeoutMs ?? 3000,
+      onLog: (functionName, line) => this.logs.push({ functionName, line }),
+    });
+    this.rssTimer = setInterval(() => (this.peakRss = Math.max(this.peakRss, process.memoryUsage().rss)), 50);
+    this.rssTimer.unref();
+  }
+
+  /** A simulated WeChat user of this mini-program (created on first use). */
+  user(name: string, options: { unionid?: boolean; phoneNumber?: string } = {}): SimulatedUser {
+    let user = this.users.get(name);
+    if (!user) {
+      user = { name, openid: openidFor(this.appid, name) };
+      this.users.set(name, user);
+    }
+    if (options.unionid) user.unionid = unionidFor(name);
+    this.wechat.registerUser({
+      openid: user.openid,
+      ...(user.unionid ? { unionid: user.unionid } : {}),
+      ...(options.phoneNumber ? { phoneNumber: options.phoneNumber } : {}),
+    });
+    return user;
+  }
+
+  /** Call a function as the mini-program of `userName` would (wx.cloud.callFunction), or with no identity. */
+  invoke(functionName: string, event: unknown, userName?: string, source = 'wx_client'): Promise<InvocationReport> {
+    const context: InvocationContext = { APPID: this.appid, SOURCE: source, CLIENTIP: '127.0.0.1' };
+    if (userName !== undefined) {
+      const user = this.user(userName);
+      context.OPENID = user.openid;
+      if (user.unionid) context.UNIONID = user.unionid;
+    }
+    // WeChat injects userInfo into the event of client calls; functions must ignore it.
+    const withUserInfo =
+      event && typeof event === 'object' && userName !== undefined
+        ? { ...(event as Record<string, unknown>), userInfo: { appId: this.appid, openId: context.OPENID } }
+        : event;
+    return this.runtime.invoke(functionName, withUserInfo, context);
+  }
+
+  injectDatabaseFault(fault: DatabaseFault = {}): void {
+    this.dbFaults.push({ times: 1, skip: 0, code: 'DATABASE_REQUEST_FAILED', ...fault });
+  }
+
+  injectWeChatFault(fault: Fault): void {
+    this.wechat.injectFault(fault);
+  }
+
+  clearFaults(): void {
+    this.dbFaults = [];
+    this.wechat.clearFaults();
+  }
+
+  /** Documents of a collection as plain JSON (dates as ISO strings), sorted by _id. */
+  async documents(collection: string): Promise<Array<Record<string, unknown>>> {
+    return JSON.parse(JSON.stringify(await this.database.dump(collection))) as Array<Record<string, unknown>>;
+  }
+
+  stats(): DevCloudStats {
+    const byAction = { ...this.dbCalls };
+    const roundTrips = Object.values(byAction).reduce((sum, n) => sum + n, 0);
+    return {
+      functions: { ...this.runtime.stats },
+      database: { roundTrips, byAction },
+      wechat: { ...this.wechat.calls },
+      devcloudRssBytes: Math.max(this.peakRss, process.memoryUsage().rss),
+    };
+  }
+
+  resetStats(): void {
+    this.dbCalls = {};
+    for (const key of Object.keys(this.wechat.calls) as Array<keyof typeof this.wechat.calls>) this.wechat.calls[key] = 0;
+    this.runtime.stats.invocations = 0;
+    this.runtime.stats.coldStarts = 0;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.rssTimer);
+    await this.runtime.stop();
+    await new Promise<void>((done) => {
+      this.server.close(() => done());
+      this.server.closeAllConnections();
+    });
+    await this.database.close();
+  }
+
+  /** One CloudBase API request from a function's SDK. */
+  async handleCloudApi(functionName: string, contentType: string | undefined, raw: Buffer): Promise<{ status: number; type: string; body: Buffer | string }> {
+    if (isOpenApiRequest(contentType)) {
+      const reply = await this.openapi.handle(functionName, contentType ?? '', raw);
+      return { status: 200, type: reply.contentType, body: reply.body };
+    }
+    const requestId = randomUUID();
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return json(200, { requestId, code: 'INVALID_PARAM', message: 'request body is not JSON' });
+    }
+    const action = String(body.action ?? '');
+    try {
+      if (action.startsWith('database.')) return json(200, { requestId, ...(await this.databaseCall(action, body)) });
+      if (action.startsWith('storage.')) return json(200, { requestId, ...(await this.storage.handle(action, body)) });
+      return json(200, { requestId, code: 'INVALID_ACTION', message: `devcloud does not emulate action ${action}` });
+    } catch (error) {
+      const code = error && typeof error === 'object' && 'code' in error ? String((error as { code: unknown }).code) : 'SYS_ERR';
+      return json(200, { requestId, code, message: (error as Error).message ?? String(error) });
+    }
+  }
+
+  private async databaseCall(action: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    this.dbCalls[action] = (this.dbCalls[action] ?? 0) + 1;
+    if (this.databaseLatencyMs > 0) await new Promise((done) => setTimeout(done, this.databaseLatencyMs));
+    const fault = this.dbFaults[0];
+    if (fault) {
+      if ((fault.skip ?? 0) > 0) fault.skip = (fault.skip ?? 0) - 1;
+      else {
+        fault.times = (fault.times ?? 1) - 1;
+        if (fault.times <= 0) this.dbFaults.shift();
+        throw new DevCloudError(fault.code ?? 'DATABASE_REQUEST_FAILED', 'devcloud: injected database fault');
+      }
+    }
+    return this.database.handle(action, body);
+  }
+}
+
+/** A small stand-in for WeChat's content check: rejects text containing the words tests use as "risky". */
+function msgSecCheck(data: Record<string, unknown>): Record<string, unknown> {
+  const content = String(data.content ?? '');
+  const risky = /违规|赌博|色情/.test(content);
+  return {
+    errcode: 0,
+    errmsg: 'ok',
+    result: { suggest: risky ? 'risky' : 'pass', label: risky ? 20001 : 100 },
+    detail: [{ strategy: 'content_model', errcode: 0, suggest: risky ? 'risky' : 'pass', label: risky ? 20001 : 100, prob: risky ? 90 : 0 }],
+    trace_id: randomUUID(),
+  };
+}
+
+function json(status: number, value: unknown): { status: number; type: string; body: string } {
+  return { status, type: 'application/json', body: JSON.stringify(value) };
+}
+
+function readBody(request: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => done(Buffer.concat(chunks)));
+    request.on('error', fail);
+  });
+}
+
+export async function startDevCloud(options: DevCloudOptions = {}): Promise<DevCloud> {
+  let cloud: DevCloud | undefined;
+  const server = http.createServer((request, response) => {
+    if (!cloud) {
+      response.writeHead(503).end();
+      return;
+    }
+    route(cloud, request, response).catch((error: unknown) => {
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ code: 'SYS_ERR', message: String((error as Error)?.message ?? error) }));
+    });
+  });
+  // wx-server-sdk keeps sockets alive without retrying a reset: hold idle sockets longer than it does (5 s).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  await new Promise<void>((done) => server.listen(options.port ?? 0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  cloud = new DevCloud(`http://127.0.0.1:${port}`, server, {
+    ...options,
+    appid: options.appid ?? DEFAULT_APPID,
+    envId: options.envId ?? DEFAULT_ENV,
+    appSecret: options.appSecret ?? DEFAULT_APPSECRET,
+    functionsDir: resolve(options.functionsDir ?? join(__dirname, '..', 'cloudfunctions')),
+  });
+  return cloud;
+}
+
+async function route(cloud: DevCloud, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  const url = new URL(request.url ?? '/', cloud.url);
+  const path = url.pathname;
+  const fn = /^\/fn\/([A-Za-z0-9_-]+)\/admin\/?$/.exec(path);
+  if (fn && request.method === 'POST') {
+    const reply = await cloud.handleCloudApi(fn[1]!, request.headers['content-type'], await readBody(request));
+    response.writeHead(reply.status, { 'content-type': reply.type }).end(reply.body);
+    return;
+  }
+  if (path.startsWith('/wx/')) {
+    const raw = await readBody(request);
+    const body: unknown = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
+    const reply = await cloud.wechat.serve(request.method ?? 'GET', path.slice(3), url.searchParams, body);
+    response.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
+    return;
+  }
+  if (path.startsWith('/storage/')) {
+    if (await cloud.storage.serve(request, response, path.slice('/storage'.length))) return;
+  }
+  if (path.startsWith('/devcloud/')) {
+    const raw = await readBody(request);
+    const body = (raw.length ? JSON.parse(raw.toString('utf8')) : {}) as Record<string, unknown>;
+    const reply = await control(cloud, request.method ?? 'GET', path.slice('/devcloud'.length), body);
+    response.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
+    return;
+  }
+  response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'NOT_FOUND', message: path }));
+}
+
+/** The control API: what simulated devices, tests, the journey and the benchmark ask of the local cloud. */
+async function control(cloud: DevCloud, method: string, path: string, body: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
+  const userName = typeof body.user === 'string' ? body.user : undefined;
+  const needUser = () => {
+    if (!userName) throw new Error('body.user is required');
+    return cloud.user(userName);
+  };
+  const ok = (value: unknown) => ({ status: 200, body: value });
+  switch (`${method} ${path}`) {
+    case 'GET /info':
+      return ok({ url: cloud.url, appid: cloud.appid, envId: cloud.envId });
+    case 'POST /users':
+      return ok(cloud.user(String(body.user), { unionid: body.unionid === true, ...(typeof body.phoneNumber === 'string' ? { phoneNumber: body.phoneNumber } : {}) }));
+    case 'POST /wx/login':
+      return ok({ code: cloud.wechat.issueLoginCode(needUser().openid) });
+    case 'POST /wx/checkSession':
+      return ok({ alive: cloud.wechat.sessionAlive(needUser().openid) });
+    case 'POST /wx/expireSession':
+      cloud.wechat.expireSession(needUser().openid);
+      return ok({});
+    case 'POST /wx/phoneCode':
+      return ok({ code: cloud.wechat.issuePhoneCode(needUser().openid) });
+    case 'POST /functions/invoke':
+      return ok(await cloud.invoke(String(body.name), body.event ?? {}, userName, typeof body.source === 'string' ? body.source : undefined));
+    case 'POST /storage/upload': {
+      const user = needUser();
+      const fileID = await cloud.storage.putFile(String(body.cloudPath), Buffer.from(String(body.base64 ?? ''), 'base64'), user.openid);
+      return ok({ fileID });
+    }
+    case 'POST /faults':
+      if (body.database) cloud.injectDatabaseFault(body.database as DatabaseFault);
+      if (body.wechat) cloud.injectWeChatFault(body.wechat as Fault);
+      return ok({});
+    case 'DELETE /faults':
+      cloud.clearFaults();
+      return ok({});
+    case 'POST /latency':
+      if (typeof body.databaseMs === 'number') cloud.databaseLatencyMs = body.databaseMs;
+      if (typeof body.wechatMs === 'number') cloud.wechat.latencyMs = body.wechatMs;
+      return ok({});
+    case 'GET /stats':
+      return ok(cloud.stats());
+    case 'POST /stats/reset':
+      cloud.resetStats();
+      return ok({});
+    case 'GET /logs':
+      return ok(cloud.logs);
+    default: {
+      const collection = /^\/db\/([A-Za-z0-9_-]+)$/.exec(path);
+      if (method === 'GET' && collection) return ok(await cloud.documents(collection[1]!));
+      return { status: 404, body: { code: 'NOT_FOUND', message: `${method} ${path}` } };
+    }
+  }
+}
+

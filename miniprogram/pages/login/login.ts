@@ -1,0 +1,50 @@
+import type { ErrorCode, UserProfile } from '../../../contracts';
+import { ensureLogin } from '../../services/auth';
+import { ClientError } from '../../services/cloud';
+import { messageFor } from '../../services/messages';
+import { formatDate } from '../../utils/format';
+
+type Status = 'loading' | 'ready' | 'error';
+
+/** Shown when the user has not set a nickname: the same words WeChat itself uses. */
+const DEFAULT_NICKNAME = '微信用户';
+
+/** The login page: logs in silently on load and shows who is logged in. All logic lives in services/auth. */
+Component({
+  data: {
+    status: 'loading' as Status,
+    nickName: '',
+    avatarUrl: '',
+    memberSince: '',
+    loginCount: 0,
+    errorCode: '' as ErrorCode | '',
+    errorMessage: '',
+  },
+  methods: {
+    onLoad() {
+      void this.login();
+    },
+    onRetry() {
+      void this.login();
+    },
+    async login() {
+      this.setData({ status: 'loading', errorCode: '', errorMessage: '' });
+      try {
+        const { user } = await ensureLogin();
+        this.showUser(user);
+      } catch (error) {
+        const code: ErrorCode = error instanceof ClientError ? error.code : 'INTERNAL';
+        this.setData({ status: 'error', errorCode: code, errorMessage: messageFor(code) });
+      }
+    },
+    showUser(user: UserProfile) {
+      this.setData({
+        status: 'ready',
+        nickName: user.nickName || DEFAULT_NICKNAME,
+        avatarUrl: user.avatarUrl || '',
+        memberSince: formatDate(user.createdAt),
+        loginCount: user.loginCount,
+      });
+    },
+  },
+});

@@ -1,0 +1,24 @@
+import type { ErrorCode } from '../../contracts';
+
+/**
+ * What the user reads for each error code. Keyed by the shared contract, so adding a code without a message
+ * fails the type-check. Lives inside miniprogram/ because it is a runtime value the client ships.
+ */
+export const ERROR_MESSAGES: Record<ErrorCode, string> = {
+  INVALID_ARGUMENT: '请求参数有误，请更新小程序后重试',
+  NO_IDENTITY: '无法获取微信身份，请在微信中打开小程序',
+  CONFIG_ERROR: '服务配置异常，请联系客服',
+  WX_CODE_INVALID: '登录凭证已失效，请重试',
+  WX_RATE_LIMITED: '登录太频繁了，请稍后再试',
+  WX_RISKY_USER: '当前微信账号存在安全风险，暂时无法登录',
+  WX_UNAVAILABLE: '微信服务繁忙，请稍后重试',
+  WX_CODE_MISMATCH: '登录信息不一致，请重试',
+  INTERNAL: '服务暂时不可用，请稍后重试',
+  NETWORK: '网络异常，请检查网络后重试',
+  WX_LOGIN_FAILED: '微信登录失败，请重试',
+  BAD_RESPONSE: '服务返回异常，请稍后重试',
+};
+
+export function messageFor(code: ErrorCode): string {
+  return ERROR_MESSAGES[code];
+}

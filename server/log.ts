@@ -1,0 +1,13 @@
+/**
+ * Structured log lines for cloud functions. Callers pass only safe fields: this module never receives a
+ * session_key, an AppSecret or a raw WeChat reply, so none can leak into CloudBase's log.
+ */
+function line(level: 'warn' | 'error' | 'info', fn: string, code: string, fields: Record<string, unknown>): string {
+  return JSON.stringify({ level, fn, code, ...fields });
+}
+
+export const log = {
+  info: (fn: string, code: string, fields: Record<string, unknown> = {}) => console.log(line('info', fn, code, fields)),
+  warn: (fn: string, code: string, fields: Record<string, unknown> = {}) => console.warn(line('warn', fn, code, fields)),
+  error: (fn: string, code: string, fields: Record<string, unknown> = {}) => console.error(line('error', fn, code, fields)),
+};

@@ -1,0 +1,162 @@
+import type { UserProfile } from '../contracts';
+import { db } from './cloud';
+import type { Identity } from './identity';
+import type { WeChatSession } from './wechat';
+
+/** Collections this kit owns. Security rules for them ship in database-rules/. */
+export const USERS = 'users';
+/** Server-only: holds each user's latest session_key. Its rule denies every client read and write. */
+export const SESSIONS = 'sessions';
+
+/** A `users` document as stored. `_id` and `_openid` are both the caller's OPENID. */
+export interface UserDocument {
+  _id: string;
+  _openid: string;
+  unionid?: string;
+  nickName?: string;
+  avatarUrl?: string;
+  createdAt: Date;
+  lastLoginAt: Date;
+  loginCount: number;
+}
+
+export interface SessionDocument {
+  _id: string;
+  appid: string;
+  sessionKey: string;
+  updatedAt: Date;
+}
+
+export interface LoginRecord {
+  user: UserDocument;
+  isNewUser: boolean;
+}
+
+/** How many times a login transaction is retried on a write conflict (concurrent logins of one user). */
+const TRANSACTION_ATTEMPTS = 8;
+
+/**
+ * A login without a new session_key. Returning users cost one database round trip: an atomic
+ * increment that returns the updated document. A new user costs a second one (the insert); when two first logins
+ * race, the loser's insert hits the unique _id and it increments the winner's document instead, so exactly one
+ * document exists and every login is counted.
+ */
+export async function recordLogin(identity: Identity, now = new Date()): Promise<LoginRecord> {
+  const returning = await incrementLogin(identity, now);
+  if (returning) return { user: returning, isNewUser: false };
+  try {
+    const user = newUserDocument(identity, now);
+    await db().collection(USERS).add({ data: user });
+    return { user, isNewUser: true };
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+    const winner = await incrementLogin(identity, now);
+    if (!winner) throw error; // deleted between the two calls: surface as INTERNAL rather than invent a user
+    return { user: winner, isNewUser: false };
+  }
+}
+
+/**
+ * A login that also stores a fresh session_key. Both writes go in one transaction so a failed login writes
+ * nothing: never a new key without the login, nor a counted login without its key. Concurrent logins of one user
+ * conflict at commit and the SDK retries them, so every login is counted once.
+ */
+export async function recordLoginWithSession(
+  identity: Identity,
+  session: WeChatSession,
+  now = new Date(),
+): Promise<LoginRecord> {
+  const unionid = identity.unionid ?? session.unionid;
+  const caller: Identity = unionid ? { ...identity, unionid } : identity;
+  return (await db().runTransaction(async (transaction: TransactionLike) => {
+    const users = transaction.collection(USERS);
+    const existing = (await users.doc(caller.openid).get()).data as UserDocument | null;
+    const user = existing ? loggedInAgain(existing, caller, now) : newUserDocument(caller, now);
+    const { _id, ...userFields } = user;
+    await users.doc(_id).set({ data: userFields });
+    const sessionFields: Omit<SessionDocument, '_id'> = {
+      appid: caller.appid,
+      sessionKey: session.sessionKey,
+      updatedAt: now,
+    };
+    await transaction.collection(SESSIONS).doc(caller.openid).set({ data: sessionFields });
+    return { user, isNewUser: !existing };
+  }, TRANSACTION_ATTEMPTS)) as LoginRecord;
+}
+
+export function toProfile(user: UserDocument): UserProfile {
+  const profile: UserProfile = {
+    openid: user._id,
+    createdAt: toDate(user.createdAt).toISOString(),
+    lastLoginAt: toDate(user.lastLoginAt).toISOString(),
+    loginCount: Number(user.loginCount),
+  };
+  if (user.unionid) profile.unionid = user.unionid;
+  if (user.nickName) profile.nickName = user.nickName;
+  if (user.avatarUrl) profile.avatarUrl = user.avatarUrl;
+  return profile;
+}
+
+function newUserDocument(identity: Identity, now: Date): UserDocument {
+  const user: UserDocument = {
+    _id: identity.openid,
+    _openid: identity.openid,
+    createdAt: now,
+    lastLoginAt: now,
+    loginCount: 1,
+  };
+  if (identity.unionid) user.unionid = identity.unionid;
+  return user;
+}
+
+function loggedInAgain(existing: UserDocument, identity: Identity, now: Date): UserDocument {
+  const user: UserDocument = { ...existing, lastLoginAt: now, loginCount: Number(existing.loginCount) + 1 };
+  if (identity.unionid) user.unionid = identity.unionid;
+  return user;
+}
+
+/** The subset of the SDK's transaction object we use (its own typings say `any`). */
+interface TransactionLike {
+  collection(name: string): {
+    doc(id: string): {
+      get(): Promise<{ data: unknown }>;
+      set(options: { data: Record<string, unknown> }): Promise<unknown>;
+    };
+  };
+}
+
+/**
+ * CloudBase's Query.updateAndReturn (action database.modifyAndReturnDoc) increments and returns the document in
+ * one round trip. wx-server-sdk 4.x carries it in the @cloudbase/database query it wraps but does not re-export
+ * it; when a future SDK drops it we fall back to update + get (two round trips, same result).
+ */
+interface InternalQuery {
+  updateAndReturn(data: Record<string, unknown>): Promise<{ updated?: number; doc?: unknown; code?: string; message?: string }>;
+}
+
+async function incrementLogin(identity: Identity, now: Date): Promise<UserDocument | null> {
+  const database = db();
+  const _ = database.command;
+  const changes: Record<string, unknown> = { loginCount: _.inc(1), lastLoginAt: now };
+  if (identity.unionid) changes.unionid = identity.unionid;
+  const query = database.collection(USERS).where({ _id: identity.openid }) as unknown as { _query?: InternalQuery };
+  const internal = query._query;
+  if (internal && typeof internal.updateAndReturn === 'function') {
+    const reply = await internal.updateAndReturn(changes);
+    if (reply.code) throw Object.assign(new Error(reply.message ?? reply.code), { code: reply.code });
+    return reply.updated ? (reply.doc as UserDocument) : null;
+  }
+  const document = database.collection(USERS).doc(identity.openid);
+  const updated = (await document.update({ data: changes })) as { stats: { updated: number } };
+  if (!updated.stats.updated) return null;
+  return ((await document.get()) as { data: UserDocument }).data;
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  const text = error && typeof error === 'object' ? JSON.stringify(error) + String(error) : String(error);
+  return /duplicate|E11000/i.test(text);
+}
+
+function toDate(value: Date | string | number): Date {
+  return value instanceof Date ? value : new Date(value);
+}

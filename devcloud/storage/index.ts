@@ -1,0 +1,342 @@
+/**
+ * Cloud storage as wx-server-sdk 4.0.2 sees it (@cloudbase/node-sdk 3.17.2, dist/storage/index.js):
+ * - uploadFile: JSON action `storage.getUploadMetadata` {path, method:'put'} -> data {url, token, authorization,
+ *   fileId, cosFileId}; then `PUT url` with the bytes and headers `authorization`, `Signature`,
+ *   `x-cos-security-token` (= token), `x-cos-meta-fileid` (= cosFileId), `key`. The SDK ignores the status and
+ *   only parses the body as XML: empty = ok, `<Error><Code/><Message/><RequestId/><TraceId/></Error>` = failure.
+ * - getTempFileURL: `storage.batchGetDownloadUrl` {file_list:[{fileid, max_age?}]} -> data.download_list
+ *   [{fileID, tempFileURL (not percent-encoded), code}]; a per-file code other than SUCCESS becomes
+ *   status TCB_ERR_CODE[code] (STORAGE_FILE_NONEXIST -> -503003) with tempFileURL ''.
+ * - deleteFile: `storage.batchDeleteFile` {fileid_list} -> data.delete_list [{fileID, code}].
+ * Item shapes follow node-sdk's own typings (types/index.d.ts IFileUrlInfo, IDeleteFileResult).
+ */
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'crypto';
+import type { IncomingMessage, ServerResponse } from 'http';
+import { DiskBackend, MemoryBackend } from './backend';
+import type { ObjectMeta, StorageBackend } from './backend';
+import { bucketOf, cloudPathProblem, encodeCloudPath, fileIdOf, parseFileId } from './paths';
+
+export interface DevStorageOptions {
+  /** Directory for stored files; absent: in memory. */
+  dir?: string;
+  envId: string;
+  appId: string;
+  /** Where upload and download URLs point, e.g. http://127.0.0.1:PORT/storage (no trailing slash needed). */
+  publicBaseUrl: string;
+}
+
+/** A failure of a whole storage action; the server replies `{requestId, code, message}`. */
+export class StorageError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StorageError';
+  }
+}
+
+export interface StoredFileInfo {
+  fileID: string;
+  cloudPath: string;
+  size: number;
+  ownerOpenid?: string;
+  uploadedAt: number;
+}
+
+interface PendingUpload {
+  cloudPath: string;
+  authorization: string;
+  cosFileId: string;
+  expiresAt: number;
+}
+
+/** How long upload metadata stays valid (the real one is short-lived too). */
+const UPLOAD_TTL_MS = 10 * 60 * 1000;
+/** Default life of a temp URL when the caller gives no maxAge. */
+const DEFAULT_MAX_AGE_S = 24 * 60 * 60;
+/** Largest upload accepted in one PUT; the whole body is held in memory. */
+const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+
+const CONTENT_TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  svg: 'image/svg+xml',
+  txt: 'text/plain; charset=utf-8',
+  json: 'application/json',
+  html: 'text/html; charset=utf-8',
+  pdf: 'application/pdf',
+  mp4: 'video/mp4',
+  mp3: 'audio/mpeg',
+};
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function contentTypeOf(cloudPath: string): string {
+  const ext = cloudPath.slice(cloudPath.lastIndexOf('.') + 1).toLowerCase();
+  return CONTENT_TYPES[ext] ?? 'application/octet-stream';
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function headerText(req: IncomingMessage, name: string): string {
+  const value = req.headers[name];
+  return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
+}
+
+export class DevStorage {
+  private readonly backend: StorageBackend;
+  private readonly envId: string;
+  private readonly bucket: string;
+  private readonly baseUrl: string;
+  /** Signs temp URLs, so a download needs a URL this instance handed out. */
+  private readonly signKey = randomBytes(32);
+  private readonly pending = new Map<string, PendingUpload>();
+
+  constructor(options: DevStorageOptions) {
+    this.backend = options.dir ? new DiskBackend(options.dir) : new MemoryBackend();
+    this.envId = options.envId;
+    this.bucket = bucketOf(options.envId, options.appId);
+    this.baseUrl = options.publicBaseUrl.replace(/\/+$/, '');
+  }
+
+  /** JSON actions from the SDK. Returns the reply fields next to requestId; throws StorageError. */
+  async handle(action: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    this.checkEnv(body['envName']);
+    switch (action) {
+      case 'storage.getUploadMetadata':
+        return { data: this.uploadMetadata(body) };
+      case 'storage.batchGetDownloadUrl':
+        return { data: { download_list: await this.downloadList(body['file_list']) } };
+      case 'storage.batchDeleteFile':
+        return { data: { delete_list: await this.deleteList(body['fileid_list']) } };
+      default:
+        throw new StorageError('INVALID_PARAM', `unsupported storage action: ${action}`);
+    }
+  }
+
+  /**
+   * Raw HTTP under publicBaseUrl: PUT uploads, GET/HEAD downloads. `pathAfterBase` is the request URL after
+   * the base path (e.g. "/7465-test-env-wx123/a.png"), its query included or else taken from req.url.
+   * False: not a path of ours.
+   */
+  async serve(req: IncomingMessage, res: ServerResponse, pathAfterBase: string): Promise<boolean> {
+    // Concatenated, not resolved: a path starting with "//" must not become a host name.
+    const url = new URL(`http://storage.invalid${pathAfterBase}`);
+    if (!pathAfterBase.includes('?')) url.search = new URL(`http://storage.invalid${req.url ?? '/'}`).search;
+    const prefix = `/${this.bucket}/`;
+    if (!url.pathname.startsWith(prefix)) return false;
+    let cloudPath: string;
+    try {
+      cloudPath = decodeURIComponent(url.pathname.slice(prefix.length));
+    } catch {
+      sendXmlError(res, 400, 'InvalidURI', 'Could not parse the specified URI.', url.pathname);
+      return true;
+    }
+    if (req.method === 'PUT') await this.receiveUpload(req, res, cloudPath);
+    else if (req.method === 'GET' || req.method === 'HEAD') await this.sendDownload(req, res, cloudPath, url);
+    else sendXmlError(res, 405, 'MethodNotAllowed', 'The specified method is not allowed.', cloudPath);
+    return true;
+  }
+
+  /** wx.cloud.uploadFile of the simulated device: stores the bytes for that user, returns the fileID. */
+  async putFile(cloudPath: string, bytes: Buffer, ownerOpenid?: string): Promise<string> {
+    this.checkCloudPath(cloudPath);
+    const meta: ObjectMeta = { cloudPath, size: bytes.length, uploadedAt: Date.now() };
+    if (ownerOpenid !== undefined) meta.ownerOpenid = ownerOpenid;
+    await this.backend.put(meta, bytes);
+    return this.fileIdOf(cloudPath);
+  }
+
+  /** Stored fileIDs, sorted. */
+  async list(): Promise<string[]> {
+    const metas = await this.backend.list();
+    return metas.map((meta) => this.fileIdOf(meta.cloudPath)).sort();
+  }
+
+  async read(fileID: string): Promise<Buffer | undefined> {
+    const parsed = parseFileId(fileID, this.envId, this.bucket);
+    return parsed.ok ? this.backend.get(parsed.cloudPath) : undefined;
+  }
+
+  /** Size and owner of a stored file (for security-rule checks and tests). */
+  async stat(fileID: string): Promise<StoredFileInfo | undefined> {
+    const parsed = parseFileId(fileID, this.envId, this.bucket);
+    const meta = parsed.ok ? await this.backend.stat(parsed.cloudPath) : undefined;
+    return meta && { fileID, ...meta };
+  }
+
+  private fileIdOf(cloudPath: string): string {
+    return fileIdOf(this.envId, this.bucket, cloudPath);
+  }
+
+  private checkEnv(envName: unknown): void {
+    // The SDK always sends envName; '' means "default env", which is this one.
+    if (typeof envName === 'string' && envName !== '' && envName !== this.envId) {
+      throw new StorageError('INVALID_ENV', `env ${envName} does not exist (this devcloud serves ${this.envId})`);
+    }
+  }
+
+  private checkCloudPath(cloudPath: string): void {
+    const problem = cloudPathProblem(cloudPath);
+    if (problem !== undefined) throw new StorageError('INVALID_PARAM', problem);
+  }
+
+  private uploadMetadata(body: Record<string, unknown>): Record<string, string> {
+    const cloudPath = body['path'];
+    if (typeof cloudPath !== 'string') throw new StorageError('INVALID_PARAM', 'path must be a string');
+    this.checkCloudPath(cloudPath);
+    // Only the PUT form is served; node-sdk always asks for it.
+    if (body['method'] !== undefined && body['method'] !== 'put') {
+      throw new StorageError('INVALID_PARAM', `unsupported upload method: ${JSON.stringify(body['method'])}`);
+    }
+    this.prunePending();
+    const token = randomBytes(24).toString('hex');
+    const upload: PendingUpload = {
+      cloudPath,
+      authorization: `q-sign-algorithm=sha1&q-ak=devcloud&q-signature=${randomBytes(20).toString('hex')}`,
+      cosFileId: randomBytes(24).toString('base64url'),
+      expiresAt: Date.now() + UPLOAD_TTL_MS,
+    };
+    this.pending.set(token, upload);
+    return {
+      url: `${this.baseUrl}/${this.bucket}/${encodeCloudPath(cloudPath)}`,
+      token,
+      authorization: upload.authorization,
+      fileId: this.fileIdOf(cloudPath),
+      cosFileId: upload.cosFileId,
+    };
+  }
+
+  private prunePending(): void {
+    const now = Date.now();
+    for (const [token, upload] of this.pending) if (upload.expiresAt <= now) this.pending.delete(token);
+  }
+
+  private async downloadList(fileList: unknown): Promise<Record<string, unknown>[]> {
+    if (!Array.isArray(fileList)) throw new StorageError('INVALID_PARAM', 'file_list must be an array');
+    return Promise.all(fileList.map((item: unknown) => this.downloadItem(item)));
+  }
+
+  private async downloadItem(item: unknown): Promise<Record<string, unknown>> {
+    const fileID = isRecord(item) && typeof item['fileid'] === 'string' ? item['fileid'] : '';
+    const parsed = parseFileId(fileID, this.envId, this.bucket);
+    if (!parsed.ok) return { fileID, tempFileURL: '', code: parsed.code };
+    if (!(await this.backend.stat(parsed.cloudPath))) return { fileID, tempFileURL: '', code: 'STORAGE_FILE_NONEXIST' };
+    const maxAge =
+      isRecord(item) && typeof item['max_age'] === 'number' && item['max_age'] > 0
+        ? item['max_age']
+        : DEFAULT_MAX_AGE_S;
+    // maxAge: wx-server-sdk copies f.maxAge into its result (index.js provider getTempFileURL) and types it.
+    return { fileID, tempFileURL: this.tempUrl(parsed.cloudPath, maxAge), maxAge, code: 'SUCCESS' };
+  }
+
+  private async deleteList(fileidList: unknown): Promise<Record<string, unknown>[]> {
+    if (!Array.isArray(fileidList)) throw new StorageError('INVALID_PARAM', 'fileid_list must be an array');
+    return Promise.all(fileidList.map((item: unknown) => this.deleteItem(typeof item === 'string' ? item : '')));
+  }
+
+  private async deleteItem(fileID: string): Promise<Record<string, unknown>> {
+    const parsed = parseFileId(fileID, this.envId, this.bucket);
+    if (!parsed.ok) return { fileID, code: parsed.code };
+    const deleted = await this.backend.delete(parsed.cloudPath);
+    return { fileID, code: deleted ? 'SUCCESS' : 'STORAGE_FILE_NONEXIST' };
+  }
+
+  /** Like tcb.qcloud.la links: raw (not percent-encoded) path, `sign` and expiry `t` in the query. */
+  private tempUrl(cloudPath: string, maxAgeSeconds: number): string {
+    const t = Math.floor(Date.now() / 1000) + Math.floor(maxAgeSeconds);
+    return `${this.baseUrl}/${this.bucket}/${cloudPath}?sign=${this.sign(cloudPath, t)}&t=${t}`;
+  }
+
+  private sign(cloudPath: string, t: number): string {
+    return createHmac('sha256', this.signKey).update(`${cloudPath}\n${t}`).digest('hex').slice(0, 32);
+  }
+
+  private async receiveUpload(req: IncomingMessage, res: ServerResponse, cloudPath: string): Promise<void> {
+    const upload = this.pending.get(headerText(req, 'x-cos-security-token'));
+    const authorized =
+      upload !== undefined &&
+      upload.expiresAt > Date.now() &&
+      upload.cloudPath === cloudPath &&
+      sameSecret(headerText(req, 'authorization'), upload.authorization) &&
+      headerText(req, 'x-cos-meta-fileid') === upload.cosFileId;
+    if (!authorized) {
+      req.resume();
+      sendXmlError(res, 403, 'AccessDenied', 'Access Denied.', cloudPath);
+      return;
+    }
+    const bytes = await readBody(req, MAX_UPLOAD_BYTES);
+    if (!bytes) {
+      sendXmlError(
+        res,
+        400,
+        'EntityTooLarge',
+        'Your proposed upload exceeds the maximum allowed object size.',
+        cloudPath,
+      );
+      return;
+    }
+    await this.backend.put({ cloudPath, size: bytes.length, uploadedAt: Date.now() }, bytes);
+    res.writeHead(200, { 'content-length': '0', etag: `"${randomBytes(16).toString('hex')}"` });
+    res.end();
+  }
+
+  private async sendDownload(req: IncomingMessage, res: ServerResponse, cloudPath: string, url: URL): Promise<void> {
+    const t = Number(url.searchParams.get('t'));
+    const sign = url.searchParams.get('sign') ?? '';
+    if (!Number.isInteger(t) || !sameSecret(sign, this.sign(cloudPath, t))) {
+      sendXmlError(res, 403, 'AccessDenied', 'Access Denied.', cloudPath);
+      return;
+    }
+    if (t < Date.now() / 1000) {
+      sendXmlError(res, 403, 'AccessDenied', 'Request has expired.', cloudPath);
+      return;
+    }
+    const bytes = await this.backend.get(cloudPath);
+    if (!bytes) {
+      sendXmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.', cloudPath);
+      return;
+    }
+    res.writeHead(200, { 'content-type': contentTypeOf(cloudPath), 'content-length': String(bytes.length) });
+    res.end(req.method === 'HEAD' ? undefined : bytes);
+  }
+}
+
+/** Reads a request body; undefined when it exceeds `limit` (the rest is drained). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size <= limit ? Buffer.concat(chunks) : undefined));
+    req.on('error', reject);
+  });
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A COS-style XML error. node-sdk destructures Code, Message, RequestId and TraceId, so all four are sent. */
+function sendXmlError(res: ServerResponse, status: number, code: string, message: string, resource: string): void {
+  const id = randomUUID();
+  const xml =
+    `<?xml version='1.0' encoding='utf-8' ?>\n<Error><Code>${escapeXml(code)}</Code>` +
+    `<Message>${escapeXml(message)}</Message><Resource>${escapeXml(resource)}</Resource>` +
+    `<RequestId>${id}</RequestId><TraceId>${id}</TraceId></Error>`;
+  res.writeHead(status, { 'content-type': 'application/xml', 'content-length': String(Buffer.byteLength(xml)) });
+  res.end(xml);
+}

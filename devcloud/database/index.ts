@@ -1,0 +1,213 @@
+/**
+ * The CloudBase database as wx-server-sdk talks to it (`POST .../admin` with `{action, collectionName, ...}`),
+ * emulated on nedb. Queries, updates and transactions follow the service's (MongoDB's) semantics.
+ */
+import {
+  calculateDocument,
+  getDocument,
+  insertDocument,
+  modifyAndReturnDoc,
+  modifyDocument,
+  removeDocument,
+  type Action,
+  type ActionContext,
+  type Reply,
+} from './actions';
+import { DevCloudError, ErrorCode, invalidParam, requestFailed } from './errors';
+import type { RequestBody } from './request';
+import { checkCollectionName, CollectionRegistry, Mutex } from './store';
+import { Transaction, VersionClock, type DocSource } from './transactions';
+import { clone, compareValues, type Doc } from './values';
+
+export { DevCloudError, ErrorCode } from './errors';
+
+export interface DevDatabaseOptions {
+  /** Persist on disk, one nedb file per collection under this folder; absent: in memory. */
+  dir?: string;
+}
+
+/** MongoDB aborts a transaction that lives longer than transactionLifetimeLimitSeconds (60 s by default). */
+const TRANSACTION_LIFETIME_MS = 60_000;
+
+const DOCUMENT_ACTIONS: Record<string, Action> = {
+  'database.getDocument': getDocument,
+  'database.calculateDocument': calculateDocument,
+  'database.insertDocument': insertDocument,
+  'database.modifyDocument': modifyDocument,
+  'database.modifyAndReturnDoc': modifyAndReturnDoc,
+  'database.removeDocument': removeDocument,
+};
+
+export class DevDatabase {
+  private readonly registry: CollectionRegistry;
+  /** Every action on a collection runs under its lock: writes are serialized and commits are seen whole. */
+  private readonly locks = new Map<string, Mutex>();
+  private readonly clock = new VersionClock();
+  private readonly transactions = new Map<string, Transaction>();
+  private closed = false;
+
+  constructor(options: DevDatabaseOptions = {}) {
+    this.registry = new CollectionRegistry(options.dir);
+  }
+
+  /** Handle one SDK request body. Returns the reply fields to send next to requestId; throws DevCloudError. */
+  async handle(action: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (this.closed) throw new DevCloudError(ErrorCode.systemError, 'devcloud database is closed');
+    this.expireTransactions();
+    switch (action) {
+      case 'database.startTransaction':
+        return this.startTransaction();
+      case 'database.commitTransaction':
+        return this.commitTransaction(this.takeTransaction(body.transactionId));
+      case 'database.abortTransaction':
+        this.takeTransaction(body.transactionId);
+        this.clock.closed();
+        return {};
+      case 'database.addCollection':
+        await this.registry.openOrCreate(checkCollectionName(body.collectionName));
+        return {};
+      default:
+        return this.runDocumentAction(action, body);
+    }
+  }
+
+  /** All documents of a collection as plain JS (Dates as Date), sorted by _id. */
+  async dump(collection: string): Promise<Record<string, unknown>[]> {
+    return this.lock(collection).run(async () => {
+      const docs = await this.committedSource(collection).all();
+      return docs.map((doc) => clone(doc)).sort((a, b) => compareValues(a._id, b._id));
+    });
+  }
+
+  async collections(): Promise<string[]> {
+    return this.registry.names();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.locks.values()].map((lock) => lock.idle()));
+    this.transactions.clear();
+    await this.registry.compactAll();
+  }
+
+  private async runDocumentAction(action: string, body: RequestBody): Promise<Reply> {
+    const run = DOCUMENT_ACTIONS[action];
+    if (!run)
+      throw new DevCloudError(ErrorCode.invalidAction, `devcloud does not emulate the database action ${action}`);
+    const collection = checkCollectionName(body.collectionName);
+    const transaction = this.openTransaction(body.transactionId);
+    return this.lock(collection).run(() => run(this.context(collection, transaction), body));
+  }
+
+  private context(collection: string, transaction: Transaction | undefined): ActionContext {
+    const committed = this.committedSource(collection);
+    const now = Date.now();
+    if (!transaction) {
+      return {
+        collection,
+        now,
+        source: committed,
+        touch: () => undefined,
+        write: (id, doc) => this.apply(collection, id, doc),
+      };
+    }
+    const touch = (id: string): void => transaction.touch(collection, id, this.clock.versionOf(collection, id));
+    return {
+      collection,
+      now,
+      source: transaction.view(collection, committed),
+      touch,
+      write: async (id, doc) => {
+        touch(id);
+        transaction.buffer(collection, id, doc);
+      },
+    };
+  }
+
+  /** Looked up on each read, so a collection created by this very action becomes visible. */
+  private committedSource(collection: string): DocSource {
+    return {
+      get: async (id) => (await this.registry.existing(collection))?.get(id),
+      all: async () => (await this.registry.existing(collection))?.all() ?? [],
+    };
+  }
+
+  private async apply(collection: string, id: string, doc: Doc | null): Promise<void> {
+    const store = await this.registry.openOrCreate(collection);
+    if (doc) await store.put(doc);
+    else await store.delete(id);
+    this.clock.bump(collection, id);
+  }
+
+  private startTransaction(): Reply {
+    const transaction = new Transaction();
+    this.transactions.set(transaction.id, transaction);
+    this.clock.opened();
+    return { transactionId: transaction.id };
+  }
+
+  private async commitTransaction(transaction: Transaction): Promise<Reply> {
+    try {
+      await this.lockAll(transaction.collections(), async () => {
+        const conflict = transaction.findConflict((collection, id) => this.clock.versionOf(collection, id));
+        if (conflict !== undefined) {
+          throw new DevCloudError(
+            ErrorCode.transactionConflict,
+            `WriteConflict: ${conflict} was changed by another operation after this transaction read or wrote it; retry the transaction`,
+          );
+        }
+        for (const write of transaction.writes()) await this.apply(write.collection, write.id, write.doc);
+      });
+    } finally {
+      this.clock.closed();
+    }
+    return {};
+  }
+
+  /** Abandoned transactions (a crashed function never commits) would otherwise pin version bookkeeping forever. */
+  private expireTransactions(): void {
+    const now = Date.now();
+    for (const [id, transaction] of this.transactions) {
+      if (now - transaction.startedAt <= TRANSACTION_LIFETIME_MS) continue;
+      this.transactions.delete(id);
+      this.clock.closed();
+    }
+  }
+
+  /** The transaction a document action runs in, if any. */
+  private openTransaction(id: unknown): Transaction | undefined {
+    if (id === undefined || id === null || id === '') return undefined;
+    return this.findTransaction(id);
+  }
+
+  /** Commit and abort end the transaction whatever happens next. */
+  private takeTransaction(id: unknown): Transaction {
+    const transaction = this.findTransaction(id);
+    this.transactions.delete(transaction.id);
+    return transaction;
+  }
+
+  private findTransaction(id: unknown): Transaction {
+    if (typeof id !== 'string' || id === '') throw invalidParam('transactionId must be a non-empty string');
+    const transaction = this.transactions.get(id);
+    if (!transaction)
+      throw requestFailed(`NoSuchTransaction: transaction ${id} is not open (unknown, committed or aborted)`);
+    return transaction;
+  }
+
+  private lock(collection: string): Mutex {
+    let lock = this.locks.get(collection);
+    if (!lock) {
+      lock = new Mutex();
+      this.locks.set(collection, lock);
+    }
+    return lock;
+  }
+
+  /** Locks taken in name order, so two commits never wait on each other in a cycle. */
+  private lockAll<T>(collections: readonly string[], task: () => Promise<T>): Promise<T> {
+    const sorted = [...collections].sort();
+    const locked = sorted.reduceRight<() => Promise<T>>((inner, name) => () => this.lock(name).run(inner), task);
+    return locked();
+  }
+}

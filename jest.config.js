@@ -3,10 +3,10 @@ module.exports = {
   testEnvironment: 'node',
   transform: {
     // Type-checking is `npm run typecheck`'s job; transpiling per file keeps the suite fast.
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true }],
+    '^.+\\.ts$': 'ts-jest',
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  setupFiles: [],
+  setupFiles: ['<rootDir>/test/support/setup-wx.ts'],
   testTimeout: 30000,
 };

@@ -15,7 +15,8 @@ export class DeviceStorage {
 
   constructor(private readonly file?: string) {
     if (file && existsSync(file)) {
-      for (const [key, value] of Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>)) this.items.set(key, value);
+      for (const [key, value] of Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>))
+        this.items.set(key, value);
     }
   }
 
@@ -110,7 +111,9 @@ export function createDevice(options: DeviceOptions): Device {
     },
     getPhoneNumberEvent: async (agree = true) => {
       if (!agree) return { detail: { errMsg: 'getPhoneNumber:fail user deny' } };
-      const { code } = await controlRequest<{ code: string }>(options.devcloudUrl, 'POST', '/wx/phoneCode', { user: options.user });
+      const { code } = await controlRequest<{ code: string }>(options.devcloudUrl, 'POST', '/wx/phoneCode', {
+        user: options.user,
+      });
       return { detail: { errMsg: 'getPhoneNumber:ok', code } };
     },
   };
@@ -140,7 +143,8 @@ function wxApi<T>(options: WxCallbacks<T> | undefined, run: () => Promise<T>): P
 
 function buildWx(options: DeviceOptions, device: Device) {
   const { devcloudUrl, user } = options;
-  const control = <T>(method: string, path: string, body?: unknown) => controlRequest<T>(devcloudUrl, method, path, body);
+  const control = <T>(method: string, path: string, body?: unknown) =>
+    controlRequest<T>(devcloudUrl, method, path, body);
   return {
     login: (o?: WxCallbacks<{ code: string; errMsg: string }>) =>
       wxApi(o, async () => {
@@ -172,21 +176,42 @@ function buildWx(options: DeviceOptions, device: Device) {
         return { confirm, cancel: !confirm, errMsg: 'showModal:ok' };
       }),
     cloud: {
-      init: (_config?: { env?: string; traceUser?: boolean }): void => undefined,
-      callFunction: (o: { name: string; data?: Record<string, unknown> } & WxCallbacks<{ result: unknown; errMsg: string; requestID: string }>) =>
+      // devcloud has one environment, so the env option has nothing to choose.
+      init: (): void => undefined,
+      callFunction: (
+        o: { name: string; data?: Record<string, unknown> } & WxCallbacks<{
+          result: unknown;
+          errMsg: string;
+          requestID: string;
+        }>,
+      ) =>
         wxApi(o, async () => {
           device.calls.callFunction += 1;
-          const report = await control<InvocationReport>('POST', '/functions/invoke', { name: o.name, event: o.data ?? {}, user });
+          const report = await control<InvocationReport>('POST', '/functions/invoke', {
+            name: o.name,
+            event: o.data ?? {},
+            user,
+          });
           device.invocations.push(report);
           if (report.error) throw { errCode: report.error.errCode, errMsg: report.error.errMsg };
           return { result: report.result, errMsg: 'cloud.callFunction:ok', requestID: report.requestId };
         }),
-      uploadFile: (o: { cloudPath: string; filePath: string } & WxCallbacks<{ fileID: string; statusCode: number; errMsg: string }>) =>
+      uploadFile: (
+        o: { cloudPath: string; filePath: string } & WxCallbacks<{
+          fileID: string;
+          statusCode: number;
+          errMsg: string;
+        }>,
+      ) =>
         wxApi(o, async () => {
           device.calls.uploadFile += 1;
           const bytes = tempFiles.get(o.filePath);
           if (!bytes) throw { errMsg: `cloud.uploadFile:fail file not found: ${o.filePath}` };
-          const { fileID } = await control<{ fileID: string }>('POST', '/storage/upload', { user, cloudPath: o.cloudPath, base64: bytes.toString('base64') });
+          const { fileID } = await control<{ fileID: string }>('POST', '/storage/upload', {
+            user,
+            cloudPath: o.cloudPath,
+            base64: bytes.toString('base64'),
+          });
           return { fileID, statusCode: 200, errMsg: 'cloud.uploadFile:ok' };
         }),
     },

@@ -32,7 +32,11 @@ process.on('message', async (message) => {
   try {
     applyContext(message.context || {});
     const result = await handler(message.event, { request_id: message.id, environment: '{}' });
-    reply = { type: 'result', id: message.id, result: JSON.parse(JSON.stringify(result === undefined ? null : result)) };
+    reply = {
+      type: 'result',
+      id: message.id,
+      result: JSON.parse(JSON.stringify(result === undefined ? null : result)),
+    };
   } catch (error) {
     reply = { type: 'result', id: message.id, error: { message: String((error && error.message) || error) } };
   }

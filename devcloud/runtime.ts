@@ -75,7 +75,12 @@ export class FunctionRuntime {
     const requestId = randomUUID();
     const entry = join(this.options.functionsDir, functionName, 'index.js');
     if (!/^[A-Za-z0-9_-]+$/.test(functionName) || !existsSync(entry)) {
-      return this.failure(requestId, functionName, -501000, `FunctionName parameter could not be found (${functionName}); run npm run build`);
+      return this.failure(
+        requestId,
+        functionName,
+        -501000,
+        `FunctionName parameter could not be found (${functionName}); run npm run build`,
+      );
     }
     const instance = await this.acquire(functionName, entry);
     const started = Date.now();
@@ -99,7 +104,10 @@ export class FunctionRuntime {
     } catch (error) {
       // Timed out or crashed: the instance is gone, as on CloudBase.
       this.discard(functionName, instance);
-      return { ...this.failure(requestId, functionName, -504002, (error as Error).message), durationMs: Date.now() - started };
+      return {
+        ...this.failure(requestId, functionName, -504002, (error as Error).message),
+        durationMs: Date.now() - started,
+      };
     } finally {
       this.release(functionName, instance);
     }
@@ -126,7 +134,13 @@ export class FunctionRuntime {
   }
 
   private failure(requestId: string, functionName: string, errCode: number, message: string): InvocationReport {
-    return { requestId, functionName, error: { errCode, errMsg: `cloud.callFunction:fail ${errCode} ${message}` }, cold: false, durationMs: 0 };
+    return {
+      requestId,
+      functionName,
+      error: { errCode, errMsg: `cloud.callFunction:fail ${errCode} ${message}` },
+      cold: false,
+      durationMs: 0,
+    };
   }
 
   private async acquire(functionName: string, entry: string): Promise<Instance> {
@@ -160,7 +174,10 @@ export class FunctionRuntime {
   private discard(functionName: string, instance: Instance): void {
     instance.child.kill();
     const pool = this.pools.get(functionName) ?? [];
-    this.pools.set(functionName, pool.filter((other) => other !== instance));
+    this.pools.set(
+      functionName,
+      pool.filter((other) => other !== instance),
+    );
   }
 
   private spawn(functionName: string, entry: string): Instance {
@@ -212,7 +229,11 @@ export class FunctionRuntime {
       failReady(new Error(`function instance failed to start (code ${code})`));
       const instance = this.pools.get(functionName)?.find((candidate) => candidate.child === child);
       if (instance?.pending) instance.pending.reject(new Error(`function instance exited (code ${code})`));
-      if (instance) this.pools.set(functionName, (this.pools.get(functionName) ?? []).filter((other) => other !== instance));
+      if (instance)
+        this.pools.set(
+          functionName,
+          (this.pools.get(functionName) ?? []).filter((other) => other !== instance),
+        );
     });
     return { child, busy: true, ready };
   }

@@ -83,7 +83,7 @@ export class DevCloud {
       appId: this.appid,
       publicBaseUrl: `${url}/storage`,
     });
-    this.openapi = new DevOpenApi({ functionsDir: options.functionsDir });
+    this.openapi = new DevOpenApi({ functionsDir: options.functionsDir, appId: this.appid });
     this.wechat = new WeChatFake(this.appid, options.appSecret);
     this.openapi.register('phonenumber.getPhoneNumber', async (data) => this.wechat.phoneNumberFor(data.code).body);
     this.openapi.register('security.msgSecCheck', async (data) => msgSecCheck(data));
@@ -166,7 +166,8 @@ export class DevCloud {
 
   resetStats(): void {
     this.dbCalls = {};
-    for (const key of Object.keys(this.wechat.calls) as Array<keyof typeof this.wechat.calls>) this.wechat.calls[key] = 0;
+    for (const key of Object.keys(this.wechat.calls) as Array<keyof typeof this.wechat.calls>)
+      this.wechat.calls[key] = 0;
     this.runtime.stats.invocations = 0;
     this.runtime.stats.coldStarts = 0;
   }
@@ -182,7 +183,11 @@ export class DevCloud {
   }
 
   /** One CloudBase API request from a function's SDK. */
-  async handleCloudApi(functionName: string, contentType: string | undefined, raw: Buffer): Promise<{ status: number; type: string; body: Buffer | string }> {
+  async handleCloudApi(
+    functionName: string,
+    contentType: string | undefined,
+    raw: Buffer,
+  ): Promise<{ status: number; type: string; body: Buffer | string }> {
     if (isOpenApiRequest(contentType)) {
       const reply = await this.openapi.handle(functionName, contentType ?? '', raw);
       return { status: 200, type: reply.contentType, body: reply.body };
@@ -194,13 +199,13 @@ export class DevCloud {
     } catch {
       return json(200, { requestId, code: 'INVALID_PARAM', message: 'request body is not JSON' });
     }
-    const action = String(body.action ?? '');
+    const action = typeof body.action === 'string' ? body.action : '';
     try {
       if (action.startsWith('database.')) return json(200, { requestId, ...(await this.databaseCall(action, body)) });
       if (action.startsWith('storage.')) return json(200, { requestId, ...(await this.storage.handle(action, body)) });
       return json(200, { requestId, code: 'INVALID_ACTION', message: `devcloud does not emulate action ${action}` });
     } catch (error) {
-      const code = error && typeof error === 'object' && 'code' in error ? String((error as { code: unknown }).code) : 'SYS_ERR';
+      const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : 'SYS_ERR';
       return json(200, { requestId, code, message: (error as Error).message ?? String(error) });
     }
   }
@@ -223,13 +228,21 @@ export class DevCloud {
 
 /** A small stand-in for WeChat's content check: rejects text containing the words tests use as "risky". */
 function msgSecCheck(data: Record<string, unknown>): Record<string, unknown> {
-  const content = String(data.content ?? '');
+  const content = typeof data.content === 'string' ? data.content : '';
   const risky = /违规|赌博|色情/.test(content);
   return {
     errcode: 0,
     errmsg: 'ok',
     result: { suggest: risky ? 'risky' : 'pass', label: risky ? 20001 : 100 },
-    detail: [{ strategy: 'content_model', errcode: 0, suggest: risky ? 'risky' : 'pass', label: risky ? 20001 : 100, prob: risky ? 90 : 0 }],
+    detail: [
+      {
+        strategy: 'content_model',
+        errcode: 0,
+        suggest: risky ? 'risky' : 'pass',
+        label: risky ? 20001 : 100,
+        prob: risky ? 90 : 0,
+      },
+    ],
     trace_id: randomUUID(),
   };
 }
@@ -248,6 +261,8 @@ function readBody(request: http.IncomingMessage): Promise<Buffer> {
 }
 
 export async function startDevCloud(options: DevCloudOptions = {}): Promise<DevCloud> {
+  // Assigned once listening (the URL needs the port); requests before that get 503.
+  // eslint-disable-next-line prefer-const
   let cloud: DevCloud | undefined;
   const server = http.createServer((request, response) => {
     if (!cloud) {
@@ -300,11 +315,18 @@ async function route(cloud: DevCloud, request: http.IncomingMessage, response: h
     response.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
     return;
   }
-  response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'NOT_FOUND', message: path }));
+  response
+    .writeHead(404, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ code: 'NOT_FOUND', message: path }));
 }
 
 /** The control API: what simulated devices, tests, the journey and the benchmark ask of the local cloud. */
-async function control(cloud: DevCloud, method: string, path: string, body: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
+async function control(
+  cloud: DevCloud,
+  method: string,
+  path: string,
+  body: Record<string, unknown>,
+): Promise<{ status: number; body: unknown }> {
   const userName = typeof body.user === 'string' ? body.user : undefined;
   const needUser = () => {
     if (!userName) throw new Error('body.user is required');
@@ -315,7 +337,12 @@ async function control(cloud: DevCloud, method: string, path: string, body: Reco
     case 'GET /info':
       return ok({ url: cloud.url, appid: cloud.appid, envId: cloud.envId });
     case 'POST /users':
-      return ok(cloud.user(String(body.user), { unionid: body.unionid === true, ...(typeof body.phoneNumber === 'string' ? { phoneNumber: body.phoneNumber } : {}) }));
+      return ok(
+        cloud.user(String(body.user), {
+          unionid: body.unionid === true,
+          ...(typeof body.phoneNumber === 'string' ? { phoneNumber: body.phoneNumber } : {}),
+        }),
+      );
     case 'POST /wx/login':
       return ok({ code: cloud.wechat.issueLoginCode(needUser().openid) });
     case 'POST /wx/checkSession':
@@ -326,14 +353,25 @@ async function control(cloud: DevCloud, method: string, path: string, body: Reco
     case 'POST /wx/phoneCode':
       return ok({ code: cloud.wechat.issuePhoneCode(needUser().openid) });
     case 'POST /functions/invoke':
-      return ok(await cloud.invoke(String(body.name), body.event ?? {}, userName, typeof body.source === 'string' ? body.source : undefined));
+      return ok(
+        await cloud.invoke(
+          String(body.name),
+          body.event ?? {},
+          userName,
+          typeof body.source === 'string' ? body.source : undefined,
+        ),
+      );
     case 'POST /storage/upload': {
       const user = needUser();
-      const fileID = await cloud.storage.putFile(String(body.cloudPath), Buffer.from(String(body.base64 ?? ''), 'base64'), user.openid);
+      const fileID = await cloud.storage.putFile(
+        String(body.cloudPath),
+        Buffer.from(typeof body.base64 === 'string' ? body.base64 : '', 'base64'),
+        user.openid,
+      );
       return ok({ fileID });
     }
     case 'POST /faults':
-      if (body.database) cloud.injectDatabaseFault(body.database as DatabaseFault);
+      if (body.database) cloud.injectDatabaseFault(body.database);
       if (body.wechat) cloud.injectWeChatFault(body.wechat as Fault);
       return ok({});
     case 'DELETE /faults':
@@ -357,4 +395,3 @@ async function control(cloud: DevCloud, method: string, path: string, body: Reco
     }
   }
 }
-

@@ -86,7 +86,10 @@ export class WeChatFake {
   issueLoginCode(openid: string): string {
     const code = randomBytes(16).toString('hex');
     this.codes.set(code, { openid, expiresAt: this.now() + CODE_TTL_MS, used: false });
-    this.sessions.set(openid, { sessionKey: randomBytes(16).toString('base64'), expiresAt: this.now() + SESSION_TTL_MS });
+    this.sessions.set(openid, {
+      sessionKey: randomBytes(16).toString('base64'),
+      expiresAt: this.now() + SESSION_TTL_MS,
+    });
     return code;
   }
 
@@ -205,7 +208,8 @@ export class WeChatFake {
     if (!this.accessTokens.has(query.get('access_token') ?? '')) return this.error(40001);
     const openid = query.get('openid') ?? '';
     const session = this.sessions.get(openid);
-    if (query.get('sig_method') !== 'hmac_sha256' || !session || session.expiresAt <= this.now()) return this.error(87009);
+    if (query.get('sig_method') !== 'hmac_sha256' || !session || session.expiresAt <= this.now())
+      return this.error(87009);
     const expected = createHmac('sha256', session.sessionKey).update('').digest('hex');
     if (query.get('signature') !== expected) return this.error(87009);
     return { status: 200, body: { errcode: 0, errmsg: 'ok' } };

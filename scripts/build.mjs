@@ -31,7 +31,8 @@ export async function buildFunctions({ quiet = false } = {}) {
     });
     results.push({ name, outfile, bytes: statSync(outfile).size });
   }
-  if (!quiet) for (const r of results) console.log(`built cloudfunctions/${r.name}/index.js (${(r.bytes / 1024).toFixed(1)} KB)`);
+  if (!quiet)
+    for (const r of results) console.log(`built cloudfunctions/${r.name}/index.js (${(r.bytes / 1024).toFixed(1)} KB)`);
   return results;
 }
 

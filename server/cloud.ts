@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK is CommonJS; keep module.exports itself as `this` for its methods
 import cloud = require('wx-server-sdk');
 
 /**

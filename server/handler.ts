@@ -27,7 +27,10 @@ export function defineHandler<TSchema extends EventSchema, TResult>(
       if (!parsed.success) {
         const issue = parsed.issues[0];
         const path = issue ? v.getDotPath(issue) : null;
-        throw new AppFailure('INVALID_ARGUMENT', `参数错误${path ? `：${path}` : ''}（${issue?.message ?? 'invalid'}）`);
+        throw new AppFailure(
+          'INVALID_ARGUMENT',
+          `参数错误${path ? `：${path}` : ''}（${issue?.message ?? 'invalid'}）`,
+        );
       }
       const identity = callerIdentity();
       const data = await body({ event: parsed.output, identity });

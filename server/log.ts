@@ -8,6 +8,8 @@ function line(level: 'warn' | 'error' | 'info', fn: string, code: string, fields
 
 export const log = {
   info: (fn: string, code: string, fields: Record<string, unknown> = {}) => console.log(line('info', fn, code, fields)),
-  warn: (fn: string, code: string, fields: Record<string, unknown> = {}) => console.warn(line('warn', fn, code, fields)),
-  error: (fn: string, code: string, fields: Record<string, unknown> = {}) => console.error(line('error', fn, code, fields)),
+  warn: (fn: string, code: string, fields: Record<string, unknown> = {}) =>
+    console.warn(line('warn', fn, code, fields)),
+  error: (fn: string, code: string, fields: Record<string, unknown> = {}) =>
+    console.error(line('error', fn, code, fields)),
 };

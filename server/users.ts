@@ -131,7 +131,9 @@ interface TransactionLike {
  * it; when a future SDK drops it we fall back to update + get (two round trips, same result).
  */
 interface InternalQuery {
-  updateAndReturn(data: Record<string, unknown>): Promise<{ updated?: number; doc?: unknown; code?: string; message?: string }>;
+  updateAndReturn(
+    data: Record<string, unknown>,
+  ): Promise<{ updated?: number; doc?: unknown; code?: string; message?: string }>;
 }
 
 async function incrementLogin(identity: Identity, now: Date): Promise<UserDocument | null> {
@@ -149,11 +151,11 @@ async function incrementLogin(identity: Identity, now: Date): Promise<UserDocume
   const document = database.collection(USERS).doc(identity.openid);
   const updated = (await document.update({ data: changes })) as { stats: { updated: number } };
   if (!updated.stats.updated) return null;
-  return ((await document.get()) as { data: UserDocument }).data;
+  return ((await document.get()) as unknown as { data: UserDocument }).data;
 }
 
 function isDuplicateKey(error: unknown): boolean {
-  const text = error && typeof error === 'object' ? JSON.stringify(error) + String(error) : String(error);
+  const text = error instanceof Error ? `${error.message} ${JSON.stringify(error)}` : JSON.stringify(error);
   return /duplicate|E11000/i.test(text);
 }
 

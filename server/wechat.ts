@@ -57,7 +57,7 @@ async function callWeChat(url: string, timeoutMs: number): Promise<WeChatErrorRe
   try {
     const reply = await getJson(url, timeoutMs);
     if (!reply || typeof reply !== 'object') throw new HttpFailure('parse', 'reply is not an object');
-    return reply as WeChatErrorReply;
+    return reply;
   } catch (error) {
     const reason = error instanceof HttpFailure ? error.kind : 'network';
     throw new AppFailure('WX_UNAVAILABLE', '微信服务暂时不可用，请稍后重试', { reason });

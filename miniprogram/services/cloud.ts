@@ -22,7 +22,7 @@ export async function callCloud<N extends CloudFunctionName>(
 ): Promise<CloudFunctions[N]['result']> {
   let response: { result?: unknown };
   try {
-    response = (await wx.cloud.callFunction({ name, data: { ...event } })) as { result?: unknown };
+    response = await wx.cloud.callFunction({ name, data: { ...event } });
   } catch {
     throw new ClientError('NETWORK');
   }

@@ -7,7 +7,9 @@ import { code2Session } from '../../../server/wechat';
 
 /** `{ code?: string }`; other fields (WeChat's own userInfo among them) are dropped, never trusted. */
 const LoginEventSchema = v.object({
-  code: v.optional(v.pipe(v.string('code 必须是字符串'), v.minLength(1, 'code 不能为空'), v.maxLength(128, 'code 过长'))),
+  code: v.optional(
+    v.pipe(v.string('code 必须是字符串'), v.minLength(1, 'code 不能为空'), v.maxLength(128, 'code 过长')),
+  ),
 });
 
 export const main = defineHandler('login', LoginEventSchema, async ({ event, identity }): Promise<LoginResult> => {

@@ -1,0 +1,143 @@
+/**
+ * The client's login state (miniprogram/services/auth.ts) on simulated devices: the real service code, a `wx`
+ * backed by devcloud, and the built login function behind wx.cloud.callFunction.
+ */
+import { createDevice, type Device } from '../../devcloud/device';
+import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
+import { useDevice } from '../../devcloud/wx-global';
+
+import type * as AuthService from '../../miniprogram/services/auth';
+import type * as CloudService from '../../miniprogram/services/cloud';
+
+type AuthModule = typeof AuthService;
+type CloudModule = typeof CloudService;
+
+let t: TestCloud;
+beforeAll(async () => {
+  t = await startTestCloud();
+});
+afterAll(() => t.stop());
+afterEach(() => t.control.clearFaults());
+
+/** Launch the mini-program on a device: a fresh copy of the service modules, with that device's `wx`. */
+function launch(device: Device): { auth: AuthModule; cloud: CloudModule } {
+  useDevice(device);
+  let modules!: { auth: AuthModule; cloud: CloudModule };
+  jest.isolateModules(() => {
+    modules = {
+      auth: jest.requireActual<AuthModule>('../../miniprogram/services/auth'),
+      cloud: jest.requireActual<CloudModule>('../../miniprogram/services/cloud'),
+    };
+  });
+  return modules;
+}
+
+function newDevice(user = uniqueUser()): Device {
+  return createDevice({ devcloudUrl: t.control.url, user });
+}
+
+test('concurrent ensureLogin calls share one login', async () => {
+  const device = newDevice();
+  const { auth } = launch(device);
+  const states = await Promise.all(Array.from({ length: 5 }, () => auth.ensureLogin()));
+  expect(device.calls.login).toBe(1);
+  expect(device.calls.callFunction).toBe(1);
+  expect(new Set(states.map((state) => state.user.openid)).size).toBe(1);
+  expect(states[0]?.user.loginCount).toBe(1);
+});
+
+test('the login state is cached in storage, without any secret', async () => {
+  const device = newDevice();
+  const { auth } = launch(device);
+  const state = await auth.ensureLogin();
+  expect(auth.currentUser()).toEqual(state.user);
+  const stored = device.storage.dump();
+  expect(stored).toContain(state.user.openid);
+  const session = (await t.control.documents('sessions')).find((doc) => doc._id === state.user.openid);
+  expect(typeof session?.sessionKey).toBe('string');
+  expect(stored).not.toContain(String(session?.sessionKey));
+  expect(stored).not.toMatch(/session_?key/i);
+});
+
+test('a relaunch with a live session makes zero cloud calls', async () => {
+  const first = newDevice();
+  const before = await launch(first).auth.ensureLogin();
+  const relaunched = first.relaunch();
+  const state = await launch(relaunched).auth.ensureLogin();
+  expect(relaunched.calls.callFunction).toBe(0);
+  expect(relaunched.calls.login).toBe(0);
+  expect(relaunched.calls.checkSession).toBe(1);
+  expect(state.user).toEqual(before.user);
+});
+
+test('a relaunch with a dead session logs in again with one cloud call', async () => {
+  const first = newDevice();
+  await launch(first).auth.ensureLogin();
+  await t.control.expireSession(first.user);
+  const relaunched = first.relaunch();
+  const state = await launch(relaunched).auth.ensureLogin();
+  expect(relaunched.calls.callFunction).toBe(1);
+  expect(relaunched.calls.login).toBe(1);
+  expect(state.user.loginCount).toBe(2);
+});
+
+test('WX_CODE_INVALID from the function is retried once with a fresh code', async () => {
+  const device = newDevice();
+  const { auth } = launch(device);
+  await t.control.injectWeChatFault({ api: 'jscode2session', errcode: 40163 });
+  const state = await auth.ensureLogin();
+  expect(state.user.loginCount).toBe(1);
+  expect(device.calls.login).toBe(2);
+  expect(device.calls.callFunction).toBe(2);
+});
+
+test('WX_CODE_INVALID twice fails with that code after one retry, and nothing is cached', async () => {
+  const device = newDevice();
+  const { auth, cloud } = launch(device);
+  await t.control.injectWeChatFault({ api: 'jscode2session', errcode: 40029, times: 2 });
+  const failure = await auth.ensureLogin().catch((error: unknown) => error);
+  expect(failure).toBeInstanceOf(cloud.ClientError);
+  expect((failure as InstanceType<CloudModule['ClientError']>).code).toBe('WX_CODE_INVALID');
+  expect(device.calls.callFunction).toBe(2);
+  expect(auth.currentUser()).toBeUndefined();
+});
+
+test('other errors reach the caller with their code and are not retried', async () => {
+  const device = newDevice();
+  const { auth } = launch(device);
+  await t.control.injectWeChatFault({ api: 'jscode2session', errcode: 45011 });
+  await expect(auth.ensureLogin()).rejects.toMatchObject({
+    code: 'WX_RATE_LIMITED',
+    message: '登录太频繁了，请稍后再试',
+  });
+  expect(device.calls.callFunction).toBe(1);
+  // The next attempt is a new login, not a replay of the failed one.
+  await expect(auth.ensureLogin()).resolves.toMatchObject({ user: { loginCount: 1 } });
+});
+
+test('a failed callFunction becomes NETWORK', async () => {
+  const device = newDevice();
+  const { cloud } = launch(device);
+  await expect(cloud.callCloud('nonexistent' as 'login', {})).rejects.toMatchObject({ code: 'NETWORK' });
+});
+
+test('refreshLogin counts a login without a WeChat call and updates the cache', async () => {
+  const device = newDevice();
+  const { auth } = launch(device);
+  await auth.ensureLogin();
+  await t.control.resetStats();
+  const state = await auth.refreshLogin();
+  expect(state.user.loginCount).toBe(2);
+  expect(auth.currentUser()?.loginCount).toBe(2);
+  expect((await t.control.stats()).wechat.jscode2session).toBe(0);
+  expect(device.calls.login).toBe(1);
+});
+
+test('clearLogin forgets the device state', async () => {
+  const device = newDevice();
+  const { auth } = launch(device);
+  await auth.ensureLogin();
+  auth.clearLogin();
+  expect(auth.currentUser()).toBeUndefined();
+  expect(device.storage.keys()).toEqual([]);
+});

@@ -1,0 +1,68 @@
+import { spawn } from 'child_process';
+import { join } from 'path';
+import { DevCloudControl } from '../../devcloud/control';
+import { startDevCloud, type DevCloud, type DevCloudOptions } from '../../devcloud/server';
+
+const ROOT = join(__dirname, '..', '..');
+
+export interface TestCloud {
+  control: DevCloudControl;
+  /** Present when devcloud runs in this process (node test environment). */
+  cloud?: DevCloud;
+  stop(): Promise<void>;
+}
+
+/** Short WeChat timeout so timeout tests do not take seconds; still far above the fake's normal answer time. */
+export const TEST_WECHAT_TIMEOUT_MS = 800;
+
+/** A devcloud for one test file, in memory, in this process. */
+export async function startTestCloud(options: DevCloudOptions = {}): Promise<TestCloud> {
+  const cloud = await startDevCloud({
+    functionTimeoutMs: 10_000, // generous: two cores shared by jest workers; the real default (3 s) is for prod
+    ...options,
+    functionEnv: {
+      ...options.functionEnv,
+      login: { WECHAT_API_TIMEOUT_MS: String(TEST_WECHAT_TIMEOUT_MS), ...options.functionEnv?.login },
+    },
+  });
+  return { cloud, control: new DevCloudControl(cloud.url), stop: () => cloud.stop() };
+}
+
+/**
+ * A devcloud in a child process, for jsdom test files (miniprogram-simulate): jsdom's globals are not Node's, so
+ * the server runs outside and the simulated device reaches it over HTTP, as a phone reaches the cloud.
+ */
+export async function startChildCloud(): Promise<TestCloud> {
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(ROOT, 'devcloud', 'cli.ts'), '--memory', '--port', '0', '--json'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const line = buffered.split('\n')[0];
+      if (buffered.includes('\n') && line) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once('exit', (code) => reject(new Error(`devcloud exited early (${code})`)));
+  });
+  return {
+    control: new DevCloudControl(url),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+let counter = 0;
+/** A user name no other test uses, so tests sharing a devcloud never see each other's documents. */
+export function uniqueUser(prefix = 'user'): string {
+  counter += 1;
+  return `${prefix}-${process.pid}-${counter}-${Date.now().toString(36)}`;
+}

@@ -63,6 +63,12 @@ export class DevCloud {
   readonly logs: Array<{ functionName: string; line: string }> = [];
   /** Added to every database call (ms), to model the distance between a function and the database. */
   databaseLatencyMs = 0;
+
+  /** Model the distance to the database and to WeChat (ms per call). */
+  setLatency(databaseMs: number, wechatMs: number): void {
+    this.databaseLatencyMs = databaseMs;
+    this.wechat.latencyMs = wechatMs;
+  }
   private readonly users = new Map<string, SimulatedUser>();
   private dbFaults: DatabaseFault[] = [];
   private dbCalls: Record<string, number> = {};
@@ -378,8 +384,10 @@ async function control(
       cloud.clearFaults();
       return ok({});
     case 'POST /latency':
-      if (typeof body.databaseMs === 'number') cloud.databaseLatencyMs = body.databaseMs;
-      if (typeof body.wechatMs === 'number') cloud.wechat.latencyMs = body.wechatMs;
+      cloud.setLatency(
+        typeof body.databaseMs === 'number' ? body.databaseMs : cloud.databaseLatencyMs,
+        typeof body.wechatMs === 'number' ? body.wechatMs : cloud.wechat.latencyMs,
+      );
       return ok({});
     case 'GET /stats':
       return ok(cloud.stats());

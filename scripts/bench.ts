@@ -8,6 +8,7 @@
 import { execFileSync } from 'child_process';
 import { readdirSync, statSync } from 'fs';
 import { join, relative } from 'path';
+import { benchLogin } from './bench-login';
 
 const ROOT = join(__dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
@@ -93,6 +94,14 @@ function miniprogramSize(): void {
   console.log(`   ${'total'.padEnd(44)} ${kb(total).padStart(9)}  ${total <= 60 * 1024 ? 'within' : 'OVER'} target`);
 }
 
-bundles();
-initTimes();
-miniprogramSize();
+async function main(): Promise<void> {
+  bundles();
+  initTimes();
+  miniprogramSize();
+  await benchLogin();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

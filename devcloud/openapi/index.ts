@@ -12,12 +12,25 @@
  * camelCases it. Gateway-level failures are JSON `{requestId, code, message}` sent with the HTTP content type
  * exactly `application/json; charset=utf-8`, which node-sdk (utils/tcbapirequester.js `handleWxOpenApiData`)
  * parses as JSON; the SDK maps `code` through TCB_ERR_CODE (INVALID_PARAM -> -501007, SYS_ERR -> -501001).
+ *
+ * cloud.getOpenData({list}) (index.js `getOpenData.ts`, about line 2086) rides the same request: apiName
+ * `ApiGetOpenDataByCloudId`, and a CommApiData of apiType SVRKIT_API whose svrkitData {apiName, reqData} carries a
+ * protobuf ApiGetOpenDataByCloudIdReq {2 repeated cloudidList}. The SDK reads the reply's svrkitErrorCode (non-zero
+ * -> -601001 'internal svrkit error') and decodes respData as ApiGetOpenDataByCloudIdResp {1 repeated dataList
+ * {1 cloudId, 2 json}}, JSON.parse-ing each json into `list[i]` (an empty json -> -601001). Answered by the
+ * resolver given to setOpenDataResolver; no config.json permission is involved (see answerSvrkit).
  */
 import { randomUUID } from 'crypto';
 import { MultipartError, mediaType, parseMultipart } from './multipart';
 import type { FormPart } from './multipart';
-import { ApiType, decodeCommApiData, encodeCommOpenApiResp } from './protobuf';
-import type { CommApiData, CommOpenApiResp, KeyValuePair } from './protobuf';
+import {
+  ApiType,
+  decodeApiGetOpenDataByCloudIdReq,
+  decodeCommApiData,
+  encodeApiGetOpenDataByCloudIdResp,
+  encodeCommOpenApiResp,
+} from './protobuf';
+import type { CommApiData, CommOpenApiResp, KeyValuePair, SvrkitApiData } from './protobuf';
 import { ConfigError, PermissionStore } from './permissions';
 
 export type OpenApiHandler = (
@@ -25,17 +38,34 @@ export type OpenApiHandler = (
   ctx: { appid: string; functionName: string },
 ) => Promise<Record<string, unknown>>;
 
+/**
+ * Resolves the cloudIDs of one cloud.getOpenData call: per requested id, in order, the JSON text WeChat would
+ * give ('{"cloudID":"<id>","data":{...}}'), or undefined for an unknown or expired id.
+ */
+export type OpenDataResolver = (
+  cloudIds: string[],
+  ctx: { appid: string; functionName: string },
+) => Promise<Array<string | undefined>>;
+
+/** svrkit apiName (and multipart apiName) of cloud.getOpenData. */
+export const OPEN_DATA_API = 'ApiGetOpenDataByCloudId';
+
 export interface DevOpenApiOptions {
   functionsDir: string;
   /** The mini-program's appid, handed to handlers when the call names none (cloud.openapi({appid}) does). */
   appId?: string;
-  /** Where a handler's crash is reported; the caller only sees -604103. Default: console.error. */
+  /** Where a handler's (or the open-data resolver's) crash is reported; the caller only sees -604103. Default: console.error. */
   onHandlerError?: (apiName: string, err: unknown) => void;
 }
 
-/** errorCode values of CommOpenApiResp (wx-server-sdk index.js ERR_CODE, "-604100".."-604103"). */
+/** errorCode values of CommOpenApiResp (wx-server-sdk index.js ERR_CODE, "-601005", "-604100".."-604103"). */
 export const OPENAPI_ERROR = {
-  /** 'API not found': the API has no handler here (not faked yet) or is not an OPEN_API call. */
+  /**
+   * 'invalid cloudID': cloud.getOpenData named a cloudID the resolver does not know (or that expired). The SDK
+   * throws it as errCode -601005 (it keeps any errorCode its ERR_CODE table does not remap).
+   */
+  INVALID_CLOUDID: -601005,
+  /** 'API not found': the API has no handler here (not faked yet), or is a SVRKIT_API other than getOpenData. */
   NOT_FOUND: -604100,
   /** 'function has no permission to call this API': not in the function's config.json permissions.openapi. */
   NO_PERMISSION: -604101,
@@ -74,6 +104,7 @@ interface OpenApiRequest {
   apiType: number;
   appid: string;
   data: Record<string, unknown>;
+  svrkitData?: SvrkitApiData;
 }
 
 export class DevOpenApi {
@@ -81,6 +112,7 @@ export class DevOpenApi {
   private readonly permissions: PermissionStore;
   private readonly appId: string;
   private readonly onHandlerError: (apiName: string, err: unknown) => void;
+  private openDataResolver: OpenDataResolver | undefined;
 
   constructor(options: DevOpenApiOptions) {
     this.permissions = new PermissionStore(options.functionsDir);
@@ -92,6 +124,17 @@ export class DevOpenApi {
   /** Registers (or replaces) the fake of one WeChat API, e.g. 'phonenumber.getPhoneNumber'. */
   register(apiName: string, handler: OpenApiHandler): void {
     this.handlers.set(apiName, handler);
+  }
+
+  /**
+   * Resolves cloudIDs for ApiGetOpenDataByCloudId (cloud.getOpenData). Returns, per requested id in order, the
+   * JSON text WeChat would give: '{"cloudID":"<id>","data":{...}}', or undefined for an unknown/expired id.
+   * Any undefined fails the whole call with errorCode -601005 (INVALID_CLOUDID). Replaces an earlier resolver.
+   */
+  setOpenDataResolver(
+    resolver: (cloudIds: string[], ctx: { appid: string; functionName: string }) => Promise<Array<string | undefined>>,
+  ): void {
+    this.openDataResolver = resolver;
   }
 
   /** Answers one wx.openApi request made by `functionName`. Never throws: failures become replies. */
@@ -106,6 +149,7 @@ export class DevOpenApi {
   }
 
   private async answer(functionName: string, request: OpenApiRequest): Promise<CommOpenApiResp> {
+    if (request.apiType === ApiType.SVRKIT_API) return this.answerSvrkit(functionName, request);
     const allowed = await this.permissions.allowed(functionName).catch((err: unknown) => {
       throw err instanceof ConfigError ? new GatewayError('SYS_ERR', err.message) : err;
     });
@@ -122,6 +166,65 @@ export class DevOpenApi {
     // WeChat's own errors (errcode) travel inside respData with HTTP 200, as from api.weixin.qq.com.
     return { respData: Buffer.from(JSON.stringify(reply)), contentType: RESP_JSON_CONTENT_TYPE, httpCode: 200 };
   }
+
+  /**
+   * SVRKIT_API calls. Only ApiGetOpenDataByCloudId is emulated. It needs no config.json permission: WeChat's
+   * cloud.getOpenData documents none (only the separate openapi.cloudbase.getOpenData does) and the SDK sends it
+   * as a svrkit call, not under an openapi name a permission list could hold.
+   */
+  private async answerSvrkit(functionName: string, request: OpenApiRequest): Promise<CommOpenApiResp> {
+    const svrkit = request.svrkitData;
+    if (!svrkit || (svrkit.apiName || request.apiName) !== OPEN_DATA_API) return { errorCode: OPENAPI_ERROR.NOT_FOUND };
+    const resolver = this.openDataResolver;
+    if (!resolver) {
+      // A local-cloud setup problem, not something WeChat answers: say so in the error the SDK surfaces.
+      throw new GatewayError(
+        'SYS_ERR',
+        `devcloud has no open-data resolver: cloud.getOpenData (${OPEN_DATA_API}) needs DevOpenApi.setOpenDataResolver`,
+      );
+    }
+    let cloudIds: string[];
+    let reqAppid: string;
+    try {
+      ({ cloudidList: cloudIds, appid: reqAppid } = decodeApiGetOpenDataByCloudIdReq(svrkit.reqData));
+    } catch (err) {
+      throw new GatewayError('INVALID_PARAM', `reqData is not an ApiGetOpenDataByCloudIdReq: ${String(err)}`);
+    }
+    let texts: Array<string | undefined>;
+    try {
+      const ctx = { appid: request.appid || reqAppid || this.appId, functionName };
+      texts = cloudIds.length > 0 ? await resolver([...cloudIds], ctx) : [];
+      checkResolved(cloudIds, texts);
+    } catch (err) {
+      this.onHandlerError(OPEN_DATA_API, err);
+      return { errorCode: OPENAPI_ERROR.SYSTEM_ERROR };
+    }
+    // Our choice (WeChat documents none): one bad id fails the whole call with a code the SDK names ('invalid
+    // cloudID'); the caller learns the code, not which id. See OPENAPI_ERROR.INVALID_CLOUDID.
+    if (texts.some((text) => text === undefined)) return { errorCode: OPENAPI_ERROR.INVALID_CLOUDID };
+    const dataList = cloudIds.map((cloudId, i) => ({ cloudId, json: texts[i] ?? '' }));
+    return { respData: encodeApiGetOpenDataByCloudIdResp({ dataList }), httpCode: 200, svrkitErrorCode: 0 };
+  }
+}
+
+/** A resolver's answer must line up with the ids and hold JSON text (the SDK JSON.parses it) or undefined. */
+function checkResolved(cloudIds: string[], texts: unknown): asserts texts is Array<string | undefined> {
+  if (!Array.isArray(texts) || texts.length !== cloudIds.length) {
+    throw new Error(`open-data resolver returned ${shapeOf(texts)} for ${cloudIds.length} cloudID(s)`);
+  }
+  texts.forEach((text: unknown, i) => {
+    if (text === undefined) return;
+    if (typeof text !== 'string') throw new Error(`open-data resolver returned ${shapeOf(text)} for ${cloudIds[i]}`);
+    try {
+      JSON.parse(text);
+    } catch {
+      throw new Error(`open-data resolver returned non-JSON text for ${cloudIds[i]}`);
+    }
+  });
+}
+
+function shapeOf(value: unknown): string {
+  return Array.isArray(value) ? `${value.length} entries` : typeof value;
 }
 
 function protobufReply(message: CommOpenApiResp): OpenApiReply {
@@ -147,7 +250,14 @@ function parseRequest(contentType: string, rawBody: Buffer): OpenApiRequest {
   } catch (err) {
     throw new GatewayError('INVALID_PARAM', `requestData is not a CommApiData: ${String(err)}`);
   }
-  return { apiName, apiType: decoded.apiType, appid: decoded.appid, data: pairsToData(decoded.pairs) };
+  const request: OpenApiRequest = {
+    apiName,
+    apiType: decoded.apiType,
+    appid: decoded.appid,
+    data: pairsToData(decoded.pairs),
+  };
+  if (decoded.svrkitData) request.svrkitData = decoded.svrkitData;
+  return request;
 }
 
 function parseParts(contentType: string, rawBody: Buffer): Map<string, FormPart> {

@@ -15,6 +15,16 @@ export const SERVER_ERROR_CODES = [
   'WX_UNAVAILABLE',
   'WX_CODE_MISMATCH',
   'INTERNAL',
+  // account
+  'USER_NOT_FOUND', // no users document: log in first (or the account was deleted)
+  'NICKNAME_INVALID', // empty or longer than NICKNAME_MAX_LENGTH characters
+  'CONTENT_RISKY', // WeChat's content check (security.msgSecCheck) rejected the text
+  'AVATAR_INVALID', // the avatar fileID is not a file under the caller's own avatar folder
+  'PHONE_CODE_INVALID', // getPhoneNumber code expired or already used (40029)
+  'PHONE_QUOTA_EXHAUSTED', // the mini-program's phone-number quota is used up (1400001)
+  'OPENAPI_PERMISSION_MISSING', // the function's config.json lacks the cloud-call permission (-604101)
+  'SESSION_EXPIRED', // the stored session_key cannot decrypt the data: log in again with a fresh code
+  'OPEN_DATA_INVALID', // open data for another appid, too old, or malformed
 ] as const;
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 
@@ -22,7 +32,9 @@ export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 export type ClientErrorCode =
   | 'NETWORK' // wx.cloud.callFunction itself failed (offline, function missing, timeout)
   | 'WX_LOGIN_FAILED' // wx.login failed on the device
-  | 'BAD_RESPONSE'; // the function answered something that is not our envelope
+  | 'BAD_RESPONSE' // the function answered something that is not our envelope
+  | 'PHONE_DENIED' // the user declined the phone-number prompt
+  | 'UPLOAD_FAILED'; // wx.cloud.uploadFile of the avatar failed
 
 export type ErrorCode = ServerErrorCode | ClientErrorCode;
 
@@ -39,7 +51,10 @@ export interface UserProfile {
   openid: string;
   unionid?: string;
   nickName?: string;
+  /** A cloud:// fileID: <image src> shows it directly. */
   avatarUrl?: string;
+  /** The bound phone number, masked (138****1234). The full number never goes back to the client. */
+  phoneMasked?: string;
   createdAt: string;
   lastLoginAt: string;
   loginCount: number;
@@ -55,8 +70,32 @@ export interface LoginResult {
   isNewUser: boolean;
 }
 
+/** Nicknames are counted in characters (code points), after trimming. */
+export const NICKNAME_MAX_LENGTH = 20;
+
+/** The `account` function's actions: event fields (besides `action`) and result of each. */
+export interface AccountActions {
+  /** Set the nickname and/or the avatar (a fileID the client uploaded under avatars/<OPENID>/). */
+  updateProfile: { event: { nickName?: string; avatarFileID?: string }; result: { user: UserProfile } };
+  /** Bind the phone number from <button open-type="getPhoneNumber">'s code (phonenumber.getPhoneNumber). */
+  bindPhone: { event: { code: string }; result: { user: UserProfile } };
+  /** The legacy phone flow: a cloudID (resolved server-side, no session_key) or encryptedData + iv. */
+  bindPhoneLegacy: {
+    event: { cloudID: string } | { encryptedData: string; iv: string };
+    result: { user: UserProfile };
+  };
+  /** Forget the server-side session_key. */
+  logout: { event: Record<string, never>; result: { loggedOut: true } };
+  /** 注销: delete every document of the caller and their avatar file. `confirm` must be literally true. */
+  deleteAccount: { event: { confirm: true }; result: { deleted: true } };
+}
+export type AccountAction = keyof AccountActions;
+export type AccountEvent = { [A in AccountAction]: { action: A } & AccountActions[A]['event'] }[AccountAction];
+export type AccountResult = AccountActions[AccountAction]['result'];
+
 /** Cloud function name -> its event and result. services/cloud.ts types every call from this map. */
 export interface CloudFunctions {
   login: { event: LoginEvent; result: LoginResult };
+  account: { event: AccountEvent; result: AccountResult };
 }
 export type CloudFunctionName = keyof CloudFunctions;

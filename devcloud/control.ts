@@ -1,6 +1,6 @@
 import { controlRequest } from './client';
 import type { InvocationReport } from './runtime';
-import type { DatabaseFault, DevCloudStats, SimulatedUser } from './server';
+import type { CloudCallFault, DatabaseFault, DevCloudStats, PhoneNumberDetail, SimulatedUser } from './server';
 import type { Fault } from './wechat';
 
 /**
@@ -38,6 +38,15 @@ export class DevCloudControl {
 
   injectWeChatFault(fault: Fault): Promise<void> {
     return this.call('POST', '/faults', { wechat: fault });
+  }
+
+  injectCloudCallFault(fault: CloudCallFault): Promise<void> {
+    return this.call('POST', '/faults', { cloudCall: fault });
+  }
+
+  /** What the getPhoneNumber button hands a page for this user: a code and the legacy open data. */
+  phoneNumberDetail(user: string): Promise<PhoneNumberDetail> {
+    return this.call('POST', '/wx/phoneNumber', { user });
   }
 
   injectDatabaseFault(fault: DatabaseFault = {}): Promise<void> {

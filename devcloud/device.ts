@@ -2,6 +2,11 @@ import { randomBytes } from 'crypto';
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { controlRequest } from './client';
 import type { InvocationReport } from './runtime';
+import type { PhoneNumberDetail } from './server';
+
+export interface PhoneNumberEventDetail extends Partial<PhoneNumberDetail> {
+  errMsg: string;
+}
 
 /**
  * A simulated phone running the mini-program for one WeChat user: the `wx` object pages and services use, backed
@@ -89,7 +94,11 @@ export interface Device {
   /** What `<button open-type="chooseAvatar">` hands the page: a temporary file path holding the image. */
   chooseAvatarEvent(bytes?: Buffer): { detail: { avatarUrl: string } };
   /** What `<button open-type="getPhoneNumber">` hands the page when the user agrees (or declines). */
-  getPhoneNumberEvent(agree?: boolean): Promise<{ detail: { errMsg: string; code?: string } }>;
+  getPhoneNumberEvent(agree?: boolean): Promise<{ detail: PhoneNumberEventDetail }>;
+  /** Pages this launch navigated to (wx.navigateTo / redirectTo / reLaunch), newest last. */
+  navigations: string[];
+  /** Every WeChat call this launch made, in order (e.g. 'login', 'callFunction:account'). */
+  trail: string[];
 }
 
 export type SimulatedWx = ReturnType<typeof buildWx>;
@@ -102,6 +111,8 @@ export function createDevice(options: DeviceOptions): Device {
     calls: { login: 0, checkSession: 0, callFunction: 0, uploadFile: 0 },
     invocations: [],
     toasts: [],
+    navigations: [],
+    trail: [],
     wx: undefined as unknown as SimulatedWx,
     relaunch: () => createDevice({ ...options, storage }),
     chooseAvatarEvent: (bytes = randomBytes(64)) => {
@@ -111,10 +122,10 @@ export function createDevice(options: DeviceOptions): Device {
     },
     getPhoneNumberEvent: async (agree = true) => {
       if (!agree) return { detail: { errMsg: 'getPhoneNumber:fail user deny' } };
-      const { code } = await controlRequest<{ code: string }>(options.devcloudUrl, 'POST', '/wx/phoneCode', {
+      const detail = await controlRequest<PhoneNumberDetail>(options.devcloudUrl, 'POST', '/wx/phoneNumber', {
         user: options.user,
       });
-      return { detail: { errMsg: 'getPhoneNumber:ok', code } };
+      return { detail: { errMsg: 'getPhoneNumber:ok', ...detail } };
     },
   };
   device.wx = buildWx(options, device);
@@ -149,12 +160,14 @@ function buildWx(options: DeviceOptions, device: Device) {
     login: (o?: WxCallbacks<{ code: string; errMsg: string }>) =>
       wxApi(o, async () => {
         device.calls.login += 1;
+        device.trail.push('login');
         const { code } = await control<{ code: string }>('POST', '/wx/login', { user });
         return { code, errMsg: 'login:ok' };
       }),
     checkSession: (o?: WxCallbacks<{ errMsg: string }>) =>
       wxApi(o, async () => {
         device.calls.checkSession += 1;
+        device.trail.push('checkSession');
         const { alive } = await control<{ alive: boolean }>('POST', '/wx/checkSession', { user });
         if (!alive) throw { errMsg: 'checkSession:fail session time out, need relogin' };
         return { errMsg: 'checkSession:ok' };
@@ -167,6 +180,16 @@ function buildWx(options: DeviceOptions, device: Device) {
       wxApi(o, async () => {
         device.toasts.push(o.title);
         return { errMsg: 'showToast:ok' };
+      }),
+    navigateTo: (o: { url: string } & WxCallbacks<{ errMsg: string }>) =>
+      wxApi(o, async () => {
+        device.navigations.push(o.url);
+        return { errMsg: 'navigateTo:ok' };
+      }),
+    reLaunch: (o: { url: string } & WxCallbacks<{ errMsg: string }>) =>
+      wxApi(o, async () => {
+        device.navigations.push(o.url);
+        return { errMsg: 'reLaunch:ok' };
       }),
     showLoading: (o?: WxCallbacks<{ errMsg: string }>) => wxApi(o, async () => ({ errMsg: 'showLoading:ok' })),
     hideLoading: (o?: WxCallbacks<{ errMsg: string }>) => wxApi(o, async () => ({ errMsg: 'hideLoading:ok' })),
@@ -187,6 +210,7 @@ function buildWx(options: DeviceOptions, device: Device) {
       ) =>
         wxApi(o, async () => {
           device.calls.callFunction += 1;
+          device.trail.push(`callFunction:${o.name}`);
           const report = await control<InvocationReport>('POST', '/functions/invoke', {
             name: o.name,
             event: o.data ?? {},
@@ -205,6 +229,7 @@ function buildWx(options: DeviceOptions, device: Device) {
       ) =>
         wxApi(o, async () => {
           device.calls.uploadFile += 1;
+          device.trail.push('uploadFile');
           const bytes = tempFiles.get(o.filePath);
           if (!bytes) throw { errMsg: `cloud.uploadFile:fail file not found: ${o.filePath}` };
           const { fileID } = await control<{ fileID: string }>('POST', '/storage/upload', {

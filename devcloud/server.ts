@@ -7,6 +7,7 @@ import { DevOpenApi, isOpenApiRequest } from './openapi';
 import { DevStorage } from './storage';
 import { FunctionRuntime, type InvocationContext, type InvocationReport } from './runtime';
 import { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV, openidFor, unionidFor } from './identity';
+import { OpenDataIssuer, type LegacyOpenData } from './opendata';
 import { WeChatFake, type Fault } from './wechat';
 
 /**
@@ -39,6 +40,13 @@ export interface DatabaseFault {
   code?: string;
 }
 
+/** A WeChat errcode answered by a cloud call (cloud.openapi.*) instead of its real reply. */
+export interface CloudCallFault {
+  api: string;
+  errcode: number;
+  times?: number;
+}
+
 export interface DevCloudStats {
   functions: { invocations: number; coldStarts: number; peakInstanceRssBytes: number };
   database: { roundTrips: number; byAction: Record<string, number> };
@@ -50,6 +58,13 @@ export interface SimulatedUser {
   name: string;
   openid: string;
   unionid?: string;
+  /** What WeChat knows as the user's phone number (default 13800001234). */
+  phoneNumber: string;
+}
+
+/** What <button open-type="getPhoneNumber"> hands the page when the user agrees. */
+export interface PhoneNumberDetail extends Partial<LegacyOpenData> {
+  code: string;
 }
 
 export class DevCloud {
@@ -59,6 +74,7 @@ export class DevCloud {
   readonly storage: DevStorage;
   readonly openapi: DevOpenApi;
   readonly wechat: WeChatFake;
+  readonly openData: OpenDataIssuer;
   readonly runtime: FunctionRuntime;
   readonly logs: Array<{ functionName: string; line: string }> = [];
   /** Added to every database call (ms), to model the distance between a function and the database. */
@@ -71,6 +87,7 @@ export class DevCloud {
   }
   private readonly users = new Map<string, SimulatedUser>();
   private dbFaults: DatabaseFault[] = [];
+  private cloudCallFaults: CloudCallFault[] = [];
   private dbCalls: Record<string, number> = {};
   private peakRss = 0;
   private readonly rssTimer: NodeJS.Timeout;
@@ -91,8 +108,16 @@ export class DevCloud {
     });
     this.openapi = new DevOpenApi({ functionsDir: options.functionsDir, appId: this.appid });
     this.wechat = new WeChatFake(this.appid, options.appSecret);
-    this.openapi.register('phonenumber.getPhoneNumber', async (data) => this.wechat.phoneNumberFor(data.code).body);
-    this.openapi.register('security.msgSecCheck', async (data) => msgSecCheck(data));
+    this.openapi.register(
+      'phonenumber.getPhoneNumber',
+      async (data) => this.faultFor('phonenumber.getPhoneNumber') ?? this.wechat.phoneNumberFor(data.code).body,
+    );
+    this.openapi.register(
+      'security.msgSecCheck',
+      async (data) => this.faultFor('security.msgSecCheck') ?? msgSecCheck(data),
+    );
+    this.openData = new OpenDataIssuer(this.wechat, this.appid);
+    this.openapi.setOpenDataResolver(async (cloudIds) => this.openData.resolve(cloudIds));
     this.runtime = new FunctionRuntime({
       functionsDir: options.functionsDir,
       baseUrl: url,
@@ -113,16 +138,24 @@ export class DevCloud {
   user(name: string, options: { unionid?: boolean; phoneNumber?: string } = {}): SimulatedUser {
     let user = this.users.get(name);
     if (!user) {
-      user = { name, openid: openidFor(this.appid, name) };
+      user = { name, openid: openidFor(this.appid, name), phoneNumber: '13800001234' };
       this.users.set(name, user);
     }
     if (options.unionid) user.unionid = unionidFor(name);
+    if (options.phoneNumber) user.phoneNumber = options.phoneNumber;
     this.wechat.registerUser({
       openid: user.openid,
+      phoneNumber: user.phoneNumber,
       ...(user.unionid ? { unionid: user.unionid } : {}),
-      ...(options.phoneNumber ? { phoneNumber: options.phoneNumber } : {}),
     });
     return user;
+  }
+
+  /** The getPhoneNumber button's detail for a user: a code for the cloud call, plus the legacy open data. */
+  phoneNumberDetail(name: string): PhoneNumberDetail {
+    const user = this.user(name);
+    const legacy = this.openData.phoneNumber(user.openid, user.phoneNumber);
+    return { code: this.wechat.issuePhoneCode(user.openid), ...legacy };
   }
 
   /** Call a function as the mini-program of `userName` would (wx.cloud.callFunction), or with no identity. */
@@ -145,12 +178,26 @@ export class DevCloud {
     this.dbFaults.push({ times: 1, skip: 0, code: 'DATABASE_REQUEST_FAILED', ...fault });
   }
 
+  injectCloudCallFault(fault: CloudCallFault): void {
+    this.cloudCallFaults.push({ times: 1, ...fault });
+  }
+
+  /** WeChat's error reply for a cloud call when a fault is queued for it. */
+  private faultFor(api: string): Record<string, unknown> | undefined {
+    const fault = this.cloudCallFaults.find((candidate) => candidate.api === api);
+    if (!fault) return undefined;
+    fault.times = (fault.times ?? 1) - 1;
+    if (fault.times <= 0) this.cloudCallFaults = this.cloudCallFaults.filter((candidate) => candidate !== fault);
+    return { errcode: fault.errcode, errmsg: `devcloud: injected errcode ${fault.errcode}` };
+  }
+
   injectWeChatFault(fault: Fault): void {
     this.wechat.injectFault(fault);
   }
 
   clearFaults(): void {
     this.dbFaults = [];
+    this.cloudCallFaults = [];
     this.wechat.clearFaults();
   }
 
@@ -356,8 +403,8 @@ async function control(
     case 'POST /wx/expireSession':
       cloud.wechat.expireSession(needUser().openid);
       return ok({});
-    case 'POST /wx/phoneCode':
-      return ok({ code: cloud.wechat.issuePhoneCode(needUser().openid) });
+    case 'POST /wx/phoneNumber':
+      return ok(cloud.phoneNumberDetail(needUser().name));
     case 'POST /functions/invoke':
       return ok(
         await cloud.invoke(
@@ -379,6 +426,7 @@ async function control(
     case 'POST /faults':
       if (body.database) cloud.injectDatabaseFault(body.database);
       if (body.wechat) cloud.injectWeChatFault(body.wechat as Fault);
+      if (body.cloudCall) cloud.injectCloudCallFault(body.cloudCall as CloudCallFault);
       return ok({});
     case 'DELETE /faults':
       cloud.clearFaults();

@@ -1,6 +1,7 @@
 import type { UserProfile } from '../contracts';
 import { db } from './cloud';
 import type { Identity } from './identity';
+import { maskPhone } from './phone';
 import type { WeChatSession } from './wechat';
 
 /** Collections this kit owns. Security rules for them ship in database-rules/. */
@@ -15,7 +16,11 @@ export interface UserDocument {
   unionid?: string;
   nickName?: string;
   avatarUrl?: string;
+  /** Full number, server-side only: the client gets it masked. */
+  phoneNumber?: string;
+  countryCode?: string;
   createdAt: Date;
+  updatedAt?: Date;
   lastLoginAt: Date;
   loginCount: number;
 }
@@ -94,6 +99,7 @@ export function toProfile(user: UserDocument): UserProfile {
   if (user.unionid) profile.unionid = user.unionid;
   if (user.nickName) profile.nickName = user.nickName;
   if (user.avatarUrl) profile.avatarUrl = user.avatarUrl;
+  if (user.phoneNumber) profile.phoneMasked = maskPhone(user.phoneNumber);
   return profile;
 }
 
@@ -121,6 +127,7 @@ interface TransactionLike {
     doc(id: string): {
       get(): Promise<{ data: unknown }>;
       set(options: { data: Record<string, unknown> }): Promise<unknown>;
+      remove(): Promise<unknown>;
     };
   };
 }
@@ -137,21 +144,55 @@ interface InternalQuery {
 }
 
 async function incrementLogin(identity: Identity, now: Date): Promise<UserDocument | null> {
-  const database = db();
-  const _ = database.command;
-  const changes: Record<string, unknown> = { loginCount: _.inc(1), lastLoginAt: now };
+  const changes: Record<string, unknown> = { loginCount: db().command.inc(1), lastLoginAt: now };
   if (identity.unionid) changes.unionid = identity.unionid;
-  const query = database.collection(USERS).where({ _id: identity.openid }) as unknown as { _query?: InternalQuery };
+  return updateUser(identity.openid, changes);
+}
+
+/**
+ * Applies `changes` (plain fields are set, db.command values applied) to the user's document and returns it as it
+ * is afterwards, or null when the user has no document: an update never creates one.
+ */
+export async function updateUser(openid: string, changes: Record<string, unknown>): Promise<UserDocument | null> {
+  const database = db();
+  const query = database.collection(USERS).where({ _id: openid }) as unknown as { _query?: InternalQuery };
   const internal = query._query;
   if (internal && typeof internal.updateAndReturn === 'function') {
     const reply = await internal.updateAndReturn(changes);
     if (reply.code) throw Object.assign(new Error(reply.message ?? reply.code), { code: reply.code });
-    return reply.updated ? (reply.doc as UserDocument) : null;
+    // updateAndReturn answers updated: 0 with the document when nothing changed (same values): still found.
+    return (reply.doc as UserDocument | undefined) ?? null;
   }
-  const document = database.collection(USERS).doc(identity.openid);
-  const updated = (await document.update({ data: changes })) as { stats: { updated: number } };
-  if (!updated.stats.updated) return null;
-  return ((await document.get()) as unknown as { data: UserDocument }).data;
+  await database.collection(USERS).doc(openid).update({ data: changes });
+  return getUser(openid);
+}
+
+export async function getUser(openid: string): Promise<UserDocument | null> {
+  return ((await db().collection(USERS).doc(openid).get()) as unknown as { data: UserDocument | null }).data;
+}
+
+/** The caller's stored session_key, if a login with a code ever stored one. */
+export async function getSessionKey(openid: string): Promise<string | undefined> {
+  const { data } = (await db().collection(SESSIONS).doc(openid).get()) as unknown as { data: SessionDocument | null };
+  return data?.sessionKey;
+}
+
+/** Logout: the server forgets the session_key. Idempotent. */
+export async function removeSession(openid: string): Promise<void> {
+  await db().collection(SESSIONS).doc(openid).remove();
+}
+
+/**
+ * Every collection that holds a user's documents, keyed by OPENID. Account deletion removes from each, so a new
+ * collection with user data must be listed here (the deletion test checks every collection devcloud knows).
+ */
+export const USER_DATA_COLLECTIONS = [USERS, SESSIONS] as const;
+
+/** Deletes the user's documents from every collection, all or nothing. */
+export async function deleteUserData(openid: string): Promise<void> {
+  await db().runTransaction(async (transaction: TransactionLike) => {
+    for (const collection of USER_DATA_COLLECTIONS) await transaction.collection(collection).doc(openid).remove();
+  }, TRANSACTION_ATTEMPTS);
 }
 
 function isDuplicateKey(error: unknown): boolean {

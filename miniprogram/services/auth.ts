@@ -46,6 +46,20 @@ export function currentUser(): UserProfile | undefined {
   return readState()?.user;
 }
 
+/** After an account call changed the profile: keep the cached login state in step with the server. */
+export function rememberUser(user: UserProfile): void {
+  saveState(user);
+}
+
+/**
+ * A login with a fresh code even though the cached state looks fine: the server's session_key turned out to be
+ * stale (SESSION_EXPIRED). Shares ensureLogin's single flight so concurrent callers still make one login.
+ */
+export function loginAgain(): Promise<LoginState> {
+  clearLogin();
+  return ensureLogin();
+}
+
 /** Forgets the login on this device. */
 export function clearLogin(): void {
   wx.removeStorageSync(STORAGE_KEY);

@@ -1,4 +1,12 @@
-import type { CloudFunctionName, CloudFunctions, Envelope, ErrorCode } from '../../contracts';
+import type {
+  AccountAction,
+  AccountActions,
+  AccountEvent,
+  CloudFunctionName,
+  CloudFunctions,
+  Envelope,
+  ErrorCode,
+} from '../../contracts';
 import { messageFor } from './messages';
 
 /** Every failure the client services raise: a contract code and the Chinese message to show for it. */
@@ -20,14 +28,27 @@ export async function callCloud<N extends CloudFunctionName>(
   name: N,
   event: CloudFunctions[N]['event'],
 ): Promise<CloudFunctions[N]['result']> {
+  return (await invoke(name, { ...event })) as CloudFunctions[N]['result'];
+}
+
+/** One action of the `account` function, typed per action. */
+export async function callAccount<A extends AccountAction>(
+  action: A,
+  event: AccountActions[A]['event'],
+): Promise<AccountActions[A]['result']> {
+  const data = { ...event, action } as AccountEvent;
+  return (await invoke('account', data)) as AccountActions[A]['result'];
+}
+
+async function invoke(name: CloudFunctionName, data: Record<string, unknown>): Promise<unknown> {
   let response: { result?: unknown };
   try {
-    response = await wx.cloud.callFunction({ name, data: { ...event } });
+    response = await wx.cloud.callFunction({ name, data });
   } catch {
     throw new ClientError('NETWORK');
   }
   const envelope = response.result;
-  if (!isEnvelope<CloudFunctions[N]['result']>(envelope)) throw new ClientError('BAD_RESPONSE');
+  if (!isEnvelope<unknown>(envelope)) throw new ClientError('BAD_RESPONSE');
   if (envelope.ok) return envelope.data;
   throw new ClientError(envelope.error.code);
 }

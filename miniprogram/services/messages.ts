@@ -14,9 +14,20 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   WX_UNAVAILABLE: '微信服务繁忙，请稍后重试',
   WX_CODE_MISMATCH: '登录信息不一致，请重试',
   INTERNAL: '服务暂时不可用，请稍后重试',
+  USER_NOT_FOUND: '账号不存在，请重新登录',
+  NICKNAME_INVALID: '昵称需为 1 到 20 个字符',
+  CONTENT_RISKY: '昵称包含不合规内容，请修改后再试',
+  AVATAR_INVALID: '头像文件无效，请重新选择',
+  PHONE_CODE_INVALID: '手机号授权已过期，请重新点击获取',
+  PHONE_QUOTA_EXHAUSTED: '手机号验证次数已用完，请稍后再试',
+  OPENAPI_PERMISSION_MISSING: '服务暂未开通该功能，请联系客服',
+  SESSION_EXPIRED: '登录状态已过期，请重新点击获取',
+  OPEN_DATA_INVALID: '数据校验失败，请重试',
   NETWORK: '网络异常，请检查网络后重试',
   WX_LOGIN_FAILED: '微信登录失败，请重试',
   BAD_RESPONSE: '服务返回异常，请稍后重试',
+  PHONE_DENIED: '你已取消授权手机号',
+  UPLOAD_FAILED: '头像上传失败，请重试',
 };
 
 export function messageFor(code: ErrorCode): string {

@@ -4,16 +4,11 @@
  * The login page as a user sees it: rendered by miniprogram-simulate from its real .ts/.wxml/.wxss (WXML
  * compiled by WeChat's own compiler), on a simulated device whose wx reaches devcloud over HTTP.
  */
-import { join } from 'path';
-import simulate from 'miniprogram-simulate';
 import { createDevice, type Device } from '../../devcloud/device';
 import type { DatabaseFault } from '../../devcloud/server';
 import type { Fault } from '../../devcloud/wechat';
 import { startChildCloud, uniqueUser, type TestCloud } from '../support/devcloud';
-import { useDevice } from '../../devcloud/wx-global';
-
-const PAGE = join(__dirname, '..', '..', 'miniprogram', 'pages', 'login', 'login');
-const ROOT = join(__dirname, '..', '..', 'miniprogram');
+import { gesture, openPage, text, today, until, type RenderedPage } from '../support/pages';
 
 let t: TestCloud;
 beforeAll(async () => {
@@ -22,38 +17,8 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 afterEach(() => t.control.clearFaults());
 
-type Page = ReturnType<typeof simulate.render>;
-
-/** Open the login page on a device, as a launch does: fresh modules, onLoad, then wait until it settles. */
-async function openLoginPage(device: Device): Promise<Page> {
-  useDevice(device);
-  let id = '';
-  jest.isolateModules(() => {
-    id = simulate.load(PAGE, { rootPath: ROOT });
-  });
-  const page = simulate.render(id);
-  page.attach(document.createElement('parent-wrapper'));
-  (page.instance as unknown as { onLoad(): void }).onLoad();
-  await settled(page);
-  return page;
-}
-
-async function settled(page: Page): Promise<void> {
-  await simulate.sleep(0);
-  for (let waited = 0; page.data.status === 'loading'; waited += 20) {
-    if (waited > 15_000) throw new Error('page stayed in loading');
-    await simulate.sleep(20);
-  }
-}
-
-function text(page: Page, selector: string): string | undefined {
-  return page.querySelector(selector)?.dom?.textContent?.trim();
-}
-
-function today(): string {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
+const openLoginPage = (device: Device) => openPage(device, 'login');
+const settled = (page: RenderedPage) => until(page, (data) => data.status !== 'loading');
 
 test('launch logs in silently and shows the new user', async () => {
   const device = createDevice({ devcloudUrl: t.control.url, user: uniqueUser() });
@@ -112,7 +77,7 @@ test.each<[PageFault, string, string]>([
   expect(page.querySelector('.nickname')).toBeFalsy();
 
   await t.control.clearFaults();
-  page.querySelector('.retry-btn')?.dispatchEvent('tap');
+  await gesture(page, '.retry-btn', 'tap');
   await settled(page);
   expect(page.data.status).toBe('ready');
   expect(text(page, '.login-count')).toBe('累计登录 1 次');
@@ -124,4 +89,11 @@ test('a phone that cannot reach WeChat shows the login-failed message', async ()
   // The device cannot reach WeChat's login either: the first failure is wx.login itself.
   expect(page?.data.status).toBe('error');
   expect(text(page!, '.error-message')).toBe('微信登录失败，请重试');
+});
+
+test('编辑资料 opens the profile page', async () => {
+  const device = createDevice({ devcloudUrl: t.control.url, user: uniqueUser() });
+  const page = await openLoginPage(device);
+  await gesture(page, '.profile-btn', 'tap');
+  expect(device.navigations).toEqual(['/pages/profile/profile']);
 });

@@ -1,5 +1,5 @@
 import type { ErrorCode, UserProfile } from '../../../contracts';
-import { ensureLogin } from '../../services/auth';
+import { currentUser, ensureLogin } from '../../services/auth';
 import { ClientError } from '../../services/cloud';
 import { messageFor } from '../../services/messages';
 import { formatDate } from '../../utils/format';
@@ -24,8 +24,18 @@ Component({
     onLoad() {
       void this.login();
     },
+    onShow() {
+      // Back from the profile page: show what was saved there, from the cached state (no cloud call).
+      if (this.data.status === 'ready') {
+        const user = currentUser();
+        if (user) this.showUser(user);
+      }
+    },
     onRetry() {
       void this.login();
+    },
+    onEditProfile() {
+      void wx.navigateTo({ url: '/pages/profile/profile' });
     },
     async login() {
       this.setData({ status: 'loading', errorCode: '', errorMessage: '' });

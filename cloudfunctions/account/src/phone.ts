@@ -1,0 +1,70 @@
+import type { AccountActions } from '../../../contracts';
+import { cloud } from '../../../server/cloud';
+import { AppFailure } from '../../../server/errors';
+import type { Identity } from '../../../server/identity';
+import { callOpenApi, openapi } from '../../../server/openapi';
+import { checkWatermark, decryptOpenData } from '../../../server/opendata';
+import { getSessionKey, toProfile, updateUser } from '../../../server/users';
+
+interface PhoneInfo {
+  phoneNumber?: string;
+  purePhoneNumber?: string;
+  countryCode?: string | number;
+  watermark?: { appid?: string; timestamp?: number };
+}
+
+type Result = AccountActions['bindPhone']['result'];
+
+/** The current flow: <button open-type="getPhoneNumber"> gives a code, the cloud call turns it into the number. */
+export async function bindPhone(identity: Identity, code: string): Promise<Result> {
+  const reply = await callOpenApi(
+    'phonenumber.getPhoneNumber',
+    () => openapi().phonenumber.getPhoneNumber({ code }),
+    {
+      40029: { code: 'PHONE_CODE_INVALID', message: '手机号授权已过期，请重新获取' },
+      1400001: { code: 'PHONE_QUOTA_EXHAUSTED', message: '手机号验证次数已用完' },
+    },
+  );
+  const info = (reply as { phoneInfo?: PhoneInfo }).phoneInfo;
+  return savePhone(identity, info);
+}
+
+type LegacyInput = { cloudID?: string; encryptedData?: string; iv?: string };
+
+/**
+ * The legacy flow. A cloudID is resolved by WeChat for this function (cloud.getOpenData): no session_key needed,
+ * and unlike a CloudID substituted into the event it cannot be forged by the client. Otherwise the data is
+ * decrypted with the stored session_key; a stale key gives SESSION_EXPIRED so the client logs in again.
+ */
+export async function bindPhoneLegacy(identity: Identity, input: LegacyInput): Promise<Result> {
+  if (input.cloudID !== undefined) {
+    const cloudID = input.cloudID;
+    const reply = await callOpenApi('getOpenData', async () => cloud.getOpenData({ list: [cloudID] }), {
+      [-601005]: { code: 'OPEN_DATA_INVALID', message: '开放数据无效或已过期，请重试' }, // invalid cloudID
+      [-601006]: { code: 'OPEN_DATA_INVALID', message: '开放数据无效或已过期，请重试' }, // cloudID expired
+    });
+    const entry = (reply as { list?: Array<{ data?: PhoneInfo }> }).list?.[0];
+    if (!entry?.data) throw new AppFailure('OPEN_DATA_INVALID', '开放数据无效或已过期', { reason: 'cloudID' });
+    checkWatermark(entry.data, identity.appid);
+    return savePhone(identity, entry.data);
+  }
+  const sessionKey = await getSessionKey(identity.openid);
+  if (!sessionKey) throw new AppFailure('SESSION_EXPIRED', '登录状态已失效，请重新登录', { reason: 'no session' });
+  const data = decryptOpenData(sessionKey, input.encryptedData ?? '', input.iv ?? '', identity.appid) as PhoneInfo;
+  return savePhone(identity, data);
+}
+
+async function savePhone(identity: Identity, info: PhoneInfo | undefined): Promise<Result> {
+  const phoneNumber = info?.purePhoneNumber || info?.phoneNumber;
+  if (!phoneNumber) throw new AppFailure('OPEN_DATA_INVALID', '未获取到手机号', { reason: 'no number' });
+  if (info?.watermark?.appid && info.watermark.appid !== identity.appid) {
+    throw new AppFailure('OPEN_DATA_INVALID', '开放数据不属于本小程序', { reason: 'watermark appid' });
+  }
+  const user = await updateUser(identity.openid, {
+    phoneNumber,
+    countryCode: String(info?.countryCode ?? '86'),
+    updatedAt: new Date(),
+  });
+  if (!user) throw new AppFailure('USER_NOT_FOUND', '账号不存在，请先登录');
+  return { user: toProfile(user) };
+}

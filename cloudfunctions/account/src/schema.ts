@@ -1,0 +1,31 @@
+import * as v from 'valibot';
+
+/** The `account` event, validated as `unknown`: one object schema per action, picked by `action`. */
+const nonEmpty = (what: string, max: number) =>
+  v.pipe(v.string(`${what} 必须是字符串`), v.minLength(1, `${what} 不能为空`), v.maxLength(max, `${what} 过长`));
+
+export const AccountEventSchema = v.variant('action', [
+  v.object({
+    action: v.literal('updateProfile'),
+    // Length is checked after trimming, in characters, by the handler (NICKNAME_INVALID); this bounds the input.
+    nickName: v.optional(v.pipe(v.string('nickName 必须是字符串'), v.maxLength(200, 'nickName 过长'))),
+    avatarFileID: v.optional(nonEmpty('avatarFileID', 512)),
+  }),
+  v.object({ action: v.literal('bindPhone'), code: nonEmpty('code', 256) }),
+  v.pipe(
+    v.object({
+      action: v.literal('bindPhoneLegacy'),
+      cloudID: v.optional(nonEmpty('cloudID', 512)),
+      encryptedData: v.optional(nonEmpty('encryptedData', 8192)),
+      iv: v.optional(nonEmpty('iv', 64)),
+    }),
+    v.check(
+      (input) => input.cloudID !== undefined || (input.encryptedData !== undefined && input.iv !== undefined),
+      '需要 cloudID，或 encryptedData 与 iv',
+    ),
+  ),
+  v.object({ action: v.literal('logout') }),
+  v.object({ action: v.literal('deleteAccount'), confirm: v.literal(true, '注销需要 confirm: true') }),
+]);
+
+export type AccountEventInput = v.InferOutput<typeof AccountEventSchema>;

@@ -1,0 +1,84 @@
+import type { UserProfile } from '../../contracts';
+import { clearLogin, currentUser, ensureLogin, loginAgain, rememberUser } from './auth';
+import { callAccount, ClientError } from './cloud';
+
+/** What <button open-type="getPhoneNumber"> gives: a code (current flow) and, on older setups, legacy open data. */
+export interface PhoneNumberDetail {
+  errMsg?: string;
+  code?: string;
+  cloudID?: string;
+  encryptedData?: string;
+  iv?: string;
+}
+
+export interface ProfileChanges {
+  nickName?: string;
+  /** The temporary path from <button open-type="chooseAvatar">: uploaded before the profile is saved. */
+  avatarTempPath?: string;
+}
+
+/** Saves nickname and/or avatar. The avatar goes to avatars/<OPENID>/ in cloud storage; its fileID is saved. */
+export async function saveProfile(changes: ProfileChanges): Promise<UserProfile> {
+  // The cached login is enough to name the upload folder: no wx.checkSession for a profile edit.
+  const user = currentUser() ?? (await ensureLogin()).user;
+  const event: { nickName?: string; avatarFileID?: string } = {};
+  if (changes.nickName !== undefined) event.nickName = changes.nickName;
+  if (changes.avatarTempPath) event.avatarFileID = await uploadAvatar(user.openid, changes.avatarTempPath);
+  const { user: updated } = await callAccount('updateProfile', event);
+  rememberUser(updated);
+  return updated;
+}
+
+/**
+ * Binds the phone number from the button's detail. Prefers the code; then a cloudID (needs no session_key); then
+ * encryptedData, which the server decrypts with the stored session_key. If that key is stale the server says
+ * SESSION_EXPIRED: log in again with a fresh code and retry once. wx.login is never called between receiving the
+ * data and its first send, since a new login may rotate the key the data was encrypted with.
+ */
+export async function bindPhone(detail: PhoneNumberDetail): Promise<UserProfile> {
+  let result: { user: UserProfile };
+  if (detail.code) {
+    result = await callAccount('bindPhone', { code: detail.code });
+  } else if (detail.cloudID) {
+    result = await callAccount('bindPhoneLegacy', { cloudID: detail.cloudID });
+  } else if (detail.encryptedData && detail.iv) {
+    const data = { encryptedData: detail.encryptedData, iv: detail.iv };
+    try {
+      result = await callAccount('bindPhoneLegacy', data);
+    } catch (error) {
+      if (!(error instanceof ClientError) || error.code !== 'SESSION_EXPIRED') throw error;
+      await loginAgain();
+      result = await callAccount('bindPhoneLegacy', data);
+    }
+  } else {
+    throw new ClientError('PHONE_DENIED'); // "getPhoneNumber:fail user deny" and friends carry no data
+  }
+  rememberUser(result.user);
+  return result.user;
+}
+
+/** Logs out: the server forgets the session_key, the device forgets the login, even if the server is unreachable. */
+export async function logout(): Promise<void> {
+  try {
+    await callAccount('logout', {});
+  } finally {
+    clearLogin();
+  }
+}
+
+/** 注销: deletes everything the server holds for the user, then the device's login. Ask the user first. */
+export async function deleteAccount(): Promise<void> {
+  await callAccount('deleteAccount', { confirm: true });
+  clearLogin();
+}
+
+async function uploadAvatar(openid: string, tempPath: string): Promise<string> {
+  const extension = /\.(\w{1,5})$/.exec(tempPath)?.[1] ?? 'jpg';
+  const cloudPath = `avatars/${openid}/${Date.now()}-${Math.random().toString(36).slice(2, 8)}.${extension}`;
+  try {
+    const { fileID } = await wx.cloud.uploadFile({ cloudPath, filePath: tempPath });
+    return fileID;
+  } catch {
+    throw new ClientError('UPLOAD_FAILED');
+  }
+}

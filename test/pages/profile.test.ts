@@ -1,0 +1,133 @@
+/**
+ * @jest-environment jsdom
+ *
+ * The profile page as a user sees it, on simulated devices reaching devcloud: avatar and nickname, phone number,
+ * logout and 注销, each checked on screen and in the database.
+ */
+import { createDevice, type Device } from '../../devcloud/device';
+import { startChildCloud, uniqueUser, type TestCloud } from '../support/devcloud';
+import { gesture, openPage, text, until, type RenderedPage } from '../support/pages';
+
+let t: TestCloud;
+beforeAll(async () => {
+  t = await startChildCloud();
+}, 60_000);
+afterAll(() => t.stop());
+afterEach(() => t.control.clearFaults());
+
+/** A logged-in user's phone, on the profile page. */
+async function profileOf(
+  options: { confirmModals?: boolean } = {},
+): Promise<{ device: Device; page: RenderedPage; openid: string }> {
+  const device = createDevice({ devcloudUrl: t.control.url, user: uniqueUser('p'), ...options });
+  await openPage(device, 'login');
+  const page = await openPage(device, 'profile');
+  expect(page.data.status).toBe('ready');
+  const { openid } = await t.control.user(device.user);
+  return { device, page, openid };
+}
+
+/** After a user action: wait until the page is no longer busy. */
+const actionDone = (page: RenderedPage) => until(page, (data) => data.busy === false);
+
+async function userDoc(openid: string): Promise<Record<string, unknown> | undefined> {
+  return (await t.control.documents('users')).find((doc) => doc._id === openid);
+}
+
+test('choosing an avatar and a nickname, then 保存, saves both and the login page shows them', async () => {
+  const { device, page, openid } = await profileOf();
+  const chosen = device.chooseAvatarEvent();
+  await gesture(page, '.avatar-btn', 'chooseavatar', chosen.detail);
+  // simulate's built-in <image> keeps no attributes: what shows is the image element (not the placeholder) and
+  // the page data its src is bound to.
+  expect(page.querySelector('.avatar-placeholder')).toBeFalsy();
+  expect(page.data.avatarUrl).toBe(chosen.detail.avatarUrl);
+
+  await gesture(page, '.nickname-form', 'submit', { value: { nickName: ' 小红 ' } });
+  await actionDone(page);
+  expect(text(page, '.notice')).toBe('已保存');
+  expect(page.data.nickName).toBe('小红');
+  const doc = await userDoc(openid);
+  expect(doc).toMatchObject({ nickName: '小红' });
+  expect(String(doc?.avatarUrl)).toMatch(new RegExp(`^cloud://.+/avatars/${openid}/.+\\.jpg$`));
+  expect(device.calls.uploadFile).toBe(1);
+
+  const login = await openPage(device.relaunch(), 'login');
+  expect(text(login, '.nickname')).toBe('小红');
+  expect(login.querySelector('.avatar')).toBeTruthy();
+  expect(login.querySelector('.avatar-placeholder')).toBeFalsy();
+  expect(login.data.avatarUrl).toBe(doc?.avatarUrl);
+});
+
+test('a nickname the content check rejects shows the reason and saves nothing', async () => {
+  const { page, openid } = await profileOf();
+  await gesture(page, '.nickname-form', 'submit', { value: { nickName: '赌博大师' } });
+  await actionDone(page);
+  expect(text(page, '.error-message')).toBe('昵称包含不合规内容，请修改后再试');
+  expect(text(page, '.notice')).toBeUndefined();
+  expect((await userDoc(openid))?.nickName).toBeUndefined();
+});
+
+test('a nickname that is too long is refused with its rule', async () => {
+  const { page, openid } = await profileOf();
+  await gesture(page, '.nickname-form', 'submit', { value: { nickName: '长'.repeat(21) } });
+  await actionDone(page);
+  expect(text(page, '.error-message')).toBe('昵称需为 1 到 20 个字符');
+  expect((await userDoc(openid))?.nickName).toBeUndefined();
+});
+
+test('绑定手机号 with consent shows the masked number', async () => {
+  const { device, page, openid } = await profileOf();
+  const { detail } = await device.getPhoneNumberEvent(true);
+  await gesture(page, '.phone-btn', 'getphonenumber', detail);
+  await actionDone(page);
+  expect(text(page, '.phone')).toBe('138****1234');
+  expect(page.querySelector('.phone-btn')).toBeFalsy();
+  expect((await userDoc(openid))?.phoneNumber).toBe('13800001234');
+});
+
+test('declining the phone prompt says so and stores nothing', async () => {
+  const { device, page, openid } = await profileOf();
+  const { detail } = await device.getPhoneNumberEvent(false);
+  await gesture(page, '.phone-btn', 'getphonenumber', detail);
+  await actionDone(page);
+  expect(text(page, '.error-message')).toBe('你已取消授权手机号');
+  expect((await userDoc(openid))?.phoneNumber).toBeUndefined();
+});
+
+test('an expired phone code asks the user to tap again', async () => {
+  const { device, page } = await profileOf();
+  const { detail } = await device.getPhoneNumberEvent(true);
+  await t.control.injectCloudCallFault({ api: 'phonenumber.getPhoneNumber', errcode: 40029 });
+  await gesture(page, '.phone-btn', 'getphonenumber', detail);
+  await actionDone(page);
+  expect(text(page, '.error-message')).toBe('手机号授权已过期，请重新点击获取');
+});
+
+test('退出登录 forgets the login on the device and the session on the server', async () => {
+  const { device, page, openid } = await profileOf();
+  await gesture(page, '.logout-btn', 'tap');
+  await actionDone(page);
+  expect(page.data.status).toBe('loggedOut');
+  expect(text(page, '.done')).toBe('你已退出登录');
+  expect(device.storage.keys()).toEqual([]);
+  expect((await t.control.documents('sessions')).some((doc) => doc._id === openid)).toBe(false);
+  expect(await userDoc(openid)).toBeDefined();
+});
+
+test('注销账号 asks first; confirmed, it deletes the account', async () => {
+  const { device, page, openid } = await profileOf({ confirmModals: true });
+  await gesture(page, '.delete-btn', 'tap');
+  await until(page, (data) => data.status === 'deleted' || data.errorMessage !== '');
+  expect(text(page, '.done')).toBe('账号已注销，所有资料已删除');
+  expect(await userDoc(openid)).toBeUndefined();
+  expect(device.storage.keys()).toEqual([]);
+});
+
+test('注销账号 cancelled in the dialog deletes nothing', async () => {
+  const { page, openid } = await profileOf({ confirmModals: false });
+  await gesture(page, '.delete-btn', 'tap');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect(page.data.status).toBe('ready');
+  expect(await userDoc(openid)).toBeDefined();
+});

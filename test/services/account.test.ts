@@ -1,0 +1,105 @@
+/**
+ * services/account on simulated devices: which phone flow it picks, and the SESSION_EXPIRED recovery that must
+ * never call wx.login between receiving open data and sending it.
+ */
+import type * as AccountService from '../../miniprogram/services/account';
+import type * as AuthService from '../../miniprogram/services/auth';
+import { createDevice, type Device } from '../../devcloud/device';
+import { useDevice } from '../../devcloud/wx-global';
+import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
+
+let t: TestCloud;
+beforeAll(async () => {
+  t = await startTestCloud();
+});
+afterAll(() => t.stop());
+afterEach(() => t.control.clearFaults());
+
+function launch(device: Device): { account: typeof AccountService; auth: typeof AuthService } {
+  useDevice(device);
+  let modules!: { account: typeof AccountService; auth: typeof AuthService };
+  jest.isolateModules(() => {
+    modules = {
+      account: jest.requireActual<typeof AccountService>('../../miniprogram/services/account'),
+      auth: jest.requireActual<typeof AuthService>('../../miniprogram/services/auth'),
+    };
+  });
+  return modules;
+}
+
+async function loggedInDevice(): Promise<{ device: Device; account: typeof AccountService; openid: string }> {
+  const device = createDevice({ devcloudUrl: t.control.url, user: uniqueUser('svc') });
+  const { account, auth } = launch(device);
+  const { user } = await auth.ensureLogin();
+  device.trail.length = 0;
+  return { device, account, openid: user.openid };
+}
+
+test('the code is preferred when the button gives one', async () => {
+  const { device, account } = await loggedInDevice();
+  const { detail } = await device.getPhoneNumberEvent();
+  const user = await account.bindPhone(detail);
+  expect(user.phoneMasked).toBe('138****1234');
+  expect(device.trail).toEqual(['callFunction:account']);
+});
+
+test('without a code, the cloudID is used and a stale session_key does not matter', async () => {
+  const { device, account } = await loggedInDevice();
+  await device.wx.login(); // WeChat rotates the key; the server still holds the previous one
+  const { detail } = await device.getPhoneNumberEvent();
+  const user = await account.bindPhone({ cloudID: detail.cloudID, encryptedData: detail.encryptedData, iv: detail.iv });
+  expect(user.phoneMasked).toBe('138****1234');
+});
+
+test('encryptedData with a live session_key binds the number in one call', async () => {
+  const { device, account } = await loggedInDevice();
+  const { detail } = await device.getPhoneNumberEvent();
+  const user = await account.bindPhone({ encryptedData: detail.encryptedData, iv: detail.iv });
+  expect(user.phoneMasked).toBe('138****1234');
+  expect(device.trail).toEqual(['callFunction:account']);
+});
+
+test('SESSION_EXPIRED: the data is sent before any wx.login, then one fresh login and one retry', async () => {
+  const { device, account, openid } = await loggedInDevice();
+  await device.wx.login(); // stale server key
+  const { detail } = await device.getPhoneNumberEvent();
+  device.trail.length = 0;
+  await expect(account.bindPhone({ encryptedData: detail.encryptedData, iv: detail.iv })).rejects.toMatchObject({
+    code: 'SESSION_EXPIRED',
+    message: '登录状态已过期，请重新点击获取',
+  });
+  // devcloud rotates the key on every new code, so the retry of the same data fails too: the page asks for a tap.
+  expect(device.trail).toEqual(['callFunction:account', 'login', 'callFunction:login', 'callFunction:account']);
+  const session = (await t.control.documents('sessions')).find((doc) => doc._id === openid);
+  expect(session?.sessionKey).toBeDefined();
+  // After that fresh login, new data from a new tap binds at once.
+  const again = await device.getPhoneNumberEvent();
+  expect(
+    (await account.bindPhone({ encryptedData: again.detail.encryptedData, iv: again.detail.iv })).phoneMasked,
+  ).toBe('138****1234');
+});
+
+test('a declined prompt is PHONE_DENIED without any call', async () => {
+  const { device, account } = await loggedInDevice();
+  const { detail } = await device.getPhoneNumberEvent(false);
+  await expect(account.bindPhone(detail)).rejects.toMatchObject({ code: 'PHONE_DENIED' });
+  expect(device.trail).toEqual([]);
+});
+
+test('saveProfile uploads the avatar under the caller folder and caches the new profile', async () => {
+  const { device, account, openid } = await loggedInDevice();
+  const user = await account.saveProfile({
+    nickName: '阿花',
+    avatarTempPath: device.chooseAvatarEvent().detail.avatarUrl,
+  });
+  expect(user.avatarUrl).toMatch(new RegExp(`/avatars/${openid}/`));
+  expect(device.trail).toEqual(['uploadFile', 'callFunction:account']);
+  expect(device.storage.dump()).toContain('阿花');
+});
+
+test('logout clears the device even when the server cannot be reached', async () => {
+  const { device, account } = await loggedInDevice();
+  await t.control.injectDatabaseFault({ times: 5 });
+  await expect(account.logout()).rejects.toMatchObject({ code: 'INTERNAL' });
+  expect(device.storage.keys()).toEqual([]);
+});

@@ -14,7 +14,7 @@ import { installForwardingWx, useDevice } from './wx-global';
 
 const ROOT = join(__dirname, '..');
 const MINIPROGRAM = join(ROOT, 'miniprogram');
-const LOGIN_PAGE = join(MINIPROGRAM, 'pages', 'login', 'login');
+
 const STORE = join(ROOT, '.devcloud', 'journey');
 
 // miniprogram-simulate renders into a DOM: give this plain Node process one, and the device's wx, before loading it.
@@ -25,6 +25,9 @@ Object.assign(globalThis, {
   Node: dom.window.Node,
   Event: dom.window.Event,
   HTMLElement: dom.window.HTMLElement,
+  // j-component builds its events with the global constructors; Node 20 has its own, which jsdom refuses.
+  CustomEvent: dom.window.CustomEvent,
+  TouchEvent: dom.window.TouchEvent,
 });
 installForwardingWx();
 // simulate requires a page by its extensionless path, and Node tries .json before ts-node's .ts: login.json would
@@ -47,13 +50,13 @@ function check(condition: boolean, what: string): void {
   if (!condition) failures += 1;
 }
 
-/** A launch of the mini-program: fresh client modules (as on a phone), the login page, onLoad, wait to settle. */
-async function openLoginPage(device: Device): Promise<RenderedPage> {
+/** A launch of the mini-program: fresh client modules (as on a phone), a page, onLoad, wait to settle. */
+async function openPage(device: Device, name = 'login'): Promise<RenderedPage> {
   // (miniprogram-api-typings redeclares `require`; Node's own is what runs here.)
   const cache = (require as unknown as NodeJS.Require).cache;
   for (const key of Object.keys(cache)) if (key.startsWith(MINIPROGRAM)) delete cache[key];
   useDevice(device);
-  const page = simulate.render(simulate.load(LOGIN_PAGE, { rootPath: MINIPROGRAM }));
+  const page = simulate.render(simulate.load(join(MINIPROGRAM, 'pages', name, name), { rootPath: MINIPROGRAM }));
   page.attach(document.createElement('parent-wrapper'));
   (page.instance as unknown as { onLoad(): void }).onLoad();
   await simulate.sleep(0);
@@ -92,20 +95,20 @@ async function main(): Promise<void> {
 
     console.log('1. alice opens the mini-program for the first time');
     const alicePhone = createDevice({ devcloudUrl: cloud.url, user: 'alice' });
-    let page = await openLoginPage(alicePhone);
+    let page = await openPage(alicePhone);
     console.log(`   screen: ${screen(page)}\n   ${describeCalls(alicePhone)}`);
     check(page.data.status === 'ready' && page.data.loginCount === 1, 'logged in as a new user, login count 1');
 
     console.log('2. alice relaunches; her WeChat session is alive');
     let relaunch = alicePhone.relaunch();
-    page = await openLoginPage(relaunch);
+    page = await openPage(relaunch);
     console.log(`   screen: ${screen(page)}\n   ${describeCalls(relaunch)}`);
     check(relaunch.calls.callFunction === 0, 'no cloud call: the cached login state is used');
 
     console.log('3. alice comes back after her session expired');
     cloud.wechat.expireSession(alice.openid);
     relaunch = alicePhone.relaunch();
-    page = await openLoginPage(relaunch);
+    page = await openPage(relaunch);
     console.log(`   screen: ${screen(page)}\n   ${describeCalls(relaunch)}`);
     check(
       relaunch.calls.callFunction === 1 && page.data.loginCount === 2,
@@ -116,7 +119,7 @@ async function main(): Promise<void> {
     // launches race on one phone, each with fresh client modules, so each does its own wx.login and cloud call.
     console.log('4. bob, new, launches the mini-program three times at once');
     const bobPhone = createDevice({ devcloudUrl: cloud.url, user: 'bob' });
-    const pages = await Promise.all([1, 2, 3].map(() => openLoginPage(bobPhone)));
+    const pages = await Promise.all([1, 2, 3].map(() => openPage(bobPhone)));
     pages.forEach((p, index) => console.log(`   launch #${index + 1}: ${screen(p)}`));
     console.log(`   ${describeCalls(bobPhone)}`);
     const bobDocs = (await cloud.documents('users')).filter((doc) => doc._id === bob.openid);
@@ -127,13 +130,42 @@ async function main(): Promise<void> {
     check(bobDocs.length === 1 && bobDocs[0]?.loginCount === 3, 'one users document for bob, all 3 logins counted');
     check(bobDocs[0]?.unionid === bob.unionid, "bob's UNIONID recorded");
 
+    console.log('5. alice opens her profile, picks an avatar and the nickname 小艾, and saves');
+    relaunch = alicePhone.relaunch();
+    const profile = await openPage(relaunch, 'profile');
+    profile
+      .querySelector('.avatar-btn')
+      ?.dispatchEvent('chooseavatar', { detail: relaunch.chooseAvatarEvent().detail });
+    profile.querySelector('.nickname-form')?.dispatchEvent('submit', { detail: { value: { nickName: '小艾' } } });
+    await simulate.sleep(0);
+    for (let waited = 0; profile.data.busy === true && waited < 20_000; waited += 20) await simulate.sleep(20);
+    console.log(`   profile says: ${String(profile.data.notice || profile.data.errorMessage)}`);
+    page = await openPage(alicePhone.relaunch());
+    console.log(`   screen: ${screen(page)}`);
+    const aliceDoc = (await cloud.documents('users')).find((doc) => doc._id === alice.openid);
+    check(
+      page.data.nickName === '小艾' && String(aliceDoc?.avatarUrl).startsWith('cloud://'),
+      'nickname and avatar saved and shown',
+    );
+
+    console.log('6. bob deletes his account (注销) from his profile page and confirms');
+    const bobProfile = await openPage(bobPhone.relaunch(), 'profile');
+    bobProfile.querySelector('.delete-btn')?.dispatchEvent('tap');
+    await simulate.sleep(0);
+    for (let waited = 0; bobProfile.data.status === 'ready' && waited < 20_000; waited += 20) await simulate.sleep(20);
+    console.log(`   profile says: ${String(bobProfile.data.notice || bobProfile.data.errorMessage)}`);
+    const bobLeft = [...(await cloud.documents('users')), ...(await cloud.documents('sessions'))].filter(
+      (doc) => doc._id === bob.openid,
+    );
+    check(bobProfile.data.status === 'deleted' && bobLeft.length === 0, 'nothing of bob is left in users or sessions');
+
     await printDocuments(cloud);
     const stats = cloud.stats();
     console.log(
       `\nfunction invocations ${stats.functions.invocations} (cold starts ${stats.functions.coldStarts}), database round trips ${stats.database.roundTrips}, code2Session calls ${stats.wechat.jscode2session}`,
     );
     const sessions = await cloud.documents('sessions');
-    check(sessions.length === 2, 'one server-side session per user');
+    check(sessions.length === 1, 'one server-side session per remaining user');
   } finally {
     await cloud.stop();
   }

@@ -236,6 +236,20 @@ describe('with a code: code2Session for the session_key', () => {
     expect(Date.now() - started).toBeLessThan(TEST_WECHAT_TIMEOUT_MS + 1400);
   });
 
+  test('latency within the timeout slows the login but does not fail it', async () => {
+    const name = uniqueUser();
+    const code = await t.control.loginCode(name);
+    await t.control.setLatency({ wechatMs: 300, databaseMs: 30 });
+    try {
+      const started = Date.now();
+      expect(await login(name, { code })).toMatchObject({ ok: true, data: { user: { loginCount: 1 } } });
+      // one WeChat call and five database round trips (the login transaction), at least
+      expect(Date.now() - started).toBeGreaterThanOrEqual(300 + 5 * 30);
+    } finally {
+      await t.control.setLatency({ wechatMs: 0, databaseMs: 0 });
+    }
+  });
+
   test('a database failure gives INTERNAL and writes nothing', async () => {
     const name = uniqueUser();
     const { openid } = await t.control.user(name);

@@ -4,12 +4,12 @@
 import { spawn } from 'child_process';
 import { randomUUID } from 'crypto';
 import { existsSync, mkdtempSync, rmSync } from 'fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
-import type { AddressInfo } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import * as cloud from 'wx-server-sdk';
 import { DevCloudError, DevDatabase } from '../../devcloud/database';
+import type { CloudbaseHarness, CloudbaseRoute } from '../support/cloudbase-harness';
+import { actionReply, jsonReply, readJson, startCloudbaseHarness } from '../support/cloudbase-harness';
 
 const ENV_ID = 'devcloud-db-test';
 const ROOT = join(__dirname, '..', '..');
@@ -30,9 +30,8 @@ interface InternalQuery {
 }
 
 let database: DevDatabase;
-let server: Server;
+let harness: CloudbaseHarness;
 let db: Db;
-const savedEnv = { ...process.env };
 
 /** wx-server-sdk types its calls as `Promise<T> | void | string`; they always return a promise. */
 async function sdk<T>(pending: unknown): Promise<T> {
@@ -40,59 +39,24 @@ async function sdk<T>(pending: unknown): Promise<T> {
   return (await pending) as T;
 }
 
-function readBody(req: IncomingMessage): Promise<Row> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Row));
-    req.on('error', reject);
-  });
+function codeOf(error: unknown): string {
+  return error instanceof DevCloudError ? error.code : 'SYS_ERR';
 }
 
-/** The service's reply envelope: `{requestId, ...fields}` or `{requestId, code, message}`, always HTTP 200. */
-async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const body = await readBody(req);
-  const requestId = randomUUID();
-  let reply: Row;
-  try {
-    reply = { requestId, ...(await database.handle(String(body.action), body)) };
-  } catch (error) {
-    const code = error instanceof DevCloudError ? error.code : 'SYS_ERR';
-    reply = { requestId, code, message: error instanceof Error ? error.message : String(error) };
-  }
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(reply));
-}
-
-async function startServer(): Promise<string> {
-  server = createServer((req, res) => void answer(req, res));
-  server.keepAliveTimeout = 10_000; // the SDK reuses idle sockets without retrying a reset
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin`;
-}
+/** Every request is a database action; the service's reply envelope, always HTTP 200. */
+const answer: CloudbaseRoute = async (req, res) => {
+  const body = await readJson(req);
+  jsonReply(res, await actionReply(randomUUID(), () => database.handle(String(body.action), body), codeOf));
+};
 
 beforeAll(async () => {
-  const url = await startServer();
-  Object.assign(process.env, {
-    TCB_CONTEXT_CNFG: JSON.stringify({ URL: url }),
-    TENCENTCLOUD_SECRETID: 'devcloud',
-    TENCENTCLOUD_SECRETKEY: 'devcloud',
-    // "Inside SCF": skips the SDK's metadata-server lookup; these two keep it from logging errors.
-    TENCENTCLOUD_RUNENV: 'SCF',
-    SCF_NAMESPACE: ENV_ID,
-    TENCENTCLOUD_REGION: 'ap-shanghai',
-    TCB_ENV: ENV_ID,
-    SILENCE: 'true',
-  });
-  cloud.init({ env: ENV_ID });
+  // SILENCE: no slow-call warnings on database actions. The racer child processes below inherit all of process.env.
+  harness = await startCloudbaseHarness({ env: ENV_ID, route: answer, extraEnv: { SILENCE: 'true' } });
+  harness.asFunction('database-test');
   db = cloud.database();
 });
 
-afterAll(async () => {
-  process.env = savedEnv;
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => harness.close());
 
 beforeEach(() => {
   database = new DevDatabase();

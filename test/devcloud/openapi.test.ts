@@ -2,54 +2,35 @@
  * devcloud cloud calls against the REAL wx-server-sdk: `cloud.openapi.x.y(data)` goes out as multipart +
  * protobuf, DevOpenApi checks the calling function's config.json and answers with a protobuf CommOpenApiResp.
  */
-import http from 'http';
 import { mkdir, mkdtemp, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import type { AddressInfo } from 'net';
 import cloud from 'wx-server-sdk';
 import { DevOpenApi, GATEWAY_ERROR_CONTENT_TYPE, isOpenApiRequest, OPENAPI_ERROR } from '../../devcloud/openapi';
 import { ApiType, decodeCommApiData, decodeCommOpenApiResp, encodeCommApiData } from '../../devcloud/openapi/protobuf';
+import type { CloudbaseHarness, CloudbaseRoute } from '../support/cloudbase-harness';
+import { jsonReply, multipart, readBody, rejectionOf, startCloudbaseHarness } from '../support/cloudbase-harness';
 
 const ENV = 'test-env';
 const APPID = 'wx0123456789abcdef';
 
 type ApiCall = (data: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
-let server: http.Server;
-let baseUrl: string;
+let harness: CloudbaseHarness;
 let functionsDir: string;
 let openapi: DevOpenApi;
 const handlerErrors: string[] = [];
-const savedEnv = { ...process.env };
-
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 /** /fn/<name>/admin: multipart bodies are cloud calls; nothing else is expected in this file. */
-async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const fn = /^\/fn\/([^/]+)\/admin$/.exec(new URL(req.url ?? '/', baseUrl).pathname);
+const route: CloudbaseRoute = async (req, res, { functionName }) => {
   const contentType = req.headers['content-type'];
-  if (req.method === 'POST' && fn?.[1] && isOpenApiRequest(contentType)) {
-    const reply = await openapi.handle(fn[1], contentType ?? '', await readBody(req));
+  if (functionName && isOpenApiRequest(contentType)) {
+    const reply = await openapi.handle(functionName, contentType ?? '', await readBody(req));
     res.writeHead(200, { 'content-type': reply.contentType }).end(reply.body);
     return;
   }
-  res
-    .writeHead(200, { 'content-type': 'application/json' })
-    .end(JSON.stringify({ requestId: 'r', code: 'INVALID_PARAM', message: 'unexpected' }));
-}
-
-/** Makes the SDK call as cloud function `name` (TCB_CONTEXT_CNFG is read on every call). */
-function asFunction(name: string): void {
-  process.env['TCB_CONTEXT_CNFG'] = JSON.stringify({ URL: `${baseUrl}/fn/${name}/admin` });
-}
+  jsonReply(res, { requestId: 'r', code: 'INVALID_PARAM', message: 'unexpected' });
+};
 
 /** cloud.openapi is typed Record<string, any> by the SDK; give the one namespace we call a real type. */
 function api(namespace: string, name: string): ApiCall {
@@ -66,15 +47,6 @@ async function writeConfig(fn: string, content: string): Promise<void> {
   await writeFile(join(functionsDir, fn, 'config.json'), content);
 }
 
-async function rejectionOf(promise: Promise<unknown>): Promise<Record<string, unknown>> {
-  const outcome = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (typeof outcome !== 'object' || outcome === null) throw new Error(`expected a rejection, got ${String(outcome)}`);
-  return outcome as Record<string, unknown>;
-}
-
 beforeAll(async () => {
   functionsDir = await mkdtemp(join(tmpdir(), 'devcloud-openapi-'));
   await writeConfig(
@@ -86,34 +58,15 @@ beforeAll(async () => {
   await writeConfig('broken', '{"permissions": ');
   openapi = new DevOpenApi({ functionsDir, appId: APPID, onHandlerError: (name) => handlerErrors.push(name) });
 
-  server = http.createServer((req, res) => {
-    route(req, res).catch((err: unknown) => res.writeHead(500).end(String(err)));
-  });
-  server.keepAliveTimeout = 10000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  // As inside SCF: no metadata lookup, credentials present (any value), current env known.
-  Object.assign(process.env, {
-    TENCENTCLOUD_RUNENV: 'SCF',
-    SCF_NAMESPACE: ENV,
-    TCB_ENV: ENV,
-    TENCENTCLOUD_REGION: 'ap-shanghai',
-    TENCENTCLOUD_SECRETID: 'local-id',
-    TENCENTCLOUD_SECRETKEY: 'local-key',
-  });
-  cloud.init({ env: ENV });
+  harness = await startCloudbaseHarness({ env: ENV, route });
 });
 
 afterAll(async () => {
-  process.env = savedEnv;
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  await harness.close();
   await rm(functionsDir, { recursive: true, force: true });
 });
 
-beforeEach(() => asFunction('login'));
+beforeEach(() => harness.asFunction('login'));
 
 describe('cloud.openapi through the real SDK', () => {
   it('hands the handler snake_cased data and returns its JSON camelCased', async () => {
@@ -162,7 +115,7 @@ describe('cloud.openapi through the real SDK', () => {
   it('refuses an API missing from the function config.json with -604101', async () => {
     openapi.register('phonenumber.getPhoneNumber', async () => ({ errcode: 0, errmsg: 'ok' }));
     for (const fn of ['noperm', 'noconfig', 'no-such-function']) {
-      asFunction(fn);
+      harness.asFunction(fn);
       const err = await rejectionOf(getPhoneNumber({ code: 'c' }));
       expect(err['errCode']).toBe(-604101);
     }
@@ -183,7 +136,7 @@ describe('cloud.openapi through the real SDK', () => {
   });
 
   it('turns an invalid config.json into a gateway SYS_ERR (-501001), not a silent refusal', async () => {
-    asFunction('broken');
+    harness.asFunction('broken');
     const err = await rejectionOf(getPhoneNumber({ code: 'c' }));
     expect(err['errCode']).toBe(-501001);
     expect(String(err['errMsg'])).toContain('config.json');
@@ -191,7 +144,7 @@ describe('cloud.openapi through the real SDK', () => {
 
   it('sees config.json edits on the next call', async () => {
     openapi.register('phonenumber.getPhoneNumber', async () => ({ errcode: 0, errmsg: 'ok', phone_info: {} }));
-    asFunction('later');
+    harness.asFunction('later');
     expect((await rejectionOf(getPhoneNumber({ code: 'c' })))['errCode']).toBe(-604101);
     await writeConfig('later', JSON.stringify({ permissions: { openapi: ['phonenumber.getPhoneNumber'] } }));
     expect(await getPhoneNumber({ code: 'c' })).toMatchObject({ phoneInfo: {}, errCode: 0 });
@@ -211,17 +164,6 @@ describe('cloud.openapi through the real SDK', () => {
 });
 
 describe('DevOpenApi.handle on the wire', () => {
-  function multipart(parts: Record<string, string | Buffer>): { contentType: string; body: Buffer } {
-    const boundary = '----devcloudtest';
-    const chunks: Buffer[] = [];
-    for (const [name, value] of Object.entries(parts)) {
-      chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`));
-      chunks.push(Buffer.from(value), Buffer.from('\r\n'));
-    }
-    chunks.push(Buffer.from(`--${boundary}--\r\n`));
-    return { contentType: `multipart/form-data; boundary=${boundary}`, body: Buffer.concat(chunks) };
-  }
-
   it('replies with protobuf, an errorCode only and not the JSON content type, for a refusal', async () => {
     const requestData = encodeCommApiData({ apiType: ApiType.OPEN_API, pairs: [], appid: '' });
     const { contentType, body } = multipart({ action: 'wx.openApi', apiName: 'security.msgSecCheck', requestData });

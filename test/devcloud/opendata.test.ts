@@ -3,11 +3,9 @@
  * CommApiData is a SVRKIT_API call `ApiGetOpenDataByCloudId`; DevOpenApi answers from the resolver given to
  * setOpenDataResolver with a protobuf ApiGetOpenDataByCloudIdResp inside CommOpenApiResp.respData.
  */
-import http from 'http';
 import { mkdir, mkdtemp, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import type { AddressInfo } from 'net';
 import cloud from 'wx-server-sdk';
 import { DevOpenApi, GATEWAY_ERROR_CONTENT_TYPE, OPEN_DATA_API, OPENAPI_ERROR } from '../../devcloud/openapi';
 import { parseMultipart } from '../../devcloud/openapi/multipart';
@@ -20,61 +18,36 @@ import {
   encodeApiGetOpenDataByCloudIdReq,
   encodeCommApiData,
 } from '../../devcloud/openapi/protobuf';
+import type { CloudbaseHarness, CloudbaseRoute } from '../support/cloudbase-harness';
+import { jsonReply, multipart, readBody, rejectionOf, startCloudbaseHarness } from '../support/cloudbase-harness';
 
 const ENV = 'test-env';
 const APPID = 'wx0123456789abcdef';
 
 type Ctx = { appid: string; functionName: string };
 
-let server: http.Server;
-let baseUrl: string;
+let harness: CloudbaseHarness;
 let functionsDir: string;
 let openapi: DevOpenApi;
 let handlerErrors: Array<{ apiName: string; err: unknown }>;
 let lastRequest: { contentType: string; body: Buffer } | undefined;
-const savedEnv = { ...process.env };
-
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 /** /fn/<name>/admin: every multipart body goes to DevOpenApi, as devcloud's server routes it. */
-async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const fn = /^\/fn\/([^/]+)\/admin$/.exec(new URL(req.url ?? '/', baseUrl).pathname);
+const route: CloudbaseRoute = async (req, res, { functionName }) => {
   const contentType = req.headers['content-type'] ?? '';
-  if (req.method === 'POST' && fn?.[1] && contentType.startsWith('multipart/form-data')) {
+  if (functionName && contentType.startsWith('multipart/form-data')) {
     const body = await readBody(req);
     lastRequest = { contentType, body };
-    const reply = await openapi.handle(fn[1], contentType, body);
+    const reply = await openapi.handle(functionName, contentType, body);
     res.writeHead(200, { 'content-type': reply.contentType }).end(reply.body);
     return;
   }
-  res
-    .writeHead(200, { 'content-type': 'application/json' })
-    .end(JSON.stringify({ requestId: 'r', code: 'INVALID_PARAM', message: 'unexpected' }));
-}
-
-function asFunction(name: string): void {
-  process.env['TCB_CONTEXT_CNFG'] = JSON.stringify({ URL: `${baseUrl}/fn/${name}/admin` });
-}
+  jsonReply(res, { requestId: 'r', code: 'INVALID_PARAM', message: 'unexpected' });
+};
 
 /** The SDK types getOpenData as returning its result directly; at run time it returns a promise. */
 function getOpenData(list: string[]): Promise<Record<string, unknown>> {
   return cloud.getOpenData({ list }) as unknown as Promise<Record<string, unknown>>;
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<Record<string, unknown>> {
-  const outcome = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (typeof outcome !== 'object' || outcome === null) throw new Error(`expected a rejection, got ${String(outcome)}`);
-  return outcome as Record<string, unknown>;
 }
 
 function newOpenApi(): DevOpenApi {
@@ -104,29 +77,11 @@ beforeAll(async () => {
   await mkdir(join(functionsDir, 'broken'), { recursive: true });
   await writeFile(join(functionsDir, 'broken', 'config.json'), '{"permissions": ');
 
-  server = http.createServer((req, res) => {
-    route(req, res).catch((err: unknown) => res.writeHead(500).end(String(err)));
-  });
-  server.keepAliveTimeout = 10000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  Object.assign(process.env, {
-    TENCENTCLOUD_RUNENV: 'SCF',
-    SCF_NAMESPACE: ENV,
-    TCB_ENV: ENV,
-    TENCENTCLOUD_REGION: 'ap-shanghai',
-    TENCENTCLOUD_SECRETID: 'local-id',
-    TENCENTCLOUD_SECRETKEY: 'local-key',
-  });
-  cloud.init({ env: ENV });
+  harness = await startCloudbaseHarness({ env: ENV, route });
 });
 
 afterAll(async () => {
-  process.env = savedEnv;
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  await harness.close();
   await rm(functionsDir, { recursive: true, force: true });
 });
 
@@ -135,7 +90,7 @@ beforeEach(() => {
   lastRequest = undefined;
   openapi = newOpenApi();
   // A function with no config.json at all: getOpenData needs no openapi permission.
-  asFunction('account');
+  harness.asFunction('account');
 });
 
 describe('cloud.getOpenData through the real SDK', () => {
@@ -170,7 +125,7 @@ describe('cloud.getOpenData through the real SDK', () => {
 
   it('sends a wx.openApi multipart request with a SVRKIT_API CommApiData, answered without config.json', async () => {
     openapi.setOpenDataResolver(async (ids) => ids.map((id) => phoneJson(id, '13800001234')));
-    asFunction('broken');
+    harness.asFunction('broken');
 
     await expect(getOpenData(['27_x'])).resolves.toMatchObject({ errCode: 0 });
 
@@ -245,17 +200,6 @@ describe('cloud.getOpenData through the real SDK', () => {
 });
 
 describe('ApiGetOpenDataByCloudId on the wire', () => {
-  function multipart(parts: Record<string, string | Buffer>): { contentType: string; body: Buffer } {
-    const boundary = '----devcloudtest';
-    const chunks: Buffer[] = [];
-    for (const [name, value] of Object.entries(parts)) {
-      chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`));
-      chunks.push(Buffer.from(value), Buffer.from('\r\n'));
-    }
-    chunks.push(Buffer.from(`--${boundary}--\r\n`));
-    return { contentType: `multipart/form-data; boundary=${boundary}`, body: Buffer.concat(chunks) };
-  }
-
   function request(reqData: Buffer, appid = ''): { contentType: string; body: Buffer } {
     const requestData = encodeCommApiData({
       apiType: ApiType.SVRKIT_API,

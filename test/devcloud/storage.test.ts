@@ -2,117 +2,61 @@
  * devcloud storage against the REAL wx-server-sdk: uploadFile, getTempFileURL, deleteFile as a cloud function
  * makes them, served by a small local CloudBase (one http server in this file).
  */
-import http from 'http';
 import { mkdtemp, rm } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import type { AddressInfo } from 'net';
 import cloud from 'wx-server-sdk';
 import { DevStorage, StorageError } from '../../devcloud/storage';
+import type { CloudbaseHarness, CloudbaseRoute } from '../support/cloudbase-harness';
+import { actionReply, httpRequest, jsonReply, readJson, startCloudbaseHarness } from '../support/cloudbase-harness';
 
 const ENV = 'test-env';
 const APPID = 'wx0123456789abcdef';
 /** bucketOf('test-env', APPID): "te" is 0x74 0x65. */
 const BUCKET = `7465-${ENV}-${APPID}`;
 
-interface HttpReply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
-let server: http.Server;
+let harness: CloudbaseHarness;
 let baseUrl: string;
 let storage: DevStorage;
 /** When set, the upload metadata reaching the SDK carries a wrong token, so the PUT is refused. */
 let tamperUploadToken = false;
-const savedEnv = { ...process.env };
-
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 function errorCode(err: unknown): string {
   return err instanceof StorageError ? err.code : 'SYS_ERR';
 }
 
 /** The CloudBase API as the SDK sees it: JSON actions on /fn/<name>/admin, raw storage URLs under /storage. */
-async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', baseUrl);
-  if (req.method === 'POST' && /^\/fn\/[^/]+\/admin$/.test(url.pathname)) {
-    const body = JSON.parse((await readBody(req)).toString('utf8')) as Record<string, unknown>;
-    const requestId = 'req-1';
-    let reply: Record<string, unknown>;
-    try {
-      reply = { requestId, ...(await storage.handle(String(body['action']), body)) };
-      if (tamperUploadToken && body['action'] === 'storage.getUploadMetadata') {
-        reply['data'] = { ...(reply['data'] as Record<string, unknown>), token: 'wrong' };
-      }
-    } catch (err) {
-      reply = { requestId, code: errorCode(err), message: err instanceof Error ? err.message : String(err) };
-    }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
+const route: CloudbaseRoute = async (req, res, { url, functionName }) => {
+  if (functionName) {
+    const body = await readJson(req);
+    const reply = await actionReply(
+      'req-1',
+      async () => {
+        const fields = await storage.handle(String(body['action']), body);
+        if (tamperUploadToken && body['action'] === 'storage.getUploadMetadata') {
+          return { ...fields, data: { ...(fields['data'] as Record<string, unknown>), token: 'wrong' } };
+        }
+        return fields;
+      },
+      errorCode,
+    );
+    jsonReply(res, reply);
     return;
   }
   const after = (req.url ?? '').slice('/storage'.length);
   if (url.pathname.startsWith('/storage/') && (await storage.serve(req, res, after))) return;
   res.writeHead(404).end();
-}
-
-function httpRequest(
-  method: string,
-  url: string,
-  headers: http.OutgoingHttpHeaders = {},
-  body?: Buffer,
-): Promise<HttpReply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent: false }, (res) => {
-      readBody(res).then((data) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data }), reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** Makes the SDK call as cloud function `name` (TCB_CONTEXT_CNFG is read on every call). */
-function asFunction(name: string): void {
-  process.env['TCB_CONTEXT_CNFG'] = JSON.stringify({ URL: `${baseUrl}/fn/${name}/admin` });
-}
+};
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    route(req, res).catch((err: unknown) => res.writeHead(500).end(String(err)));
-  });
-  server.keepAliveTimeout = 10000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  harness = await startCloudbaseHarness({ env: ENV, route });
+  baseUrl = harness.baseUrl;
   storage = new DevStorage({ envId: ENV, appId: APPID, publicBaseUrl: `${baseUrl}/storage` });
-  // As inside SCF: no metadata lookup, credentials present (any value), current env known.
-  Object.assign(process.env, {
-    TENCENTCLOUD_RUNENV: 'SCF',
-    SCF_NAMESPACE: ENV,
-    TCB_ENV: ENV,
-    TENCENTCLOUD_REGION: 'ap-shanghai',
-    TENCENTCLOUD_SECRETID: 'local-id',
-    TENCENTCLOUD_SECRETKEY: 'local-key',
-  });
-  cloud.init({ env: ENV });
 });
 
-afterAll(async () => {
-  process.env = savedEnv;
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-});
+afterAll(() => harness.close());
 
-beforeEach(() => asFunction('uploader'));
+beforeEach(() => harness.asFunction('uploader'));
 
 async function tempUrls(
   fileList: string[],

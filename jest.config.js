@@ -7,6 +7,8 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // npm run package writes upload folders (with package.json files) under dist/: not modules for jest.
+  modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.devcloud/'],
   setupFiles: ['<rootDir>/test/support/setup-wx.ts'],
   testTimeout: 30000,
 };

@@ -17,14 +17,10 @@ type Result = AccountActions['bindPhone']['result'];
 
 /** The current flow: <button open-type="getPhoneNumber"> gives a code, the cloud call turns it into the number. */
 export async function bindPhone(identity: Identity, code: string): Promise<Result> {
-  const reply = await callOpenApi(
-    'phonenumber.getPhoneNumber',
-    () => openapi().phonenumber.getPhoneNumber({ code }),
-    {
-      40029: { code: 'PHONE_CODE_INVALID', message: '手机号授权已过期，请重新获取' },
-      1400001: { code: 'PHONE_QUOTA_EXHAUSTED', message: '手机号验证次数已用完' },
-    },
-  );
+  const reply = await callOpenApi('phonenumber.getPhoneNumber', () => openapi().phonenumber.getPhoneNumber({ code }), {
+    40029: { code: 'PHONE_CODE_INVALID', message: '手机号授权已过期，请重新获取' },
+    1400001: { code: 'PHONE_QUOTA_EXHAUSTED', message: '手机号验证次数已用完' },
+  });
   const info = (reply as { phoneInfo?: PhoneInfo }).phoneInfo;
   return savePhone(identity, info);
 }

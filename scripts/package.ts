@@ -1,0 +1,47 @@
+// `npm run package`: builds the mini-program the way WeChat DevTools does (miniprogram-ci's getCompiledResult,
+// offline) and every cloud function into the folder that would upload, then prints sizes against WeChat's limits,
+// every file that would ship, and any that should not. Exit code 1 when a limit is exceeded or an unwanted file
+// would ship. miniprogram-ci is installed into tools/ on first use (see docs/SHIPPING.md).
+// Usage: npm run package [-- --root DIR]
+import * as path from 'node:path';
+import { compileMiniprogram, packageProblems, stageFunctions } from './ship/pack';
+import { ShipError } from './ship/problems';
+import { loadProject } from './ship/project';
+import { describeFunctions, describeMiniprogram } from './ship/report';
+import { loadCi } from './ship/tools';
+
+async function main(args: readonly string[]): Promise<number> {
+  const rootIndex = args.indexOf('--root');
+  const project = loadProject(rootIndex >= 0 ? path.resolve(args[rootIndex + 1] ?? '.') : path.join(__dirname, '..'));
+  const loaded = loadCi();
+  const miniprogram = await compileMiniprogram(project, loaded);
+  console.log(
+    describeMiniprogram(
+      miniprogram,
+      `mini-program, compiled by miniprogram-ci ${loaded.version} (getCompiledResult, offline):`,
+    ).join('\n'),
+  );
+  const functions = await stageFunctions(project);
+  console.log(
+    describeFunctions(
+      functions,
+      'cloud functions, as they upload (wx-server-sdk is installed in the cloud from package.json):',
+    ).join('\n'),
+  );
+  const problems = packageProblems(miniprogram);
+  if (problems.length > 0) {
+    console.log(`npm run package: FAILED\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
+    return 1;
+  }
+  console.log('npm run package: ok');
+  return 0;
+}
+
+// miniprogram-ci leaves worker processes and timers behind: exit explicitly once the report is out.
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof ShipError ? `npm run package: ${error.message}` : error);
+    process.exit(error instanceof ShipError ? error.exitCode : 1);
+  },
+);

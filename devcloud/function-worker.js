@@ -23,6 +23,19 @@ function applyContext(context) {
   process.env.WX_CONTEXT_KEYS = previousKeys.filter((key) => key.startsWith('WX_')).join(',');
 }
 
+/** What the caller sees of a thrown value: an Error's message; anything else thrown (`throw {code}`) as JSON. */
+function describeError(error) {
+  if (error instanceof Error) return error.message;
+  if (error && typeof error === 'object') {
+    try {
+      return JSON.stringify(error);
+    } catch {
+      return String(error);
+    }
+  }
+  return String(error);
+}
+
 process.on('message', async (message) => {
   if (!message || message.type !== 'invoke') return;
   const started = performance.now();
@@ -38,7 +51,7 @@ process.on('message', async (message) => {
       result: JSON.parse(JSON.stringify(result === undefined ? null : result)),
     };
   } catch (error) {
-    reply = { type: 'result', id: message.id, error: { message: String((error && error.message) || error) } };
+    reply = { type: 'result', id: message.id, error: { message: describeError(error) } };
   }
   reply.cold = cold;
   reply.durationMs = performance.now() - started;

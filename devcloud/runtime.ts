@@ -42,6 +42,7 @@ export interface RuntimeOptions {
 
 interface Instance {
   child: ChildProcess;
+  entry: string;
   busy: boolean;
   ready: Promise<number>;
   pending?: { id: string; resolve: (reply: WorkerReply) => void; reject: (error: Error) => void };
@@ -59,13 +60,29 @@ interface WorkerReply {
 
 const WORKER = join(__dirname, 'function-worker.js');
 
+/** CloudBase's codes for a function that threw, and for one that ran past its timeout. */
+export const FUNCTION_EXECUTE_FAIL = -504002;
+export const FUNCTION_TIMEOUT = -504003;
+export const FUNCTION_NOT_FOUND = -501000;
+
+class InvocationTimeout extends Error {}
+
+/**
+ * How an instance is ended (timeout, crash clean-up, stop): SIGKILL, as the platform reclaims an instance. A
+ * function (or a library it loads) may handle SIGTERM and live on, which would leak the process and hang stop().
+ */
+const HARD_KILL = 'SIGKILL';
+
 /**
  * Runs cloudfunctions/<fn>/index.js the way CloudBase does: one invocation at a time per instance, instances kept
  * warm between invocations, each invocation with its own WX context, so concurrent callers never share identity.
  */
 export class FunctionRuntime {
   private readonly pools = new Map<string, Instance[]>();
-  private readonly waiting = new Map<string, Array<() => void>>();
+  /** Invocations waiting for an instance: handed one directly by release(), or undefined to look again. */
+  private readonly waiting = new Map<string, Array<(instance: Instance | undefined) => void>>();
+  /** Every child process started and not yet exited, pooled or discarded: stop() waits for all of them. */
+  private readonly children = new Set<ChildProcess>();
   private stopped = false;
   readonly stats = { invocations: 0, coldStarts: 0, peakInstanceRssBytes: 0 };
 
@@ -78,7 +95,7 @@ export class FunctionRuntime {
       return this.failure(
         requestId,
         functionName,
-        -501000,
+        FUNCTION_NOT_FOUND,
         `FunctionName parameter could not be found (${functionName}); run npm run build`,
       );
     }
@@ -98,14 +115,22 @@ export class FunctionRuntime {
         rssBytes: reply.rssBytes,
       };
       if (reply.cold) report.initMs = initMs;
-      if (reply.error) report.error = { errCode: -504002, errMsg: `functions execute fail: ${reply.error.message}` };
-      else report.result = reply.result;
+      if (reply.error) {
+        const { error } = this.failure(
+          requestId,
+          functionName,
+          FUNCTION_EXECUTE_FAIL,
+          `functions execute fail: ${reply.error.message}`,
+        );
+        report.error = error;
+      } else report.result = reply.result;
       return report;
     } catch (error) {
       // Timed out or crashed: the instance is gone, as on CloudBase.
       this.discard(functionName, instance);
+      const code = error instanceof InvocationTimeout ? FUNCTION_TIMEOUT : FUNCTION_EXECUTE_FAIL;
       return {
-        ...this.failure(requestId, functionName, -504002, (error as Error).message),
+        ...this.failure(requestId, functionName, code, (error as Error).message),
         durationMs: Date.now() - started,
       };
     } finally {
@@ -118,15 +143,16 @@ export class FunctionRuntime {
     return this.pools.get(functionName)?.length ?? 0;
   }
 
+  /** Ends every instance (pooled, busy or already discarded) and waits until their processes have exited. */
   async stop(): Promise<void> {
     this.stopped = true;
+    // Queued invocations look again, see the runtime stopped and fail instead of waiting forever.
+    for (const queue of this.waiting.values()) for (const wake of queue.splice(0)) wake(undefined);
     const exits: Promise<unknown>[] = [];
-    for (const pool of this.pools.values()) {
-      for (const instance of pool) {
-        if (instance.child.exitCode === null) {
-          exits.push(new Promise((resolve) => instance.child.once('exit', resolve)));
-          instance.child.kill();
-        }
+    for (const child of this.children) {
+      if (child.exitCode === null && child.signalCode === null) {
+        exits.push(new Promise((resolve) => child.once('exit', resolve)));
+        child.kill(HARD_KILL);
       }
     }
     this.pools.clear();
@@ -153,26 +179,35 @@ export class FunctionRuntime {
         idle.busy = true;
         return idle;
       }
-      if (pool.length < (this.options.maxInstancesPerFunction ?? 8)) {
-        const instance = this.spawn(functionName, entry);
-        pool.push(instance);
-        return instance;
-      }
-      await new Promise<void>((resolve) => {
+      if (pool.length < (this.options.maxInstancesPerFunction ?? 8)) return this.spawn(functionName, entry);
+      const handed = await new Promise<Instance | undefined>((resolve) => {
         const queue = this.waiting.get(functionName) ?? [];
         queue.push(resolve);
         this.waiting.set(functionName, queue);
       });
+      if (handed) return handed;
     }
   }
 
+  /**
+   * The invocation is over: the instance goes straight to the longest-waiting invocation (first come, first
+   * served: a newcomer cannot take it in between), or to a fresh instance in its place if it was discarded.
+   */
   private release(functionName: string, instance: Instance): void {
-    instance.busy = false;
-    this.waiting.get(functionName)?.shift()?.();
+    const next = this.waiting.get(functionName)?.shift();
+    if (!next) {
+      instance.busy = false;
+      return;
+    }
+    const pool = this.pools.get(functionName) ?? [];
+    if (pool.includes(instance)) next(instance);
+    else if (!this.stopped && pool.length < (this.options.maxInstancesPerFunction ?? 8))
+      next(this.spawn(functionName, instance.entry));
+    else next(undefined); // stopped (it fails), or the freed slot was taken meanwhile (it looks again)
   }
 
   private discard(functionName: string, instance: Instance): void {
-    instance.child.kill();
+    instance.child.kill(HARD_KILL);
     const pool = this.pools.get(functionName) ?? [];
     this.pools.set(
       functionName,
@@ -201,11 +236,26 @@ export class FunctionRuntime {
       ...this.options.functionEnv?.[functionName],
     };
     const child = fork(WORKER, [], { env, silent: true, execArgv: [] });
-    const forward = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) this.options.onLog?.(functionName, line);
+    this.children.add(child);
+    // Lines, not chunks: a pipe may cut a line (or a multi-byte character) anywhere.
+    const forward = (stream: NodeJS.ReadableStream | null) => {
+      if (!stream) return;
+      let partial = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        const lines = (partial + chunk).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) if (line) this.options.onLog?.(functionName, line);
+      });
+      stream.on('end', () => {
+        if (partial) this.options.onLog?.(functionName, partial);
+        partial = '';
+      });
     };
-    child.stdout?.on('data', forward);
-    child.stderr?.on('data', forward);
+    forward(child.stdout);
+    forward(child.stderr);
+    // An IPC send to an instance that just died reports here (and through send's callback), not as a crash.
+    child.on('error', () => undefined);
     let markReady: (initMs: number) => void = () => undefined;
     let failReady: (error: Error) => void = () => undefined;
     const ready = new Promise<number>((resolve, reject) => {
@@ -213,29 +263,36 @@ export class FunctionRuntime {
       failReady = reject;
     });
     ready.catch(() => undefined); // observed by invoke(); never an unhandled rejection here
+    // The handlers hold the instance itself: a pool lookup misses it once stop() or discard() has let go of it,
+    // and its invocation would then wait for its timeout instead of failing when the process ends.
+    const instance: Instance = { child, entry, busy: true, ready };
     child.on('message', (message: WorkerReply | { type: 'ready'; initMs: number }) => {
       if (message.type === 'ready') {
         markReady(message.initMs);
         return;
       }
-      const instance = this.pools.get(functionName)?.find((candidate) => candidate.child === child);
-      if (instance?.pending && message.id === instance.pending.id) {
+      if (instance.pending && message.id === instance.pending.id) {
         const { resolve } = instance.pending;
         instance.pending = undefined;
         resolve(message);
       }
     });
-    child.on('exit', (code) => {
-      failReady(new Error(`function instance failed to start (code ${code})`));
-      const instance = this.pools.get(functionName)?.find((candidate) => candidate.child === child);
-      if (instance?.pending) instance.pending.reject(new Error(`function instance exited (code ${code})`));
-      if (instance)
+    child.on('exit', (code, signal) => {
+      this.children.delete(child);
+      const how = signal ? `signal ${signal}` : `code ${code}`;
+      failReady(new Error(`function instance failed to start (${how})`));
+      if (instance.pending) instance.pending.reject(new Error(`function instance exited (${how})`));
+      const pool = this.pools.get(functionName);
+      if (pool?.includes(instance))
         this.pools.set(
           functionName,
-          (this.pools.get(functionName) ?? []).filter((other) => other !== instance),
+          pool.filter((other) => other !== instance),
         );
     });
-    return { child, busy: true, ready };
+    const pool = this.pools.get(functionName) ?? [];
+    pool.push(instance);
+    this.pools.set(functionName, pool);
+    return instance;
   }
 
   private send(instance: Instance, id: string, event: unknown, context: InvocationContext): Promise<WorkerReply> {
@@ -243,7 +300,7 @@ export class FunctionRuntime {
     return new Promise<WorkerReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         instance.pending = undefined;
-        reject(new Error(`Invoking task timed out after ${timeoutMs / 1000} seconds`));
+        reject(new InvocationTimeout(`Invoking task timed out after ${timeoutMs / 1000} seconds`));
       }, timeoutMs);
       instance.pending = {
         id,
@@ -256,7 +313,9 @@ export class FunctionRuntime {
           reject(error);
         },
       };
-      instance.child.send({ type: 'invoke', id, event, context });
+      instance.child.send({ type: 'invoke', id, event, context }, (error) => {
+        if (error) instance.pending?.reject(new Error(`function instance unreachable: ${error.message}`));
+      });
     });
   }
 }

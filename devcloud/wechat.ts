@@ -117,8 +117,11 @@ export class WeChatFake {
     return code;
   }
 
+  /** Queue a fault for one API; faults for the same API apply in the order injected. `times: 0` injects nothing. */
   injectFault(fault: Fault): void {
-    this.faults.push({ ...fault, times: fault.times ?? 1 });
+    const times = fault.times ?? 1;
+    if (times <= 0) return;
+    this.faults.push({ ...fault, times });
   }
 
   clearFaults(): void {

@@ -1,0 +1,403 @@
+/**
+ * devcloud's function runtime (runtime.ts + function-worker.js): warm child-process instances, one invocation at a
+ * time each, the caller's identity per invocation through WX_CONTEXT_KEYS (read by the real wx-server-sdk), errors,
+ * timeouts, logs and a clean stop. The functions are tiny fixtures written to a temporary folder for this file.
+ */
+import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'fs/promises';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import type { InvocationReport } from '../../devcloud/runtime';
+import type { DevCloud } from '../../devcloud/server';
+import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
+
+/** The SDK the fixtures load: the project's own copy (the fixtures live in a temporary folder). */
+const SDK = join(__dirname, '..', '..', 'node_modules', 'wx-server-sdk');
+const TIMEOUT_MS = 1000;
+const MAX_INSTANCES = 3;
+
+const SLEEP = 'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));';
+
+/** Fixture functions (cloudfunctions/<name>/index.js as the runtime loads them). */
+const FIXTURES: Record<string, string> = {
+  // The caller's WX context as wx-server-sdk reads it, after an await (so interleaving would show).
+  whoami: `
+    const cloud = require(${JSON.stringify(SDK)});
+    ${SLEEP}
+    exports.main = async (event) => {
+      await sleep(event.waitMs || 0);
+      const raw = { WX_OPENID: process.env.WX_OPENID || null, WX_UNIONID: process.env.WX_UNIONID || null };
+      return { context: cloud.getWXContext(), raw, pid: process.pid, tag: event.tag, userInfo: event.userInfo };
+    };`,
+  // Sleeps, and says which instance ran it and when.
+  slow: `
+    ${SLEEP}
+    exports.main = async (event) => {
+      const started = Date.now();
+      await sleep(event.ms || 0);
+      return { pid: process.pid, started, ended: Date.now() };
+    };`,
+  // Throws on demand; counts calls so a test can see the same instance lives on.
+  boom: `
+    let calls = 0;
+    exports.main = async (event) => {
+      calls += 1;
+      if (event.fail === 'error') throw new Error('boom #' + calls);
+      if (event.fail === 'object') throw { code: 'CUSTOM', detail: calls };
+      return { calls, pid: process.pid };
+    };`,
+  chatty: `
+    exports.main = async (event) => {
+      console.log('hello from ' + event.tag);
+      console.error('warning from ' + event.tag);
+      console.log('long:' + 'x'.repeat(event.long || 0));
+      console.log('汉字'.repeat(event.wide || 0));
+      return 'done';
+    };`,
+  // Handles SIGTERM and lives on: only a hard kill ends it. Logs its pid at init.
+  stubborn: `
+    ${SLEEP}
+    process.on('SIGTERM', () => console.log('ignoring SIGTERM'));
+    console.log('pid ' + process.pid);
+    exports.main = async (event) => {
+      await sleep(event.ms || 0);
+      return process.pid;
+    };`,
+  // An unawaited rejection: the instance dies mid-invocation.
+  crash: `
+    ${SLEEP}
+    exports.main = async () => {
+      Promise.reject(new Error('lost promise'));
+      await sleep(2000);
+      return 'unreachable';
+    };`,
+  initfail: `throw new Error('cannot load configuration');`,
+  nomain: `exports.handler = async () => 1;`,
+};
+
+let functionsDir: string;
+let t: TestCloud;
+let cloud: DevCloud;
+/** The last test stops the file's cloud itself. */
+let stopped = false;
+
+beforeAll(async () => {
+  functionsDir = await mkdtemp(join(tmpdir(), 'devcloud-runtime-'));
+  for (const [name, source] of Object.entries(FIXTURES)) {
+    await mkdir(join(functionsDir, name));
+    await writeFile(join(functionsDir, name, 'index.js'), source);
+  }
+  t = await startTestCloud({ functionsDir, maxInstancesPerFunction: MAX_INSTANCES, functionTimeoutMs: TIMEOUT_MS });
+  cloud = t.cloud!;
+});
+afterAll(async () => {
+  if (!stopped) await t?.stop();
+  await rm(functionsDir, { recursive: true, force: true });
+});
+
+/** The result of a successful invocation, typed as the fixture returns it. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- a typed cast, by design
+function resultOf<T>(report: InvocationReport): T {
+  expect(report.error).toBeUndefined();
+  return report.result as T;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(condition: () => boolean, ms = 2000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
+
+/** Live child processes of this process running a function instance (from /proc). */
+async function workerChildren(): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8');
+      if (ppid === process.pid && state !== 'Z' && cmdline.includes('function-worker.js')) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+interface SlowResult {
+  pid: number;
+  started: number;
+  ended: number;
+}
+
+interface WhoAmI {
+  context: Record<string, unknown>;
+  /** The variables themselves, for a function that reads process.env instead of getWXContext(). */
+  raw: { WX_OPENID: string | null; WX_UNIONID: string | null };
+  pid: number;
+  tag?: number;
+  userInfo?: Record<string, unknown>;
+}
+
+describe('instances', () => {
+  test('the first invocation is a cold start with initMs; the next one is warm on the same instance', async () => {
+    expect(cloud.runtime.instanceCount('slow')).toBe(0);
+    const coldStartsBefore = cloud.runtime.stats.coldStarts;
+    const first = await cloud.runtime.invoke('slow', { ms: 0 }, {});
+    expect(first.cold).toBe(true);
+    expect(typeof first.initMs).toBe('number');
+    expect(first.initMs).toBeGreaterThan(0);
+    expect(first.durationMs).toBeGreaterThanOrEqual(0);
+    expect(first.rssBytes).toBeGreaterThan(1_000_000);
+    expect(first.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(cloud.runtime.instanceCount('slow')).toBe(1);
+
+    const second = await cloud.runtime.invoke('slow', { ms: 0 }, {});
+    expect(second.cold).toBe(false);
+    expect(second.initMs).toBeUndefined();
+    expect(resultOf<SlowResult>(second).pid).toBe(resultOf<SlowResult>(first).pid);
+    expect(second.requestId).not.toBe(first.requestId);
+    expect(cloud.runtime.instanceCount('slow')).toBe(1);
+    expect(cloud.runtime.stats.coldStarts - coldStartsBefore).toBe(1);
+  });
+
+  test('one invocation at a time per instance: concurrent calls scale out to the cap, then queue', async () => {
+    const count = 7;
+    const ms = 300;
+    const started = Date.now();
+    const reports = await Promise.all(Array.from({ length: count }, () => cloud.runtime.invoke('slow', { ms }, {})));
+    const elapsed = Date.now() - started;
+    const results = reports.map((report) => resultOf<SlowResult>(report));
+    const pids = new Set(results.map((result) => result.pid));
+    expect(pids.size).toBe(MAX_INSTANCES);
+    expect(cloud.runtime.instanceCount('slow')).toBe(MAX_INSTANCES);
+    // Seven calls on three instances take three rounds.
+    expect(elapsed).toBeGreaterThanOrEqual(Math.ceil(count / MAX_INSTANCES) * ms - 20);
+    // On each instance the invocations ran one after another, never overlapping.
+    for (const pid of pids) {
+      const runs = results.filter((result) => result.pid === pid).sort((a, b) => a.started - b.started);
+      for (let i = 1; i < runs.length; i += 1) expect(runs[i]!.started).toBeGreaterThanOrEqual(runs[i - 1]!.ended);
+    }
+  });
+});
+
+describe('identity', () => {
+  test('concurrent callers each see their own OPENID after an await (real wx-server-sdk getWXContext)', async () => {
+    const names = Array.from({ length: 12 }, () => uniqueUser('who'));
+    const reports = await Promise.all(
+      names.map((name, tag) => cloud.invoke('whoami', { tag, waitMs: (tag * 37) % 90 }, name)),
+    );
+    const pids = new Set<number>();
+    reports.forEach((report, tag) => {
+      const result = resultOf<WhoAmI>(report);
+      pids.add(result.pid);
+      expect(result.tag).toBe(tag);
+      expect(result.context).toEqual({
+        OPENID: cloud.user(names[tag]!).openid,
+        APPID: cloud.appid,
+        CLIENTIP: '127.0.0.1',
+        ENV: cloud.envId,
+        SOURCE: 'wx_client',
+      });
+    });
+    expect(pids.size).toBeGreaterThan(1); // it really ran on several instances, some reused
+    expect(pids.size).toBeLessThanOrEqual(MAX_INSTANCES);
+  });
+
+  test('a call without UNIONID after one with it, on the same warm instance, sees no UNIONID', async () => {
+    const bound = uniqueUser('bound');
+    const plain = uniqueUser('plain');
+    const { unionid } = cloud.user(bound, { unionid: true });
+    const first = resultOf<WhoAmI>(await cloud.invoke('whoami', {}, bound));
+    const second = resultOf<WhoAmI>(await cloud.invoke('whoami', {}, plain));
+    const anonymous = resultOf<WhoAmI>(await cloud.invoke('whoami', {}));
+    expect(second.pid).toBe(first.pid);
+    expect(anonymous.pid).toBe(first.pid);
+    expect(first.context).toMatchObject({ OPENID: cloud.user(bound).openid, UNIONID: unionid });
+    expect(second.context.OPENID).toBe(cloud.user(plain).openid);
+    expect(second.context).not.toHaveProperty('UNIONID');
+    expect(second.raw).toEqual({ WX_OPENID: cloud.user(plain).openid, WX_UNIONID: null });
+    expect(anonymous.context).not.toHaveProperty('OPENID');
+    expect(anonymous.context).not.toHaveProperty('UNIONID');
+    expect(anonymous.raw).toEqual({ WX_OPENID: null, WX_UNIONID: null });
+    expect(anonymous.context.APPID).toBe(cloud.appid);
+  });
+
+  test('through the control API: the context is the caller; event.userInfo is what WeChat injects', async () => {
+    const name = uniqueUser('ctl');
+    const { openid } = await t.control.user(name);
+    const report = await t.control.invoke('whoami', { tag: 1 }, name);
+    const result = resultOf<WhoAmI>(report);
+    expect(result.context.OPENID).toBe(openid);
+    expect(result.userInfo).toEqual({ appId: cloud.appid, openId: openid });
+  });
+});
+
+describe('failures', () => {
+  test('a function that throws: -504002 with its message, and the same instance stays usable', async () => {
+    const failed = await cloud.runtime.invoke('boom', { fail: 'error' }, {});
+    expect(failed.result).toBeUndefined();
+    expect(failed.error?.errCode).toBe(-504002);
+    expect(failed.error?.errMsg).toContain('boom #1');
+    expect(failed.error?.errMsg).toMatch(/^cloud\.callFunction:fail -504002 functions execute fail/);
+    const thrownObject = await cloud.runtime.invoke('boom', { fail: 'object' }, {});
+    expect(thrownObject.error?.errCode).toBe(-504002);
+    expect(thrownObject.error?.errMsg).toContain('{"code":"CUSTOM","detail":2}');
+    const ok = await cloud.runtime.invoke('boom', {}, {});
+    expect(ok.cold).toBe(false);
+    expect(resultOf<{ calls: number }>(ok).calls).toBe(3); // module state kept: same instance
+    expect(cloud.runtime.instanceCount('boom')).toBe(1);
+  });
+
+  test('a function slower than the timeout: -504003 and the instance is replaced', async () => {
+    const warm = resultOf<SlowResult>(await cloud.runtime.invoke('slow', { ms: 0 }, {}));
+    const instancesBefore = cloud.runtime.instanceCount('slow');
+    const started = Date.now();
+    const late = await cloud.runtime.invoke('slow', { ms: 5000 }, {});
+    const elapsed = Date.now() - started;
+    expect(late.error?.errCode).toBe(-504003);
+    expect(late.error?.errMsg).toContain('timed out after 1 seconds');
+    expect(late.result).toBeUndefined();
+    expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 20);
+    expect(elapsed).toBeLessThan(TIMEOUT_MS + 1500);
+    expect(await waitFor(() => !alive(warm.pid))).toBe(true);
+    expect(cloud.runtime.instanceCount('slow')).toBe(instancesBefore - 1);
+    // The pool fills again with a fresh instance.
+    const reports = await Promise.all(
+      Array.from({ length: MAX_INSTANCES }, () => cloud.runtime.invoke('slow', { ms: 100 }, {})),
+    );
+    const pids = reports.map((report) => resultOf<SlowResult>(report).pid);
+    expect(pids).not.toContain(warm.pid);
+    expect(reports.filter((report) => report.cold)).toHaveLength(MAX_INSTANCES - (instancesBefore - 1));
+    expect(cloud.runtime.instanceCount('slow')).toBe(MAX_INSTANCES);
+  });
+
+  test('a timed-out instance that ignores SIGTERM is still ended', async () => {
+    const before = cloud.logs.length;
+    const late = await cloud.runtime.invoke('stubborn', { ms: 5000 }, {});
+    expect(late.error?.errCode).toBe(-504003);
+    const pidLine = cloud.logs
+      .slice(before)
+      .find((log) => log.functionName === 'stubborn' && /^pid \d+$/.test(log.line));
+    expect(pidLine).toBeDefined();
+    const pid = Number(pidLine!.line.slice(4));
+    expect(await waitFor(() => !alive(pid))).toBe(true);
+  });
+
+  test('an instance that dies mid-invocation: an error report, and the next call gets a new instance', async () => {
+    const report = await cloud.runtime.invoke('crash', {}, {});
+    expect(report.error?.errCode).toBe(-504002);
+    expect(report.error?.errMsg).toContain('exited');
+    expect(cloud.runtime.instanceCount('crash')).toBe(0);
+    // The worker logs why it died (output may trail the exit a little).
+    expect(
+      await waitFor(() => cloud.logs.some((log) => log.functionName === 'crash' && log.line.includes('lost promise'))),
+    ).toBe(true);
+  });
+
+  test('a missing function is -501000, and so is a name that is not a function name', async () => {
+    for (const name of ['nosuchfunction', '../slow', 'slow/../slow']) {
+      const report = await cloud.runtime.invoke(name, {}, {});
+      expect(report.error?.errCode).toBe(-501000);
+      expect(report.error?.errMsg).toContain('FunctionName parameter could not be found');
+      expect(report.result).toBeUndefined();
+    }
+    const viaControl = await t.control.invoke('nosuchfunction', {}, uniqueUser());
+    expect(viaControl.error?.errCode).toBe(-501000);
+  });
+
+  test('a function that fails to load, or exports no main(), fails its invocations with the reason logged', async () => {
+    const before = cloud.logs.length;
+    const initFail = await cloud.runtime.invoke('initfail', {}, {});
+    expect(initFail.error?.errCode).toBe(-504002);
+    expect(initFail.error?.errMsg).toContain('failed to start');
+    const noMain = await cloud.runtime.invoke('nomain', {}, {});
+    expect(noMain.error?.errCode).toBe(-504002);
+    const logged = (functionName: string, text: string) => () =>
+      cloud.logs.slice(before).some((log) => log.functionName === functionName && log.line.includes(text));
+    expect(await waitFor(logged('initfail', 'cannot load configuration'))).toBe(true);
+    expect(await waitFor(logged('nomain', 'does not export main()'))).toBe(true);
+    expect(cloud.runtime.instanceCount('initfail')).toBe(0);
+  });
+});
+
+describe('logs', () => {
+  test('stdout and stderr reach cloud.logs line by line, long and multi-byte lines whole', async () => {
+    const before = cloud.logs.length;
+    const long = 200_000;
+    const wide = 50_000;
+    resultOf<string>(await cloud.runtime.invoke('chatty', { tag: 'T1', long, wide }, {}));
+    // Output travels through pipes: give the last chunk a moment to arrive.
+    const mine = () => cloud.logs.slice(before).filter((log) => log.functionName === 'chatty');
+    expect(await waitFor(() => mine().length >= 4)).toBe(true);
+    const lines = mine().map((log) => log.line);
+    expect(lines).toContain('hello from T1');
+    expect(lines).toContain('warning from T1');
+    expect(lines.filter((line) => line.startsWith('long:'))).toEqual(['long:' + 'x'.repeat(long)]);
+    expect(lines.filter((line) => line.startsWith('汉字'))).toEqual(['汉字'.repeat(wide)]);
+    expect(lines).toHaveLength(4);
+    expect(await t.control.logs()).toEqual(expect.arrayContaining([{ functionName: 'chatty', line: 'hello from T1' }]));
+  });
+});
+
+describe('stop()', () => {
+  test('ends every instance, fails in-flight and queued invocations, and leaves no child process', async () => {
+    const others = await workerChildren(); // the file-wide cloud's instances
+    const own = await startTestCloud({ functionsDir, maxInstancesPerFunction: 1, functionTimeoutMs: 600 });
+    const runtime = own.cloud!.runtime;
+    const pids = new Set<number>();
+    pids.add(resultOf<WhoAmI>(await runtime.invoke('whoami', {}, {})).pid);
+    pids.add(resultOf<number>(await runtime.invoke('stubborn', {}, {})));
+    // That stubborn instance times out and is discarded; then a busy instance with a call queued behind it.
+    expect((await runtime.invoke('stubborn', { ms: 5000 }, {})).error?.errCode).toBe(-504003);
+    const inFlight = runtime.invoke('slow', { ms: 3000 }, {});
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const queued = runtime.invoke('slow', { ms: 0 }, {}).then(
+      () => 'answered',
+      (error: unknown) => (error as Error).message,
+    );
+    const mine = (await workerChildren()).filter((pid) => !others.includes(pid));
+    expect(mine.length).toBeGreaterThanOrEqual(2); // whoami and slow
+    for (const pid of mine) pids.add(pid);
+
+    const stopStarted = Date.now();
+    await own.stop();
+    expect(Date.now() - stopStarted).toBeLessThan(2000);
+    const inFlightReport = await inFlight;
+    expect(inFlightReport.error?.errCode).toBe(-504002); // ended with the instance, not left to time out
+    expect(inFlightReport.error?.errMsg).toContain('exited (signal SIGKILL)');
+    expect(await queued).toBe('runtime stopped');
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+    const left = await workerChildren();
+    for (const pid of pids) expect(left).not.toContain(pid);
+    expect(runtime.instanceCount('slow')).toBe(0);
+    await expect(runtime.invoke('slow', {}, {})).rejects.toThrow('runtime stopped');
+  });
+
+  test('after the file-wide cloud stops, no function instance process is left', async () => {
+    const extra = await startTestCloud({ functionsDir, maxInstancesPerFunction: 2 });
+    await Promise.all([
+      extra.cloud!.runtime.invoke('slow', { ms: 50 }, {}),
+      extra.cloud!.runtime.invoke('slow', { ms: 50 }, {}),
+    ]);
+    const ours = await workerChildren();
+    await extra.stop();
+    await t.stop();
+    stopped = true;
+    expect(ours.length).toBeGreaterThanOrEqual(2);
+    expect(await workerChildren()).toEqual([]);
+  });
+});

@@ -138,14 +138,22 @@ const tempFiles = new Map<string, Buffer>();
 /** Runs a wx-style API: returns a promise, and also honours success/fail/complete callbacks. */
 function wxApi<T>(options: WxCallbacks<T> | undefined, run: () => Promise<T>): Promise<T> {
   const promise = run();
+  // As in WeChat, a throwing success/fail callback does not stop complete from running.
+  const callback = <A>(fn: ((arg: A) => void) | undefined, arg: A) => {
+    try {
+      fn?.(arg);
+    } catch (error) {
+      console.error(error);
+    }
+  };
   promise.then(
     (result) => {
-      options?.success?.(result);
-      options?.complete?.(result);
+      callback(options?.success, result);
+      callback(options?.complete, result);
     },
     (error: unknown) => {
-      options?.fail?.(error);
-      options?.complete?.(error);
+      callback(options?.fail, error);
+      callback(options?.complete, error);
     },
   );
   if (options?.success || options?.fail || options?.complete) promise.catch(() => undefined);

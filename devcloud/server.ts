@@ -315,7 +315,6 @@ function readBody(request: http.IncomingMessage): Promise<Buffer> {
 
 export async function startDevCloud(options: DevCloudOptions = {}): Promise<DevCloud> {
   // Assigned once listening (the URL needs the port); requests before that get 503.
-  // eslint-disable-next-line prefer-const
   let cloud: DevCloud | undefined;
   const server = http.createServer((request, response) => {
     if (!cloud) {
@@ -332,13 +331,18 @@ export async function startDevCloud(options: DevCloudOptions = {}): Promise<DevC
   server.headersTimeout = 66_000;
   await new Promise<void>((done) => server.listen(options.port ?? 0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
-  cloud = new DevCloud(`http://127.0.0.1:${port}`, server, {
-    ...options,
-    appid: options.appid ?? DEFAULT_APPID,
-    envId: options.envId ?? DEFAULT_ENV,
-    appSecret: options.appSecret ?? DEFAULT_APPSECRET,
-    functionsDir: resolve(options.functionsDir ?? join(__dirname, '..', 'cloudfunctions')),
-  });
+  try {
+    cloud = new DevCloud(`http://127.0.0.1:${port}`, server, {
+      ...options,
+      appid: options.appid ?? DEFAULT_APPID,
+      envId: options.envId ?? DEFAULT_ENV,
+      appSecret: options.appSecret ?? DEFAULT_APPSECRET,
+      functionsDir: resolve(options.functionsDir ?? join(__dirname, '..', 'cloudfunctions')),
+    });
+  } catch (error) {
+    server.close(); // a listening server would keep the process (and jest) alive
+    throw error;
+  }
   return cloud;
 }
 
@@ -353,7 +357,15 @@ async function route(cloud: DevCloud, request: http.IncomingMessage, response: h
   }
   if (path.startsWith('/wx/')) {
     const raw = await readBody(request);
-    const body: unknown = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
+    let body: unknown;
+    try {
+      body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
+    } catch {
+      // WeChat answers a body it cannot parse with HTTP 200 and errcode 47001 (data format error).
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ errcode: 47001, errmsg: 'data format error' }));
+      return;
+    }
     const reply = await cloud.wechat.serve(request.method ?? 'GET', path.slice(3), url.searchParams, body);
     response.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
     return;

@@ -21,7 +21,7 @@ function runPackage(root: string): { status: number | null; stdout: string } {
 }
 
 // miniprogram-ci is installed on first use, not by `npm ci`: these run once `npm ci --prefix tools` (or
-// `npm run package`) has installed it, and are skipped on a fresh clone and in CI.
+// `npm run package`) has installed it (CI runs npm run package first), and are skipped on a fresh clone.
 const withTools = toolsInstalled() ? describe : describe.skip;
 
 withTools('npm run package (miniprogram-ci, offline)', () => {

@@ -8,7 +8,7 @@ import { DevStorage } from './storage';
 import { FunctionRuntime, type InvocationContext, type InvocationReport } from './runtime';
 import { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV, openidFor, unionidFor } from './identity';
 import { OpenDataIssuer, type LegacyOpenData } from './opendata';
-import { WeChatFake, type Fault } from './wechat';
+import { WeChatFake, type Fault, type SessionKeyRotation } from './wechat';
 
 /**
  * devcloud: CloudBase and WeChat on loopback. One HTTP server carries
@@ -28,6 +28,8 @@ export interface DevCloudOptions {
   appSecret?: string;
   maxInstancesPerFunction?: number;
   functionTimeoutMs?: number;
+  /** When a new wx.login code rotates the user's session_key (default: every code). */
+  sessionKeyRotation?: SessionKeyRotation;
   /** Extra environment per function (the login function always gets WECHAT_APPSECRET unless overridden). */
   functionEnv?: Record<string, Record<string, string>>;
 }
@@ -107,7 +109,7 @@ export class DevCloud {
       publicBaseUrl: `${url}/storage`,
     });
     this.openapi = new DevOpenApi({ functionsDir: options.functionsDir, appId: this.appid });
-    this.wechat = new WeChatFake(this.appid, options.appSecret);
+    this.wechat = new WeChatFake(this.appid, options.appSecret, options.sessionKeyRotation);
     this.openapi.register(
       'phonenumber.getPhoneNumber',
       async (data) => this.faultFor('phonenumber.getPhoneNumber') ?? this.wechat.phoneNumberFor(data.code).body,

@@ -18,6 +18,8 @@ export interface Fault {
   times?: number;
 }
 
+export type SessionKeyRotation = 'every-code' | 'when-expired';
+
 export interface WeChatReply {
   status: number;
   body: Record<string, unknown>;
@@ -74,6 +76,11 @@ export class WeChatFake {
   constructor(
     readonly appid: string,
     private readonly appSecret: string,
+    /**
+     * 'every-code' (default): each wx.login code rotates the session_key, the strictest reading of WeChat's "may
+     * rotate". 'when-expired': a live session keeps its key across logins, as WeChat usually does in practice.
+     */
+    private readonly rotation: SessionKeyRotation = 'every-code',
   ) {}
 
   // ---- device side ------------------------------------------------------------------------------------------
@@ -86,10 +93,9 @@ export class WeChatFake {
   issueLoginCode(openid: string): string {
     const code = randomBytes(16).toString('hex');
     this.codes.set(code, { openid, expiresAt: this.now() + CODE_TTL_MS, used: false });
-    this.sessions.set(openid, {
-      sessionKey: randomBytes(16).toString('base64'),
-      expiresAt: this.now() + SESSION_TTL_MS,
-    });
+    const live = this.sessionAlive(openid) ? this.sessions.get(openid) : undefined;
+    const sessionKey = live && this.rotation === 'when-expired' ? live.sessionKey : randomBytes(16).toString('base64');
+    this.sessions.set(openid, { sessionKey, expiresAt: this.now() + SESSION_TTL_MS });
     return code;
   }
 

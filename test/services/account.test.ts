@@ -79,6 +79,24 @@ test('SESSION_EXPIRED: the data is sent before any wx.login, then one fresh logi
   ).toBe('138****1234');
 });
 
+test('SESSION_EXPIRED with a WeChat that keeps a live key: the one retry after a fresh login succeeds', async () => {
+  const keeping = await startTestCloud({ sessionKeyRotation: 'when-expired' });
+  try {
+    const device = createDevice({ devcloudUrl: keeping.control.url, user: uniqueUser('keep') });
+    const { account, auth } = launch(device);
+    await auth.ensureLogin();
+    // The server lost its session_key (a logout from another phone): the device's state still looks logged in.
+    await keeping.control.invoke('account', { action: 'logout' }, device.user);
+    const { detail } = await device.getPhoneNumberEvent();
+    device.trail.length = 0;
+    const user = await account.bindPhone({ encryptedData: detail.encryptedData, iv: detail.iv });
+    expect(user.phoneMasked).toBe('138****1234');
+    expect(device.trail).toEqual(['callFunction:account', 'login', 'callFunction:login', 'callFunction:account']);
+  } finally {
+    await keeping.stop();
+  }
+});
+
 test('a declined prompt is PHONE_DENIED without any call', async () => {
   const { device, account } = await loggedInDevice();
   const { detail } = await device.getPhoneNumberEvent(false);

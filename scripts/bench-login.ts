@@ -3,6 +3,7 @@
  * Each journey is timed from the client's side (the simulated device), with the round trips it cost counted.
  */
 import { build } from 'esbuild';
+import { FUNCTION_BUNDLE_OPTIONS } from './build';
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { createDevice, type Device } from '../devcloud/device';
@@ -37,11 +38,7 @@ async function prepareFunctions(): Promise<void> {
     await build({
       entryPoints: [join(__dirname, 'baselines', `${name}.ts`)],
       outfile: join(FUNCTIONS, name, 'index.js'),
-      bundle: true,
-      platform: 'node',
-      target: 'node16',
-      format: 'cjs',
-      external: ['wx-server-sdk'],
+      ...FUNCTION_BUNDLE_OPTIONS,
       logLevel: 'warning',
     });
     writeFileSync(join(FUNCTIONS, name, 'config.json'), '{"permissions":{"openapi":[]}}');

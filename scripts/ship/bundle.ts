@@ -4,11 +4,12 @@ import { isBuiltin } from 'node:module';
 import * as path from 'node:path';
 import type { Problem } from './problems';
 import type { ShipProject } from './project';
+import { FUNCTION_BUNDLE_OPTIONS } from '../build';
 
 /**
- * The function's bundle as scripts/build.mjs makes it (same esbuild options), in memory: what ships is exactly the
- * code the cloud-call analysis reads, including server/ helpers the function imports. Keep these options in step
- * with build.mjs.
+ * The function's bundle as scripts/build.ts makes it (same esbuild options), in memory: what ships is exactly the
+ * code the cloud-call analysis reads, including server/ helpers the function imports (FUNCTION_BUNDLE_OPTIONS is
+ * shared with build.ts).
  */
 export interface FunctionBundle {
   /** Source files bundled in, absolute, without node_modules (their cloud calls are not ours to declare). */
@@ -40,12 +41,7 @@ export async function bundleFunction(
       absWorkingDir: project.root,
       // In memory the name only has to differ from the entry (a plain index.js function bundles itself).
       outfile: outfile ?? path.join(project.cloudfunctionRoot, name, 'bundle.in-memory.js'),
-      bundle: true,
-      platform: 'node',
-      target: 'node16',
-      format: 'cjs',
-      external: ['wx-server-sdk'],
-      legalComments: 'none',
+      ...FUNCTION_BUNDLE_OPTIONS,
       logLevel: 'silent',
       write: outfile !== undefined,
       metafile: true,

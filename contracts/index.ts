@@ -53,7 +53,7 @@ export interface UserProfile {
   nickName?: string;
   /** A cloud:// fileID: <image src> shows it directly. */
   avatarUrl?: string;
-  /** The bound phone number, masked (138****1234). The full number never goes back to the client. */
+  /** The bound phone number, masked (138****1234). No function result carries the full number. */
   phoneMasked?: string;
   createdAt: string;
   lastLoginAt: string;

@@ -228,6 +228,20 @@ function buildWx(options: DeviceOptions, device: Device) {
           if (report.error) throw { errCode: report.error.errCode, errMsg: report.error.errMsg };
           return { result: report.result, errMsg: 'cloud.callFunction:ok', requestID: report.requestId };
         }),
+      deleteFile: (
+        o: { fileList: string[] } & WxCallbacks<{
+          fileList: Array<{ fileID: string; status: number; errMsg: string }>;
+        }>,
+      ) =>
+        wxApi(o, async () => {
+          device.trail.push('deleteFile');
+          const reply = await control<{ fileList: Array<{ fileID: string; status: number; errMsg: string }> }>(
+            'POST',
+            '/storage/delete',
+            { user, fileList: o.fileList },
+          );
+          return { ...reply, errMsg: 'cloud.deleteFile:ok' };
+        }),
       uploadFile: (
         o: { cloudPath: string; filePath: string } & WxCallbacks<{
           fileID: string;

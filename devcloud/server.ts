@@ -437,6 +437,23 @@ async function control(
       );
       return ok({ fileID });
     }
+    case 'POST /storage/delete': {
+      // wx.cloud.deleteFile from a phone: under CloudBase's default storage rule only the uploader may delete.
+      const user = needUser();
+      const fileList = Array.isArray(body.fileList) ? body.fileList.map(String) : [];
+      const results = [];
+      for (const fileID of fileList) {
+        const info = await cloud.storage.stat(fileID);
+        if (info && info.ownerOpenid !== user.openid) {
+          results.push({ fileID, status: -503002, errMsg: 'permission denied' });
+          continue;
+        }
+        const reply = await cloud.storage.handle('storage.batchDeleteFile', { fileid_list: [fileID] });
+        const item = ((reply.data as { delete_list?: Array<{ code?: string }> }).delete_list ?? [])[0];
+        results.push({ fileID, status: item?.code === 'SUCCESS' ? 0 : -503003, errMsg: item?.code ?? 'unknown' });
+      }
+      return ok({ fileList: results });
+    }
     case 'POST /faults':
       if (body.database) cloud.injectDatabaseFault(body.database);
       if (body.wechat) cloud.injectWeChatFault(body.wechat as Fault);

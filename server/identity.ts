@@ -6,6 +6,8 @@ export interface Identity {
   openid: string;
   appid: string;
   unionid?: string;
+  /** The CloudBase environment the function runs in (names its storage bucket). */
+  env?: string;
 }
 
 export function callerIdentity(): Identity {
@@ -15,5 +17,6 @@ export function callerIdentity(): Identity {
   const appid = String(context.APPID ?? '');
   const unionid = context.UNIONID ? String(context.UNIONID) : undefined;
   if (!openid) throw new AppFailure('NO_IDENTITY', '无法识别调用者身份：请从小程序内调用');
-  return unionid ? { openid, appid, unionid } : { openid, appid };
+  const env = context.ENV ? String(context.ENV) : undefined;
+  return { openid, appid, ...(unionid ? { unionid } : {}), ...(env ? { env } : {}) };
 }

@@ -16,8 +16,13 @@ export interface UserDocument {
   unionid?: string;
   nickName?: string;
   avatarUrl?: string;
-  /** Full number, server-side only: the client gets it masked. */
+  /**
+   * The full number. Functions only ever return it masked; the document itself is readable by its own user
+   * (database-rules/users.json), so the only person who could read it in full is the number's owner.
+   */
   phoneNumber?: string;
+  /** Old avatar fileIDs whose deletion failed: account deletion removes them too. */
+  orphanedFiles?: string[];
   countryCode?: string;
   createdAt: Date;
   updatedAt?: Date;

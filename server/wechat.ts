@@ -18,7 +18,8 @@ export interface WeChatApiConfig {
 export function weChatApiConfig(): WeChatApiConfig {
   const appSecret = process.env.WECHAT_APPSECRET ?? '';
   if (!appSecret) throw new AppFailure('CONFIG_ERROR', '服务端未配置 WECHAT_APPSECRET');
-  const timeoutMs = Number(process.env.WECHAT_API_TIMEOUT_MS ?? '') || 5000;
+  // 3 s per attempt, two attempts at most: within a function timeout of 10 s (see README) with room to spare.
+  const timeoutMs = Number(process.env.WECHAT_API_TIMEOUT_MS ?? '') || 3000;
   const baseUrl = (process.env.WECHAT_API_BASE || 'https://api.weixin.qq.com').replace(/\/+$/, '');
   return { baseUrl, appSecret, timeoutMs };
 }

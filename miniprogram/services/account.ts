@@ -1,6 +1,7 @@
 import type { UserProfile } from '../../contracts';
 import { clearLogin, currentUser, ensureLogin, loginAgain, rememberUser } from './auth';
-import { callAccount, ClientError } from './cloud';
+import type { AccountAction, AccountActions } from '../../contracts';
+import { callAccount as call, ClientError } from './cloud';
 
 /** What <button open-type="getPhoneNumber"> gives: a code (current flow) and, on older setups, legacy open data. */
 export interface PhoneNumberDetail {
@@ -24,9 +25,15 @@ export async function saveProfile(changes: ProfileChanges): Promise<UserProfile>
   const event: { nickName?: string; avatarFileID?: string } = {};
   if (changes.nickName !== undefined) event.nickName = changes.nickName;
   if (changes.avatarTempPath) event.avatarFileID = await uploadAvatar(user.openid, changes.avatarTempPath);
-  const { user: updated } = await callAccount('updateProfile', event);
-  rememberUser(updated);
-  return updated;
+  try {
+    const { user: updated } = await callAccount('updateProfile', event);
+    rememberUser(updated);
+    return updated;
+  } catch (error) {
+    // Not saved: the file just uploaded belongs to nobody. Best effort; the error the user sees is the save's.
+    if (event.avatarFileID) await wx.cloud.deleteFile({ fileList: [event.avatarFileID] }).catch(() => undefined);
+    throw error;
+  }
 }
 
 /**
@@ -70,6 +77,22 @@ export async function logout(): Promise<void> {
 export async function deleteAccount(): Promise<void> {
   await callAccount('deleteAccount', { confirm: true });
   clearLogin();
+}
+
+/**
+ * One account action. USER_NOT_FOUND means the account is gone (deleted from another phone): the cached login
+ * is forgotten so that the next ensureLogin() logs in for real instead of trusting it.
+ */
+async function callAccount<A extends AccountAction>(
+  action: A,
+  event: AccountActions[A]['event'],
+): Promise<AccountActions[A]['result']> {
+  try {
+    return await call(action, event);
+  } catch (error) {
+    if (error instanceof ClientError && error.code === 'USER_NOT_FOUND') clearLogin();
+    throw error;
+  }
 }
 
 async function uploadAvatar(openid: string, tempPath: string): Promise<string> {

@@ -10,6 +10,11 @@ export interface LoginState {
 const STORAGE_KEY = 'loginkit.auth.v1';
 
 let inflight: Promise<LoginState> | undefined;
+/**
+ * Bumped by clearLogin(). A login that started before a clear finishes without writing its state back, so a
+ * logout (or loginAgain) in the middle of a login is not undone by it.
+ */
+let generation = 0;
 
 /**
  * Resolves to a logged-in state, logging in only when needed. Single-flight: concurrent callers share one login.
@@ -18,19 +23,23 @@ let inflight: Promise<LoginState> | undefined;
  *   when the function says the code is invalid, one more try with another fresh code.
  */
 export function ensureLogin(): Promise<LoginState> {
-  if (!inflight) {
-    inflight = resolveLogin().then(
-      (state) => {
-        inflight = undefined;
-        return state;
-      },
-      (error: unknown) => {
-        inflight = undefined;
-        throw error;
-      },
-    );
-  }
+  inflight ??= track(resolveLogin());
   return inflight;
+}
+
+/** Makes `login` the single flight until it settles. */
+function track(login: Promise<LoginState>): Promise<LoginState> {
+  const tracked = login.then(
+    (state) => {
+      if (inflight === tracked) inflight = undefined;
+      return state;
+    },
+    (error: unknown) => {
+      if (inflight === tracked) inflight = undefined;
+      throw error;
+    },
+  );
+  return tracked;
 }
 
 /**
@@ -57,11 +66,15 @@ export function rememberUser(user: UserProfile): void {
  */
 export function loginAgain(): Promise<LoginState> {
   clearLogin();
-  return ensureLogin();
+  // A login already in flight may be answering from the state just cleared: let it settle, then send a fresh code.
+  const previous = inflight?.catch(() => undefined) ?? Promise.resolve(undefined);
+  inflight = track(previous.then(() => loginWithFreshCode()));
+  return inflight;
 }
 
 /** Forgets the login on this device. */
 export function clearLogin(): void {
+  generation += 1;
   wx.removeStorageSync(STORAGE_KEY);
 }
 
@@ -72,11 +85,12 @@ async function resolveLogin(): Promise<LoginState> {
 }
 
 async function loginWithFreshCode(): Promise<LoginState> {
+  const startedIn = generation;
   for (let attempt = 1; ; attempt += 1) {
     const code = await freshCode();
     try {
       const { user } = await callCloud('login', { code });
-      return saveState(user);
+      return startedIn === generation ? saveState(user) : { user, savedAt: Date.now() };
     } catch (error) {
       // A code can be stale or already used (e.g. a retry of a request that reached the server): one fresh try.
       if (attempt === 1 && error instanceof ClientError && error.code === 'WX_CODE_INVALID') continue;

@@ -31,5 +31,6 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
 };
 
 export function messageFor(code: ErrorCode): string {
-  return ERROR_MESSAGES[code];
+  // A code from a newer server than this client knows: still say something sensible.
+  return ERROR_MESSAGES[code] ?? ERROR_MESSAGES.INTERNAL;
 }

@@ -91,6 +91,21 @@ test('a phone that cannot reach WeChat shows the login-failed message', async ()
   expect(text(page!, '.error-message')).toBe('微信登录失败，请重试');
 });
 
+test('back from a logout on the profile page, the login page offers to log in instead of showing the old user', async () => {
+  const device = createDevice({ devcloudUrl: t.control.url, user: uniqueUser() });
+  const page = await openLoginPage(device);
+  const profile = await openPage(device, 'profile');
+  await gesture(profile, '.logout-btn', 'tap');
+  await until(profile, (data) => data.status === 'loggedOut');
+  (page.instance as unknown as { onShow(): void }).onShow();
+  expect(page.data.status).toBe('loggedOut');
+  expect(text(page, '.logged-out-message')).toBe('你已退出登录');
+  expect(page.querySelector('.nickname')).toBeFalsy();
+  await gesture(page, '.login-btn', 'tap');
+  await settled(page);
+  expect(text(page, '.login-count')).toBe('累计登录 2 次');
+});
+
 test('编辑资料 opens the profile page', async () => {
   const device = createDevice({ devcloudUrl: t.control.url, user: uniqueUser() });
   const page = await openLoginPage(device);

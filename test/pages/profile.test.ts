@@ -59,6 +59,17 @@ test('choosing an avatar and a nickname, then 保存, saves both and the login p
   expect(login.data.avatarUrl).toBe(doc?.avatarUrl);
 });
 
+test('a new user can save only an avatar, leaving the nickname empty', async () => {
+  const { device, page, openid } = await profileOf();
+  await gesture(page, '.avatar-btn', 'chooseavatar', device.chooseAvatarEvent().detail);
+  await gesture(page, '.nickname-form', 'submit', { value: { nickName: '' } });
+  await actionDone(page);
+  expect(text(page, '.notice')).toBe('已保存');
+  const doc = await userDoc(openid);
+  expect(String(doc?.avatarUrl)).toMatch(/^cloud:\/\//);
+  expect(doc?.nickName).toBeUndefined();
+});
+
 test('a nickname the content check rejects shows the reason and saves nothing', async () => {
   const { page, openid } = await profileOf();
   await gesture(page, '.nickname-form', 'submit', { value: { nickName: '赌博大师' } });

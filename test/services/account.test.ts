@@ -115,6 +115,24 @@ test('saveProfile uploads the avatar under the caller folder and caches the new 
   expect(device.storage.dump()).toContain('阿花');
 });
 
+test('a save that fails after the avatar upload deletes the uploaded file', async () => {
+  const { device, account, openid } = await loggedInDevice();
+  const before = (await t.cloud!.storage.list()).filter((id) => id.includes(`/avatars/${openid}/`));
+  await expect(
+    account.saveProfile({ nickName: '赌博', avatarTempPath: device.chooseAvatarEvent().detail.avatarUrl }),
+  ).rejects.toMatchObject({ code: 'CONTENT_RISKY' });
+  expect(device.trail).toEqual(['uploadFile', 'callFunction:account', 'deleteFile']);
+  const after = (await t.cloud!.storage.list()).filter((id) => id.includes(`/avatars/${openid}/`));
+  expect(after).toEqual(before);
+});
+
+test('USER_NOT_FOUND (account deleted elsewhere) forgets the cached login', async () => {
+  const { device, account } = await loggedInDevice();
+  await t.control.invoke('account', { action: 'deleteAccount', confirm: true }, device.user);
+  await expect(account.saveProfile({ nickName: '还在吗' })).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+  expect(device.storage.keys()).toEqual([]);
+});
+
 test('logout clears the device even when the server cannot be reached', async () => {
   const { device, account } = await loggedInDevice();
   await t.control.injectDatabaseFault({ times: 5 });

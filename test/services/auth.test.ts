@@ -133,6 +133,30 @@ test('refreshLogin counts a login without a WeChat call and updates the cache', 
   expect(device.calls.login).toBe(1);
 });
 
+test('a logout while a login is in flight is not undone when that login finishes', async () => {
+  const device = newDevice();
+  const { auth } = launch(device);
+  const login = auth.ensureLogin();
+  auth.clearLogin();
+  const state = await login;
+  expect(state.user.loginCount).toBe(1);
+  expect(auth.currentUser()).toBeUndefined();
+});
+
+test('loginAgain waits for a login in flight, then sends a fresh code', async () => {
+  const first = newDevice();
+  await launch(first).auth.ensureLogin();
+  const relaunched = first.relaunch();
+  const { auth } = launch(relaunched);
+  const cached = auth.ensureLogin(); // answering from the cache, via wx.checkSession
+  const fresh = auth.loginAgain();
+  await cached;
+  const state = await fresh;
+  expect(relaunched.trail).toEqual(['checkSession', 'login', 'callFunction:login']);
+  expect(state.user.loginCount).toBe(2);
+  expect(auth.currentUser()?.loginCount).toBe(2);
+});
+
 test('clearLogin forgets the device state', async () => {
   const device = newDevice();
   const { auth } = launch(device);

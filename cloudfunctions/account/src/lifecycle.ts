@@ -16,12 +16,13 @@ export async function logout(identity: Identity): Promise<AccountActions['logout
  */
 export async function deleteAccount(identity: Identity): Promise<AccountActions['deleteAccount']['result']> {
   const user = await getUser(identity.openid);
-  if (user?.avatarUrl) {
-    const { fileList } = (await cloud.deleteFile({ fileList: [user.avatarUrl] })) as DeleteFileReply;
-    const status = fileList[0]?.status ?? 0;
+  const files = [user?.avatarUrl, ...(user?.orphanedFiles ?? [])].filter((id): id is string => !!id);
+  if (files.length > 0) {
+    const { fileList } = (await cloud.deleteFile({ fileList: files })) as DeleteFileReply;
     // A file that is already gone is fine; any other failure stops the deletion before it is half done.
-    if (status !== 0 && !/NONEXIST/i.test(String(fileList[0]?.errMsg))) {
-      throw new AppFailure('INTERNAL', '删除头像失败，请稍后重试', { status });
+    const failed = fileList.filter((file) => file.status !== 0 && !/NONEXIST/i.test(String(file.errMsg)));
+    if (failed.length > 0) {
+      throw new AppFailure('INTERNAL', '删除头像失败，请稍后重试', { statuses: failed.map((file) => file.status) });
     }
   }
   await deleteUserData(identity.openid);

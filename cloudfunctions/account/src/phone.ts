@@ -38,6 +38,7 @@ export async function bindPhoneLegacy(identity: Identity, input: LegacyInput): P
     const reply = await callOpenApi('getOpenData', async () => cloud.getOpenData({ list: [cloudID] }), {
       [-601005]: { code: 'OPEN_DATA_INVALID', message: '开放数据无效或已过期，请重试' }, // invalid cloudID
       [-601006]: { code: 'OPEN_DATA_INVALID', message: '开放数据无效或已过期，请重试' }, // cloudID expired
+      [-601007]: { code: 'OPEN_DATA_INVALID', message: '开放数据与当前用户不符' }, // cloudID of another user
     });
     const entry = (reply as { list?: Array<{ data?: PhoneInfo }> }).list?.[0];
     if (!entry?.data) throw new AppFailure('OPEN_DATA_INVALID', '开放数据无效或已过期', { reason: 'cloudID' });

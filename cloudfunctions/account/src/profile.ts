@@ -1,19 +1,14 @@
 import { NICKNAME_MAX_LENGTH, type AccountActions } from '../../../contracts';
-import { cloud } from '../../../server/cloud';
+import { cloud, db } from '../../../server/cloud';
 import { AppFailure } from '../../../server/errors';
 import type { Identity } from '../../../server/identity';
 import { log } from '../../../server/log';
+import { isOwnAvatar } from './avatar';
 import { callOpenApi, openapi } from '../../../server/openapi';
 import type { DeleteFileReply } from '../../../server/storage';
 import { getUser, toProfile, updateUser } from '../../../server/users';
 
 type Input = AccountActions['updateProfile']['event'];
-
-/** Avatars live at avatars/<OPENID>/<file> in the environment's bucket; a fileID elsewhere is not the caller's. */
-export function isOwnAvatar(fileID: string, openid: string): boolean {
-  const match = /^cloud:\/\/[^/]+\/avatars\/([^/]+)\/[^/]+$/.exec(fileID);
-  return match?.[1] === openid;
-}
 
 export async function updateProfile(
   identity: Identity,
@@ -33,7 +28,7 @@ export async function updateProfile(
     changes.nickName = nickName;
   }
   if (input.avatarFileID !== undefined) {
-    if (!isOwnAvatar(input.avatarFileID, identity.openid)) throw new AppFailure('AVATAR_INVALID', '头像文件无效');
+    if (!isOwnAvatar(input.avatarFileID, identity)) throw new AppFailure('AVATAR_INVALID', '头像文件无效');
     changes.avatarUrl = input.avatarFileID;
   }
   const before = await getUser(identity.openid);
@@ -41,7 +36,7 @@ export async function updateProfile(
   const after = await updateUser(identity.openid, changes);
   if (!after) throw new AppFailure('USER_NOT_FOUND', '账号不存在，请先登录');
   if (before.avatarUrl && changes.avatarUrl && before.avatarUrl !== changes.avatarUrl) {
-    await deleteOldAvatar(before.avatarUrl);
+    await deleteOldAvatar(identity.openid, before.avatarUrl);
   }
   return { user: toProfile(after) };
 }
@@ -59,13 +54,18 @@ async function checkNickname(openid: string, nickName: string): Promise<void> {
   }
 }
 
-/** The profile is already saved: a file that cannot be deleted now is an orphan to log, not a failed update. */
-async function deleteOldAvatar(fileID: string): Promise<void> {
+/**
+ * The profile is already saved: a file that cannot be deleted now is not a failed update. It is remembered on the
+ * user's document (orphanedFiles) so that account deletion still removes it.
+ */
+async function deleteOldAvatar(openid: string, fileID: string): Promise<void> {
+  let status: unknown;
   try {
-    const { fileList } = (await cloud.deleteFile({ fileList: [fileID] })) as DeleteFileReply;
-    const status = fileList[0]?.status;
-    if (status !== 0) log.warn('account', 'AVATAR_ORPHANED', { status });
+    status = ((await cloud.deleteFile({ fileList: [fileID] })) as DeleteFileReply).fileList[0]?.status;
   } catch (error) {
-    log.warn('account', 'AVATAR_ORPHANED', { errCode: (error as { errCode?: unknown }).errCode });
+    status = (error as { errCode?: unknown }).errCode;
   }
+  if (status === 0) return;
+  log.warn('account', 'AVATAR_ORPHANED', { status });
+  await updateUser(openid, { orphanedFiles: db().command.addToSet(fileID) }).catch(() => undefined);
 }

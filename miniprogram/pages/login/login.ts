@@ -4,7 +4,7 @@ import { ClientError } from '../../services/cloud';
 import { messageFor } from '../../services/messages';
 import { formatDate } from '../../utils/format';
 
-type Status = 'loading' | 'ready' | 'error';
+type Status = 'loading' | 'ready' | 'loggedOut' | 'error';
 
 /** Shown when the user has not set a nickname: the same words WeChat itself uses. */
 const DEFAULT_NICKNAME = '微信用户';
@@ -25,11 +25,12 @@ Component({
       void this.login();
     },
     onShow() {
-      // Back from the profile page: show what was saved there, from the cached state (no cloud call).
-      if (this.data.status === 'ready') {
-        const user = currentUser();
-        if (user) this.showUser(user);
-      }
+      // Back from the profile page: show what was saved there, from the cached state (no cloud call); after a
+      // logout or 注销 there, show that nobody is logged in rather than the previous user.
+      if (this.data.status !== 'ready') return;
+      const user = currentUser();
+      if (user) this.showUser(user);
+      else this.setData({ status: 'loggedOut' });
     },
     onRetry() {
       void this.login();

@@ -28,6 +28,10 @@ Component({
     onLoad() {
       void this.load();
     },
+    onRetry() {
+      this.setData({ status: 'loading', errorCode: '', errorMessage: '' });
+      void this.load();
+    },
     async load() {
       try {
         const { user } = await ensureLogin();
@@ -43,7 +47,9 @@ Component({
       const nickName = event.detail.value.nickName ?? '';
       await this.run(async () => {
         const changes: { nickName?: string; avatarTempPath?: string } = {};
-        if (nickName !== this.data.nickName || !this.data.nickName) changes.nickName = nickName;
+        // An empty field with no nickname yet means "no nickname change" (e.g. saving only a new avatar).
+        const typed = nickName.trim();
+        if (typed !== this.data.nickName && (typed !== '' || this.data.nickName !== '')) changes.nickName = nickName;
         if (this.data.pendingAvatar) changes.avatarTempPath = this.data.pendingAvatar;
         if (changes.nickName === undefined && !changes.avatarTempPath) return '资料未修改';
         this.show(await saveProfile(changes));

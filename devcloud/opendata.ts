@@ -1,4 +1,5 @@
 import { createCipheriv, randomBytes } from 'crypto';
+import { OPENAPI_ERROR, OpenDataRefusal } from './openapi';
 import type { WeChatFake } from './wechat';
 
 /**
@@ -14,7 +15,7 @@ export interface LegacyOpenData {
 }
 
 export class OpenDataIssuer {
-  private readonly cloudIds = new Map<string, { json: string; expiresAt: number }>();
+  private readonly cloudIds = new Map<string, { json: string; openid: string; expiresAt: number }>();
 
   constructor(
     private readonly wechat: WeChatFake,
@@ -40,16 +41,23 @@ export class OpenDataIssuer {
     const cloudID = `${(randomBytes(2).readUInt16BE() % 90) + 10}_${randomBytes(24).toString('base64url')}`;
     this.cloudIds.set(cloudID, {
       json: JSON.stringify({ cloudID, data }),
+      openid,
       expiresAt: this.wechat.now() + CLOUD_ID_TTL_MS,
     });
     return { encryptedData, iv: iv.toString('base64'), cloudID };
   }
 
-  /** cloud.getOpenData: the JSON WeChat gives per cloudID, undefined when unknown or expired. */
-  resolve(cloudIds: string[]): Array<string | undefined> {
+  /**
+   * cloud.getOpenData: the JSON WeChat gives per cloudID, undefined when unknown or expired. A cloudID is the
+   * data of the user it was issued to: asked for by anyone else (or by an invocation with no user), WeChat
+   * refuses the whole call (-601007).
+   */
+  resolve(cloudIds: string[], callerOpenid: string | undefined): Array<string | undefined> {
     return cloudIds.map((id) => {
       const entry = this.cloudIds.get(id);
-      return entry && entry.expiresAt > this.wechat.now() ? entry.json : undefined;
+      if (!entry || entry.expiresAt <= this.wechat.now()) return undefined;
+      if (entry.openid !== callerOpenid) throw new OpenDataRefusal(OPENAPI_ERROR.CLOUDID_USER_MISMATCH);
+      return entry.json;
     });
   }
 }

@@ -41,6 +41,8 @@ export interface RuntimeOptions {
 }
 
 interface Instance {
+  /** Numbers the instance's own CloudBase URL, so the local cloud knows whose invocation is calling. */
+  id: number;
   child: ChildProcess;
   entry: string;
   busy: boolean;
@@ -78,6 +80,8 @@ const HARD_KILL = 'SIGKILL';
  * warm between invocations, each invocation with its own WX context, so concurrent callers never share identity.
  */
 export class FunctionRuntime {
+  private lastInstanceId = 0;
+  private readonly callers = new Map<number, InvocationContext>();
   private readonly pools = new Map<string, Instance[]>();
   /** Invocations waiting for an instance: handed one directly by release(), or undefined to look again. */
   private readonly waiting = new Map<string, Array<(instance: Instance | undefined) => void>>();
@@ -217,13 +221,16 @@ export class FunctionRuntime {
 
   private spawn(functionName: string, entry: string): Instance {
     const { baseUrl, envId } = this.options;
+    this.lastInstanceId += 1;
+    const instanceId = this.lastInstanceId;
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
       DEVCLOUD_FUNCTION_ENTRY: entry,
-      // What wx-server-sdk reads to find "the cloud": here, this local one, with per-function URLs so cloud calls
-      // can be checked against the caller's config.json permissions.
-      TCB_CONTEXT_CNFG: JSON.stringify({ URL: `${baseUrl}/fn/${functionName}/admin` }),
+      // What wx-server-sdk reads to find "the cloud": here, this local one. The URL names the function (cloud
+      // calls are checked against its config.json permissions) and the instance (whose invocation is calling:
+      // WeChat binds open data such as cloudIDs to the user).
+      TCB_CONTEXT_CNFG: JSON.stringify({ URL: `${baseUrl}/fn/${functionName}/i/${instanceId}/admin` }),
       TENCENTCLOUD_SECRETID: 'devcloud-secret-id',
       TENCENTCLOUD_SECRETKEY: 'devcloud-secret-key',
       TENCENTCLOUD_SESSIONTOKEN: '',
@@ -265,7 +272,7 @@ export class FunctionRuntime {
     ready.catch(() => undefined); // observed by invoke(); never an unhandled rejection here
     // The handlers hold the instance itself: a pool lookup misses it once stop() or discard() has let go of it,
     // and its invocation would then wait for its timeout instead of failing when the process ends.
-    const instance: Instance = { child, entry, busy: true, ready };
+    const instance: Instance = { id: instanceId, child, entry, busy: true, ready };
     child.on('message', (message: WorkerReply | { type: 'ready'; initMs: number }) => {
       if (message.type === 'ready') {
         markReady(message.initMs);
@@ -295,21 +302,31 @@ export class FunctionRuntime {
     return instance;
   }
 
+  /** The identity of the invocation running on an instance right now (one at a time per instance). */
+  callerOf(instanceId: number): InvocationContext | undefined {
+    return this.callers.get(instanceId);
+  }
+
   private send(instance: Instance, id: string, event: unknown, context: InvocationContext): Promise<WorkerReply> {
     const timeoutMs = this.options.timeoutMs ?? 3000;
+    this.callers.set(instance.id, context);
+    const done = () => this.callers.delete(instance.id);
     return new Promise<WorkerReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         instance.pending = undefined;
+        done();
         reject(new InvocationTimeout(`Invoking task timed out after ${timeoutMs / 1000} seconds`));
       }, timeoutMs);
       instance.pending = {
         id,
         resolve: (reply) => {
           clearTimeout(timer);
+          done();
           resolve(reply);
         },
         reject: (error) => {
           clearTimeout(timer);
+          done();
           reject(error);
         },
       };

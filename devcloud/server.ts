@@ -12,7 +12,8 @@ import { WeChatFake, type Fault, type SessionKeyRotation } from './wechat';
 
 /**
  * devcloud: CloudBase and WeChat on loopback. One HTTP server carries
- *   /fn/<function>/admin   the CloudBase API wx-server-sdk calls (database, storage, cloud calls), per function
+ *   /fn/<function>/i/<instance>/admin   the CloudBase API wx-server-sdk calls (database, storage, cloud calls),
+ *                          per function instance (so a cloud call knows whose invocation makes it)
  *   /wx/...                the WeChat server API fake (jscode2session, checksession, ...)
  *   /storage/...           upload and download URLs of the storage emulator
  *   /devcloud/...          the control API: simulated devices, function invocation, faults, inspection
@@ -119,7 +120,7 @@ export class DevCloud {
       async (data) => this.faultFor('security.msgSecCheck') ?? msgSecCheck(data),
     );
     this.openData = new OpenDataIssuer(this.wechat, this.appid);
-    this.openapi.setOpenDataResolver(async (cloudIds) => this.openData.resolve(cloudIds));
+    this.openapi.setOpenDataResolver(async (cloudIds, ctx) => this.openData.resolve(cloudIds, ctx.openid));
     this.runtime = new FunctionRuntime({
       functionsDir: options.functionsDir,
       baseUrl: url,
@@ -240,11 +241,13 @@ export class DevCloud {
   /** One CloudBase API request from a function's SDK. */
   async handleCloudApi(
     functionName: string,
+    instanceId: number | undefined,
     contentType: string | undefined,
     raw: Buffer,
   ): Promise<{ status: number; type: string; body: Buffer | string }> {
     if (isOpenApiRequest(contentType)) {
-      const reply = await this.openapi.handle(functionName, contentType ?? '', raw);
+      const openid = instanceId === undefined ? undefined : this.runtime.callerOf(instanceId)?.OPENID;
+      const reply = await this.openapi.handle(functionName, contentType ?? '', raw, openid ? { openid } : {});
       return { status: 200, type: reply.contentType, body: reply.body };
     }
     const requestId = randomUUID();
@@ -351,9 +354,15 @@ export async function startDevCloud(options: DevCloudOptions = {}): Promise<DevC
 async function route(cloud: DevCloud, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', cloud.url);
   const path = url.pathname;
-  const fn = /^\/fn\/([A-Za-z0-9_-]+)\/admin\/?$/.exec(path);
+  const fn = /^\/fn\/([A-Za-z0-9_-]+)(?:\/i\/([0-9]+))?\/admin\/?$/.exec(path);
   if (fn && request.method === 'POST') {
-    const reply = await cloud.handleCloudApi(fn[1]!, request.headers['content-type'], await readBody(request));
+    const instanceId = fn[2] === undefined ? undefined : Number(fn[2]);
+    const reply = await cloud.handleCloudApi(
+      fn[1]!,
+      instanceId,
+      request.headers['content-type'],
+      await readBody(request),
+    );
     response.writeHead(reply.status, { 'content-type': reply.type }).end(reply.body);
     return;
   }

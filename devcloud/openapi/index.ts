@@ -42,10 +42,22 @@ export type OpenApiHandler = (
  * Resolves the cloudIDs of one cloud.getOpenData call: per requested id, in order, the JSON text WeChat would
  * give ('{"cloudID":"<id>","data":{...}}'), or undefined for an unknown or expired id.
  */
-export type OpenDataResolver = (
-  cloudIds: string[],
-  ctx: { appid: string; functionName: string },
-) => Promise<Array<string | undefined>>;
+/** Who asks for open data: the calling function and, when devcloud knows it, the user whose invocation it is. */
+export interface OpenDataContext {
+  appid: string;
+  functionName: string;
+  openid?: string;
+}
+
+/** Thrown by a resolver to refuse the whole call with one of WeChat's errorCodes (e.g. CLOUDID_USER_MISMATCH). */
+export class OpenDataRefusal extends Error {
+  constructor(readonly errorCode: number) {
+    super(`open data refused: ${errorCode}`);
+    this.name = 'OpenDataRefusal';
+  }
+}
+
+export type OpenDataResolver = (cloudIds: string[], ctx: OpenDataContext) => Promise<Array<string | undefined>>;
 
 /** svrkit apiName (and multipart apiName) of cloud.getOpenData. */
 export const OPEN_DATA_API = 'ApiGetOpenDataByCloudId';
@@ -65,6 +77,8 @@ export const OPENAPI_ERROR = {
    * throws it as errCode -601005 (it keeps any errorCode its ERR_CODE table does not remap).
    */
   INVALID_CLOUDID: -601005,
+  /** 'cloudID and calling user does not match': a cloudID issued to another user (or no user is calling). */
+  CLOUDID_USER_MISMATCH: -601007,
   /** 'API not found': the API has no handler here (not faked yet), or is a SVRKIT_API other than getOpenData. */
   NOT_FOUND: -604100,
   /** 'function has no permission to call this API': not in the function's config.json permissions.openapi. */
@@ -132,24 +146,36 @@ export class DevOpenApi {
    * Any undefined fails the whole call with errorCode -601005 (INVALID_CLOUDID). Replaces an earlier resolver.
    */
   setOpenDataResolver(
-    resolver: (cloudIds: string[], ctx: { appid: string; functionName: string }) => Promise<Array<string | undefined>>,
+    resolver: (cloudIds: string[], ctx: OpenDataContext) => Promise<Array<string | undefined>>,
   ): void {
     this.openDataResolver = resolver;
   }
 
-  /** Answers one wx.openApi request made by `functionName`. Never throws: failures become replies. */
-  async handle(functionName: string, contentType: string, rawBody: Buffer): Promise<OpenApiReply> {
+  /**
+   * Answers one wx.openApi request made by `functionName`, on behalf of `caller` (the user whose invocation is
+   * calling, when known). Never throws: failures become replies.
+   */
+  async handle(
+    functionName: string,
+    contentType: string,
+    rawBody: Buffer,
+    caller: { openid?: string } = {},
+  ): Promise<OpenApiReply> {
     try {
       const request = parseRequest(contentType, rawBody);
-      return protobufReply(await this.answer(functionName, request));
+      return protobufReply(await this.answer(functionName, request, caller));
     } catch (err) {
       if (err instanceof GatewayError) return gatewayError(err.code, err.message);
       return gatewayError('SYS_ERR', err instanceof Error ? err.message : String(err));
     }
   }
 
-  private async answer(functionName: string, request: OpenApiRequest): Promise<CommOpenApiResp> {
-    if (request.apiType === ApiType.SVRKIT_API) return this.answerSvrkit(functionName, request);
+  private async answer(
+    functionName: string,
+    request: OpenApiRequest,
+    caller: { openid?: string },
+  ): Promise<CommOpenApiResp> {
+    if (request.apiType === ApiType.SVRKIT_API) return this.answerSvrkit(functionName, request, caller);
     const allowed = await this.permissions.allowed(functionName).catch((err: unknown) => {
       throw err instanceof ConfigError ? new GatewayError('SYS_ERR', err.message) : err;
     });
@@ -172,7 +198,11 @@ export class DevOpenApi {
    * cloud.getOpenData documents none (only the separate openapi.cloudbase.getOpenData does) and the SDK sends it
    * as a svrkit call, not under an openapi name a permission list could hold.
    */
-  private async answerSvrkit(functionName: string, request: OpenApiRequest): Promise<CommOpenApiResp> {
+  private async answerSvrkit(
+    functionName: string,
+    request: OpenApiRequest,
+    caller: { openid?: string },
+  ): Promise<CommOpenApiResp> {
     const svrkit = request.svrkitData;
     if (!svrkit || (svrkit.apiName || request.apiName) !== OPEN_DATA_API) return { errorCode: OPENAPI_ERROR.NOT_FOUND };
     const resolver = this.openDataResolver;
@@ -192,10 +222,11 @@ export class DevOpenApi {
     }
     let texts: Array<string | undefined>;
     try {
-      const ctx = { appid: request.appid || reqAppid || this.appId, functionName };
+      const ctx: OpenDataContext = { appid: request.appid || reqAppid || this.appId, functionName, ...caller };
       texts = cloudIds.length > 0 ? await resolver([...cloudIds], ctx) : [];
       checkResolved(cloudIds, texts);
     } catch (err) {
+      if (err instanceof OpenDataRefusal) return { errorCode: err.errorCode };
       this.onHandlerError(OPEN_DATA_API, err);
       return { errorCode: OPENAPI_ERROR.SYSTEM_ERROR };
     }

@@ -285,6 +285,16 @@ describe('isolation and validation', () => {
     expect(await doc('users', alice.openid)).toBeUndefined();
   });
 
+  test("another user's cloudID is refused by WeChat (-601007) and binds nothing", async () => {
+    const alice = await loggedIn('alice');
+    const bob = await loggedIn('bob');
+    const { cloudID } = await t.control.phoneNumberDetail(alice.name);
+    expectError(await account(bob.name, { action: 'bindPhoneLegacy', cloudID }), 'OPEN_DATA_INVALID');
+    expect((await doc('users', bob.openid))?.phoneNumber).toBeUndefined();
+    // Alice's own cloudID still works for her.
+    expect(ok(await account(alice.name, { action: 'bindPhoneLegacy', cloudID })).user?.phoneMasked).toBe('138****1234');
+  });
+
   test('a call without WeChat identity is NO_IDENTITY, even when userInfo names a user', async () => {
     const bob = await loggedIn('bob');
     const reply = await account(undefined, {

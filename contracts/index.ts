@@ -63,6 +63,12 @@ export interface UserProfile {
 export interface LoginEvent {
   /** A fresh wx.login code. Send it when the server needs a new session_key; omit it for a cheap re-login. */
   code?: string;
+  /**
+   * Picked by the client for one login attempt and sent again when it retries that attempt (after a NETWORK or
+   * INTERNAL answer, whose write may have happened): the server counts a login once per loginId. 8-64 characters
+   * of [A-Za-z0-9_-]. Optional: without it every call counts.
+   */
+  loginId?: string;
 }
 
 export interface LoginResult {
@@ -70,11 +76,19 @@ export interface LoginResult {
   isNewUser: boolean;
 }
 
-/** Nicknames are counted in characters (code points), after trimming. */
+/** Nicknames are counted in visible characters (code points), after NFC normalisation and trimming. */
 export const NICKNAME_MAX_LENGTH = 20;
+
+/** Image types an avatar may have (the extension of the uploaded file). */
+export type AvatarExtension = 'jpg' | 'jpeg' | 'png' | 'webp' | 'gif';
 
 /** The `account` function's actions: event fields (besides `action`) and result of each. */
 export interface AccountActions {
+  /**
+   * Before an avatar upload: the server picks the cloudPath (avatars/<OPENID>/<name>) and records it as the
+   * caller's, so the file is tracked (and removed by 注销) even if the save that follows never arrives.
+   */
+  prepareAvatarUpload: { event: { extension: AvatarExtension }; result: { cloudPath: string } };
   /** Set the nickname and/or the avatar (a fileID the client uploaded under avatars/<OPENID>/). */
   updateProfile: { event: { nickName?: string; avatarFileID?: string }; result: { user: UserProfile } };
   /** Bind the phone number from <button open-type="getPhoneNumber">'s code (phonenumber.getPhoneNumber). */

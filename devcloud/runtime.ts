@@ -30,6 +30,8 @@ export interface RuntimeOptions {
   /** Base URL of the local cloud: the SDK is pointed at `${baseUrl}/fn/<name>/admin`. */
   baseUrl: string;
   envId: string;
+  /** TENCENTCLOUD_APPID: the account appid in this environment's storage bucket name. */
+  accountAppId?: string;
   /** Environment variables each function gets, as set in the CloudBase console. */
   functionEnv?: Record<string, Record<string, string>>;
   /** Per-instance concurrency is one; this caps instances per function (CloudBase scales out similarly). */
@@ -239,6 +241,8 @@ export class FunctionRuntime {
       SCF_NAMESPACE: envId,
       SCF_FUNCTIONNAME: functionName,
       TCB_ENV: envId,
+      // The account's appid, as SCF sets it: with the env id it names the storage bucket.
+      ...(this.options.accountAppId ? { TENCENTCLOUD_APPID: this.options.accountAppId } : {}),
       WECHAT_API_BASE: `${baseUrl}/wx`,
       ...this.options.functionEnv?.[functionName],
     };

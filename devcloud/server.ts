@@ -125,6 +125,7 @@ export class DevCloud {
       functionsDir: options.functionsDir,
       baseUrl: url,
       envId: this.envId,
+      accountAppId: this.appid, // devcloud's bucket is <hex>-<env>-<appid> (storage/paths.ts bucketOf)
       functionEnv: {
         ...options.functionEnv,
         login: { WECHAT_APPSECRET: options.appSecret, ...options.functionEnv?.login },

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import type { Envelope } from '../contracts';
-import { AppFailure } from './errors';
+import { AppFailure, describeError } from './errors';
 import { callerIdentity, type Identity } from './identity';
 import { log } from './log';
 
@@ -41,16 +41,8 @@ export function defineHandler<TSchema extends EventSchema, TResult>(
         return { ok: false, error: { code: error.code, message: error.message } };
       }
       // Unexpected: most often the database. The message is generic on purpose; the log keeps the errCode.
-      log.error(name, 'INTERNAL', describeUnexpected(error));
+      log.error(name, 'INTERNAL', describeError(error));
       return { ok: false, error: { code: 'INTERNAL', message: '服务暂时不可用，请稍后重试' } };
     }
   };
-}
-
-function describeUnexpected(error: unknown): Record<string, unknown> {
-  if (error && typeof error === 'object') {
-    const { errCode, errMsg, message, code } = error as Record<string, unknown>;
-    return { errCode, code, errMsg: errMsg ?? message };
-  }
-  return { error: String(error) };
 }

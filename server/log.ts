@@ -3,7 +3,8 @@
  * session_key, an AppSecret or a raw WeChat reply, so none can leak into CloudBase's log.
  */
 function line(level: 'warn' | 'error' | 'info', fn: string, code: string, fields: Record<string, unknown>): string {
-  return JSON.stringify({ level, fn, code, ...fields });
+  // The line's own level, fn and code come last: a field of the same name (an error's own `code`) cannot hide them.
+  return JSON.stringify({ ...fields, level, fn, code });
 }
 
 export const log = {

@@ -4,7 +4,7 @@ import { AppFailure } from './errors';
 
 /** The cloud calls this kit makes, typed (the SDK types cloud.openapi as `any`). Each needs its config.json entry. */
 export interface OpenApi {
-  phonenumber: { getPhoneNumber(data: { code: string }): Promise<unknown> };
+  phonenumber: { getPhoneNumber(data: { code: string; openid?: string }): Promise<unknown> };
   security: { msgSecCheck(data: Record<string, unknown>): Promise<unknown> };
 }
 

@@ -1,97 +1,108 @@
+import { randomBytes } from 'crypto';
 import type { UserProfile } from '../contracts';
 import { db } from './cloud';
 import type { Identity } from './identity';
+import { describeError } from './errors';
+import { log } from './log';
 import { maskPhone } from './phone';
+import { SESSIONS, USERS, type OwnedFile, type SessionDocument, type UserDocument } from './user-data';
 import type { WeChatSession } from './wechat';
 
-/** Collections this kit owns. Security rules for them ship in database-rules/. */
-export const USERS = 'users';
-/** Server-only: holds each user's latest session_key. Its rule denies every client read and write. */
-export const SESSIONS = 'sessions';
-
-/** A `users` document as stored. `_id` and `_openid` are both the caller's OPENID. */
-export interface UserDocument {
-  _id: string;
-  _openid: string;
-  unionid?: string;
-  nickName?: string;
-  avatarUrl?: string;
-  /**
-   * The full number. Functions only ever return it masked; the document itself is readable by its own user
-   * (database-rules/users.json), so the only person who could read it in full is the number's owner.
-   */
-  phoneNumber?: string;
-  /** Old avatar fileIDs whose deletion failed: account deletion removes them too. */
-  orphanedFiles?: string[];
-  countryCode?: string;
-  createdAt: Date;
-  updatedAt?: Date;
-  lastLoginAt: Date;
-  loginCount: number;
-}
-
-export interface SessionDocument {
-  _id: string;
-  appid: string;
-  sessionKey: string;
-  updatedAt: Date;
-}
+export type { UserDocument } from './user-data';
 
 export interface LoginRecord {
   user: UserDocument;
   isNewUser: boolean;
 }
 
-/** How many times a login transaction is retried on a write conflict (concurrent logins of one user). */
-const TRANSACTION_ATTEMPTS = 8;
+export interface LoginOptions {
+  /** The client's id for this login attempt, sent again on its retries: a login is counted once per loginId. */
+  loginId?: string;
+  /** A fresh code2Session result: its session_key is stored for later open-data decryption. */
+  session?: WeChatSession;
+  now?: Date;
+}
+
+/** Rounds of "increment, else insert" before giving up: each lost round means a concurrent delete/create. */
+const SETTLE_ROUNDS = 3;
 
 /**
- * A login without a new session_key. Returning users cost one database round trip: an atomic
- * increment that returns the updated document. A new user costs a second one (the insert); when two first logins
- * race, the loser's insert hits the unique _id and it increments the winner's document instead, so exactly one
- * document exists and every login is counted.
+ * Counts a login: the user's document gets loginCount + 1 (or is created with 1), exactly once per loginId.
+ *
+ * No transaction. The increment is conditional on `lastLoginId != loginId`, so it is idempotent per attempt, and
+ * the insert carries the loginId, so an increment that lands after our own insert does not count twice. That lets
+ * the two run in parallel with the session_key write: a login with a code costs one database round trip for a new
+ * or a returning user. Without a code, a returning user costs exactly one (the increment) and only a new user pays
+ * the insert after it.
+ *
+ * What a failed login leaves: the users document is unchanged, unless the database applied our write and only its
+ * reply was lost; then the client's retry with the same loginId finds the login counted and does not count it again.
+ * The sessions document may hold the new session_key, which is true data: WeChat has just issued it.
  */
-export async function recordLogin(identity: Identity, now = new Date()): Promise<LoginRecord> {
-  const returning = await incrementLogin(identity, now);
-  if (returning) return { user: returning, isNewUser: false };
-  try {
-    const user = newUserDocument(identity, now);
-    await db().collection(USERS).add({ data: user });
-    return { user, isNewUser: true };
-  } catch (error) {
-    if (!isDuplicateKey(error)) throw error;
-    const winner = await incrementLogin(identity, now);
-    if (!winner) throw error; // deleted between the two calls: surface as INTERNAL rather than invent a user
-    return { user: winner, isNewUser: false };
+export async function recordLogin(identity: Identity, options: LoginOptions = {}): Promise<LoginRecord> {
+  const now = options.now ?? new Date();
+  const loginId = options.loginId ?? newLoginId();
+  const unionid = identity.unionid ?? options.session?.unionid;
+  const caller: Identity = unionid ? { ...identity, unionid } : identity;
+  const sessionStored = options.session ? storeSessionKey(caller, options.session, now) : undefined;
+
+  let record: LoginRecord | undefined;
+  if (options.session) {
+    // Increment and insert together: one of them wins, whether the user is new or returning.
+    const [incremented, inserted] = await Promise.allSettled([
+      incrementLogin(caller, loginId, now),
+      insertUser(caller, loginId, now),
+    ]);
+    if (incremented.status === 'fulfilled' && incremented.value) record = { user: incremented.value, isNewUser: false };
+    else if (inserted.status === 'fulfilled') record = { user: inserted.value, isNewUser: true };
+  } else {
+    const returning = await incrementLogin(caller, loginId, now);
+    if (returning) record = { user: returning, isNewUser: false };
   }
+  record ??= await settleLogin(caller, loginId, now);
+  await sessionStored;
+  return record;
 }
 
 /**
- * A login that also stores a fresh session_key. Both writes go in one transaction so a failed login writes
- * nothing: never a new key without the login, nor a counted login without its key. Concurrent logins of one user
- * conflict at commit and the SDK retries them, so every login is counted once.
+ * The slow path, when neither the increment nor the insert answered "done": a first login racing another one, a
+ * retry of a login whose write was applied but whose reply was lost, or a database fault. Every step is idempotent
+ * for this loginId, so repeating them converges.
  */
-export async function recordLoginWithSession(
-  identity: Identity,
-  session: WeChatSession,
-  now = new Date(),
-): Promise<LoginRecord> {
-  const unionid = identity.unionid ?? session.unionid;
-  const caller: Identity = unionid ? { ...identity, unionid } : identity;
-  return (await db().runTransaction(async (transaction: TransactionLike) => {
-    const users = transaction.collection(USERS);
-    const existing = (await users.doc(caller.openid).get()).data as UserDocument | null;
-    const user = existing ? loggedInAgain(existing, caller, now) : newUserDocument(caller, now);
-    const { _id, ...userFields } = user;
-    await users.doc(_id).set({ data: userFields });
-    const sessionFields: Omit<SessionDocument, '_id'> = {
-      appid: caller.appid,
-      sessionKey: session.sessionKey,
-      updatedAt: now,
-    };
-    await transaction.collection(SESSIONS).doc(caller.openid).set({ data: sessionFields });
-    return { user, isNewUser: !existing };
-  }, TRANSACTION_ATTEMPTS)) as LoginRecord;
+async function settleLogin(caller: Identity, loginId: string, now: Date): Promise<LoginRecord> {
+  let lastError: unknown;
+  for (let round = 0; round < SETTLE_ROUNDS; round += 1) {
+    const counted = await incrementLogin(caller, loginId, now);
+    if (counted) return { user: counted, isNewUser: false };
+    const existing = await getUser(caller.openid);
+    // Our own earlier attempt counted it (the reply was lost): report it as that attempt would have.
+    if (existing?.lastLoginId === loginId) return { user: existing, isNewUser: Number(existing.loginCount) === 1 };
+    if (existing) continue; // changed between the two reads: count again
+    try {
+      return { user: await insertUser(caller, loginId, now), isNewUser: true };
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      lastError = error;
+    }
+  }
+  throw lastError ?? new Error('login did not settle');
+}
+
+/**
+ * The session_key write runs beside the login's own writes and never fails the login: the identity comes from the
+ * WeChat context, not from the key. A key that could not be stored only means a later open-data decryption answers
+ * SESSION_EXPIRED, which the client handles by logging in with a fresh code. One retry, as the write is idempotent.
+ */
+async function storeSessionKey(caller: Identity, session: WeChatSession, now: Date): Promise<void> {
+  const fields: Omit<SessionDocument, '_id'> = { appid: caller.appid, sessionKey: session.sessionKey, updatedAt: now };
+  for (let attempt = 1; attempt <= 2; attempt += 1) {
+    try {
+      await db().collection(SESSIONS).doc(caller.openid).set({ data: fields });
+      return;
+    } catch (error) {
+      if (attempt === 2) log.warn('login', 'SESSION_NOT_STORED', describeError(error));
+    }
+  }
 }
 
 export function toProfile(user: UserDocument): UserProfile {
@@ -108,39 +119,38 @@ export function toProfile(user: UserDocument): UserProfile {
   return profile;
 }
 
-function newUserDocument(identity: Identity, now: Date): UserDocument {
+function newUserDocument(identity: Identity, loginId: string, now: Date): UserDocument {
   const user: UserDocument = {
     _id: identity.openid,
     _openid: identity.openid,
     createdAt: now,
     lastLoginAt: now,
     loginCount: 1,
+    lastLoginId: loginId,
+    sessionVersion: 1,
   };
   if (identity.unionid) user.unionid = identity.unionid;
   return user;
 }
 
-function loggedInAgain(existing: UserDocument, identity: Identity, now: Date): UserDocument {
-  const user: UserDocument = { ...existing, lastLoginAt: now, loginCount: Number(existing.loginCount) + 1 };
-  if (identity.unionid) user.unionid = identity.unionid;
+async function insertUser(identity: Identity, loginId: string, now: Date): Promise<UserDocument> {
+  const user = newUserDocument(identity, loginId, now);
+  await db().collection(USERS).add({ data: user });
   return user;
 }
 
-/** The subset of the SDK's transaction object we use (its own typings say `any`). */
-interface TransactionLike {
-  collection(name: string): {
-    doc(id: string): {
-      get(): Promise<{ data: unknown }>;
-      set(options: { data: Record<string, unknown> }): Promise<unknown>;
-      remove(): Promise<unknown>;
-    };
-  };
+/** loginCount + 1, unless this loginId was already counted. Null when no document matches. */
+async function incrementLogin(identity: Identity, loginId: string, now: Date): Promise<UserDocument | null> {
+  const _ = db().command;
+  const changes: Record<string, unknown> = { loginCount: _.inc(1), lastLoginAt: now, lastLoginId: loginId };
+  if (identity.unionid) changes.unionid = identity.unionid;
+  return updateUserWhere({ _id: identity.openid, lastLoginId: _.neq(loginId) }, changes);
 }
 
 /**
- * CloudBase's Query.updateAndReturn (action database.modifyAndReturnDoc) increments and returns the document in
- * one round trip. wx-server-sdk 4.x carries it in the @cloudbase/database query it wraps but does not re-export
- * it; when a future SDK drops it we fall back to update + get (two round trips, same result).
+ * CloudBase's Query.updateAndReturn (action database.modifyAndReturnDoc) updates and returns the document in one
+ * round trip. wx-server-sdk 4.x carries it in the @cloudbase/database query it wraps but does not re-export it;
+ * when a future SDK drops it we fall back to update + get (two round trips, same result unless raced).
  */
 interface InternalQuery {
   updateAndReturn(
@@ -148,28 +158,33 @@ interface InternalQuery {
   ): Promise<{ updated?: number; doc?: unknown; code?: string; message?: string }>;
 }
 
-async function incrementLogin(identity: Identity, now: Date): Promise<UserDocument | null> {
-  const changes: Record<string, unknown> = { loginCount: db().command.inc(1), lastLoginAt: now };
-  if (identity.unionid) changes.unionid = identity.unionid;
-  return updateUser(identity.openid, changes);
-}
-
 /**
  * Applies `changes` (plain fields are set, db.command values applied) to the user's document and returns it as it
  * is afterwards, or null when the user has no document: an update never creates one.
  */
 export async function updateUser(openid: string, changes: Record<string, unknown>): Promise<UserDocument | null> {
-  const database = db();
-  const query = database.collection(USERS).where({ _id: openid }) as unknown as { _query?: InternalQuery };
-  const internal = query._query;
+  return updateUserWhere({ _id: openid }, changes);
+}
+
+/**
+ * updateUser with conditions besides the _id (a plain query, or a db.command.or/and of queries): null when the
+ * document is missing or the conditions fail. `openid` names the document for the two-round-trip fallback.
+ */
+export async function updateUserWhere(
+  query: object,
+  changes: Record<string, unknown>,
+  openid = (query as { _id?: string })._id ?? '',
+): Promise<UserDocument | null> {
+  const users = db().collection(USERS);
+  const internal = (users.where(query) as unknown as { _query?: InternalQuery })._query;
   if (internal && typeof internal.updateAndReturn === 'function') {
     const reply = await internal.updateAndReturn(changes);
     if (reply.code) throw Object.assign(new Error(reply.message ?? reply.code), { code: reply.code });
     // updateAndReturn answers updated: 0 with the document when nothing changed (same values): still found.
     return (reply.doc as UserDocument | undefined) ?? null;
   }
-  await database.collection(USERS).doc(openid).update({ data: changes });
-  return getUser(openid);
+  const { stats } = (await users.where(query).update({ data: changes })) as { stats?: { updated?: number } };
+  return stats?.updated ? getUser(openid) : null;
 }
 
 export async function getUser(openid: string): Promise<UserDocument | null> {
@@ -182,25 +197,32 @@ export async function getSessionKey(openid: string): Promise<string | undefined>
   return data?.sessionKey;
 }
 
-/** Logout: the server forgets the session_key. Idempotent. */
-export async function removeSession(openid: string): Promise<void> {
-  await db().collection(SESSIONS).doc(openid).remove();
-}
-
 /**
- * Every collection that holds a user's documents, keyed by OPENID. Account deletion removes from each, so a new
- * collection with user data must be listed here (the deletion test checks every collection devcloud knows).
+ * Logout: the server forgets the session_key and bumps sessionVersion, so that tokens minted before it stop being
+ * current. Idempotent for the session; the version only ever grows.
  */
-export const USER_DATA_COLLECTIONS = [USERS, SESSIONS] as const;
-
-/** Deletes the user's documents from every collection, all or nothing. */
-export async function deleteUserData(openid: string): Promise<void> {
-  await db().runTransaction(async (transaction: TransactionLike) => {
-    for (const collection of USER_DATA_COLLECTIONS) await transaction.collection(collection).doc(openid).remove();
-  }, TRANSACTION_ATTEMPTS);
+export async function logoutUser(openid: string): Promise<void> {
+  await Promise.all([
+    db().collection(SESSIONS).doc(openid).remove(),
+    updateUser(openid, { sessionVersion: db().command.inc(1), updatedAt: new Date() }),
+  ]);
 }
 
-function isDuplicateKey(error: unknown): boolean {
+/** A files-map entry's key: the file name, with the '.' a field name may not hold replaced. */
+export function fileKey(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1).replace(/\./g, '_');
+}
+
+/** The entries of the user's files map, with their keys. */
+export function ownedFiles(user: UserDocument): Array<{ key: string; file: OwnedFile }> {
+  return Object.entries(user.files ?? {}).map(([key, file]) => ({ key, file }));
+}
+
+function newLoginId(): string {
+  return randomBytes(12).toString('hex');
+}
+
+export function isDuplicateKey(error: unknown): boolean {
   const text = error instanceof Error ? `${error.message} ${JSON.stringify(error)}` : JSON.stringify(error);
   return /duplicate|E11000/i.test(text);
 }

@@ -1,6 +1,5 @@
-import type { UserProfile } from '../../contracts';
-import { clearLogin, currentUser, ensureLogin, loginAgain, rememberUser } from './auth';
-import type { AccountAction, AccountActions } from '../../contracts';
+import type { AccountAction, AccountActions, AvatarExtension, UserProfile } from '../../contracts';
+import { clearLogin, loginAgain, rememberUser } from './auth';
 import { callAccount as call, ClientError } from './cloud';
 
 /** What <button open-type="getPhoneNumber"> gives: a code (current flow) and, on older setups, legacy open data. */
@@ -18,22 +17,32 @@ export interface ProfileChanges {
   avatarTempPath?: string;
 }
 
-/** Saves nickname and/or avatar. The avatar goes to avatars/<OPENID>/ in cloud storage; its fileID is saved. */
+/**
+ * Saves nickname and/or avatar. An avatar goes through three steps: the server picks and records its cloudPath
+ * (so the file is the user's even if the save never arrives), the phone uploads it there, and the save names it.
+ */
 export async function saveProfile(changes: ProfileChanges): Promise<UserProfile> {
-  // The cached login is enough to name the upload folder: no wx.checkSession for a profile edit.
-  const user = currentUser() ?? (await ensureLogin()).user;
   const event: { nickName?: string; avatarFileID?: string } = {};
   if (changes.nickName !== undefined) event.nickName = changes.nickName;
-  if (changes.avatarTempPath) event.avatarFileID = await uploadAvatar(user.openid, changes.avatarTempPath);
+  if (changes.avatarTempPath) event.avatarFileID = await uploadAvatar(changes.avatarTempPath);
   try {
     const { user: updated } = await callAccount('updateProfile', event);
     rememberUser(updated);
     return updated;
   } catch (error) {
-    // Not saved: the file just uploaded belongs to nobody. Best effort; the error the user sees is the save's.
-    if (event.avatarFileID) await wx.cloud.deleteFile({ fileList: [event.avatarFileID] }).catch(() => undefined);
+    // Delete the upload only when the server definitely did not save it. After NETWORK, BAD_RESPONSE or INTERNAL
+    // it may have: the file stays, tracked by the server since prepareAvatarUpload, and swept by it later.
+    if (event.avatarFileID && definitelyNotSaved(error)) {
+      await wx.cloud.deleteFile({ fileList: [event.avatarFileID] }).catch(() => undefined);
+    }
     throw error;
   }
+}
+
+/** A server answer other than INTERNAL: the account function answers these before it writes anything. */
+function definitelyNotSaved(error: unknown): boolean {
+  if (!(error instanceof ClientError)) return false;
+  return !['NETWORK', 'BAD_RESPONSE', 'INTERNAL'].includes(error.code);
 }
 
 /**
@@ -95,13 +104,20 @@ async function callAccount<A extends AccountAction>(
   }
 }
 
-async function uploadAvatar(openid: string, tempPath: string): Promise<string> {
-  const extension = /\.(\w{1,5})$/.exec(tempPath)?.[1] ?? 'jpg';
-  const cloudPath = `avatars/${openid}/${Date.now()}-${Math.random().toString(36).slice(2, 8)}.${extension}`;
+async function uploadAvatar(tempPath: string): Promise<string> {
+  const { cloudPath } = await callAccount('prepareAvatarUpload', { extension: avatarExtension(tempPath) });
   try {
     const { fileID } = await wx.cloud.uploadFile({ cloudPath, filePath: tempPath });
     return fileID;
   } catch {
     throw new ClientError('UPLOAD_FAILED');
   }
+}
+
+const AVATAR_EXTENSIONS: readonly AvatarExtension[] = ['jpg', 'jpeg', 'png', 'webp', 'gif'];
+
+/** chooseAvatar's temporary path ends with the image type; anything unexpected is saved as jpg. */
+function avatarExtension(tempPath: string): AvatarExtension {
+  const extension = /\.(\w{1,5})$/.exec(tempPath)?.[1]?.toLowerCase();
+  return AVATAR_EXTENSIONS.find((known) => known === extension) ?? 'jpg';
 }

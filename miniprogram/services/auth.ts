@@ -47,7 +47,8 @@ function track(login: Promise<LoginState>): Promise<LoginState> {
  * identity WeChat vouches for, with no code2Session round trip. For refreshing what the page shows.
  */
 export async function refreshLogin(): Promise<LoginState> {
-  const { user } = await callCloud('login', {});
+  const loginId = newLoginId();
+  const { user } = await retryUnclear(() => callCloud('login', { loginId }));
   return saveState(user);
 }
 
@@ -75,7 +76,11 @@ export function loginAgain(): Promise<LoginState> {
 /** Forgets the login on this device. */
 export function clearLogin(): void {
   generation += 1;
-  wx.removeStorageSync(STORAGE_KEY);
+  try {
+    wx.removeStorageSync(STORAGE_KEY);
+  } catch {
+    // The state could not be removed; the generation bump still stops in-flight logins from writing it back.
+  }
 }
 
 async function resolveLogin(): Promise<LoginState> {
@@ -86,17 +91,44 @@ async function resolveLogin(): Promise<LoginState> {
 
 async function loginWithFreshCode(): Promise<LoginState> {
   const startedIn = generation;
-  for (let attempt = 1; ; attempt += 1) {
-    const code = await freshCode();
-    try {
-      const { user } = await callCloud('login', { code });
-      return startedIn === generation ? saveState(user) : { user, savedAt: Date.now() };
-    } catch (error) {
-      // A code can be stale or already used (e.g. a retry of a request that reached the server): one fresh try.
-      if (attempt === 1 && error instanceof ClientError && error.code === 'WX_CODE_INVALID') continue;
-      throw error;
+  // One id for this login and its retries: the server counts it once even if a retried call had reached it.
+  const loginId = newLoginId();
+  let codeRetried = false;
+  const { user } = await retryUnclear(async () => {
+    for (;;) {
+      // A fresh code each time: a code works once, and a failed call may have used it.
+      const code = await freshCode();
+      try {
+        return await callCloud('login', { code, loginId });
+      } catch (error) {
+        // A code can be stale or already used (e.g. a retry of a request that reached the server): one fresh try.
+        if (!codeRetried && error instanceof ClientError && error.code === 'WX_CODE_INVALID') {
+          codeRetried = true;
+          continue;
+        }
+        throw error;
+      }
     }
+  });
+  return startedIn === generation ? saveState(user) : { user, savedAt: Date.now() };
+}
+
+/**
+ * One more try after an unclear failure: the call may not have arrived (NETWORK) or the server failed midway
+ * (INTERNAL). Safe for logins because the retry carries the same loginId.
+ */
+async function retryUnclear<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof ClientError && (error.code === 'NETWORK' || error.code === 'INTERNAL')) return call();
+    throw error;
   }
+}
+
+/** Unique enough per device and attempt; not a secret (the server only compares it with the last one). */
+function newLoginId(): string {
+  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 12)}`.replace(/[^A-Za-z0-9]/g, '');
 }
 
 async function sessionAlive(): Promise<boolean> {
@@ -118,16 +150,27 @@ async function freshCode(): Promise<string> {
   throw new ClientError('WX_LOGIN_FAILED');
 }
 
+/** The cached state, or undefined when there is none or it cannot be read: storage failing is "not logged in". */
 function readState(): LoginState | undefined {
-  const raw: unknown = wx.getStorageSync(STORAGE_KEY);
+  let raw: unknown;
+  try {
+    raw = wx.getStorageSync(STORAGE_KEY);
+  } catch {
+    return undefined;
+  }
   if (!raw || typeof raw !== 'object') return undefined;
   const state = raw as Partial<LoginState>;
   if (!state.user || typeof state.user.openid !== 'string' || typeof state.savedAt !== 'number') return undefined;
   return state as LoginState;
 }
 
+/** Caches the state; a device whose storage refuses the write still has the login for this launch. */
 function saveState(user: UserProfile): LoginState {
   const state: LoginState = { user, savedAt: Date.now() };
-  wx.setStorageSync(STORAGE_KEY, state);
+  try {
+    wx.setStorageSync(STORAGE_KEY, state);
+  } catch {
+    // Storage full or unavailable: the next launch logs in again, which is correct, only slower.
+  }
   return state;
 }

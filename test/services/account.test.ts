@@ -111,7 +111,8 @@ test('saveProfile uploads the avatar under the caller folder and caches the new 
     avatarTempPath: device.chooseAvatarEvent().detail.avatarUrl,
   });
   expect(user.avatarUrl).toMatch(new RegExp(`/avatars/${openid}/`));
-  expect(device.trail).toEqual(['uploadFile', 'callFunction:account']);
+  // The server names and records the path first, then the phone uploads, then the save names the file.
+  expect(device.trail).toEqual(['callFunction:account', 'uploadFile', 'callFunction:account']);
   expect(device.storage.dump()).toContain('阿花');
 });
 
@@ -121,7 +122,7 @@ test('a save that fails after the avatar upload deletes the uploaded file', asyn
   await expect(
     account.saveProfile({ nickName: '赌博', avatarTempPath: device.chooseAvatarEvent().detail.avatarUrl }),
   ).rejects.toMatchObject({ code: 'CONTENT_RISKY' });
-  expect(device.trail).toEqual(['uploadFile', 'callFunction:account', 'deleteFile']);
+  expect(device.trail).toEqual(['callFunction:account', 'uploadFile', 'callFunction:account', 'deleteFile']);
   const after = (await t.cloud!.storage.list()).filter((id) => id.includes(`/avatars/${openid}/`));
   expect(after).toEqual(before);
 });

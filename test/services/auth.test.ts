@@ -165,3 +165,50 @@ test('clearLogin forgets the device state', async () => {
   expect(auth.currentUser()).toBeUndefined();
   expect(device.storage.keys()).toEqual([]);
 });
+
+describe('h. storage that cannot be read is "no cached state"', () => {
+  test('getStorageSync throwing: ensureLogin logs in with a code, on every launch, and never rejects', async () => {
+    const device = newDevice();
+    const broken = () => {
+      throw new Error('getStorageSync:fail data is corrupted');
+    };
+    device.wx.getStorageSync = broken;
+    const { auth } = launch(device);
+    expect((await auth.ensureLogin()).user.loginCount).toBe(1);
+    expect(auth.currentUser()).toBeUndefined();
+    const relaunched = device.relaunch();
+    relaunched.wx.getStorageSync = broken;
+    expect((await launch(relaunched).auth.ensureLogin()).user.loginCount).toBe(2);
+    expect(relaunched.calls.login).toBe(1);
+  });
+
+  test('setStorageSync throwing (storage full) still logs in for this launch', async () => {
+    const device = newDevice();
+    device.wx.setStorageSync = () => {
+      throw new Error('setStorageSync:fail exceed storage max size 10M');
+    };
+    const { auth } = launch(device);
+    expect((await auth.ensureLogin()).user.loginCount).toBe(1);
+  });
+});
+
+describe('unclear failures are retried once with the same loginId', () => {
+  test('a login whose reply was lost is counted once when the client retries it', async () => {
+    const device = newDevice();
+    const realCall = device.wx.cloud.callFunction;
+    let lost = 0;
+    device.wx.cloud.callFunction = async (options: Parameters<typeof realCall>[0]) => {
+      const reply = await realCall(options);
+      if (lost === 0) {
+        lost += 1;
+        throw { errMsg: 'cloud.callFunction:fail timeout' }; // the function ran and counted; the phone never heard
+      }
+      return reply;
+    };
+    const { auth } = launch(device);
+    const { user } = await auth.ensureLogin();
+    expect(user.loginCount).toBe(1);
+    expect(device.calls.callFunction).toBe(2);
+    expect((await t.control.documents('users')).find((doc) => doc._id === user.openid)?.loginCount).toBe(1);
+  });
+});

@@ -2,7 +2,7 @@ import type { AccountResult } from '../../../contracts';
 import { defineHandler } from '../../../server/handler';
 import { deleteAccount, logout } from './lifecycle';
 import { bindPhone, bindPhoneLegacy } from './phone';
-import { updateProfile } from './profile';
+import { prepareAvatarUpload, updateProfile } from './profile';
 import { AccountEventSchema } from './schema';
 
 /** The logged-in user's account. Every action acts on the caller (context OPENID) only: no event field names a user. */
@@ -11,6 +11,8 @@ export const main = defineHandler(
   AccountEventSchema,
   async ({ event, identity }): Promise<AccountResult> => {
     switch (event.action) {
+      case 'prepareAvatarUpload':
+        return prepareAvatarUpload(identity, event);
       case 'updateProfile':
         return updateProfile(identity, event);
       case 'bindPhone':

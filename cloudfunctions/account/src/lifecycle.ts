@@ -1,30 +1,56 @@
 import type { AccountActions } from '../../../contracts';
-import { cloud } from '../../../server/cloud';
+import { db } from '../../../server/cloud';
 import { AppFailure } from '../../../server/errors';
 import type { Identity } from '../../../server/identity';
-import { deleteUserData, getUser, removeSession } from '../../../server/users';
-import type { DeleteFileReply } from '../../../server/storage';
+import { deleteFiles } from '../../../server/storage';
+import { USER_OWNED_COLLECTIONS, USERS } from '../../../server/user-data';
+import { getUser, logoutUser } from '../../../server/users';
+import { allFileIDs } from './avatar';
 
 export async function logout(identity: Identity): Promise<AccountActions['logout']['result']> {
-  await removeSession(identity.openid);
+  await logoutUser(identity.openid);
   return { loggedOut: true };
 }
 
+/** Rounds of "sweep the files, then remove the account" before answering that the account keeps changing. */
+const DELETION_ROUNDS = 5;
+
 /**
- * 注销. The avatar file goes first: if storage fails, nothing else has changed and the user can retry. Then every
- * document of the user, in one transaction. A later login creates a brand-new user.
+ * 注销, idempotent and always completable:
+ * 1. every file the user owns is deleted (already gone counts as deleted), and the deletion stops here, with the
+ *    documents intact, if storage fails: the retry deletes again;
+ * 2. the user's documents in every other collection go (by OPENID, idempotent);
+ * 3. the users document goes last, and only if no file was added since step 1 read it (filesVersion unchanged):
+ *    a save racing the deletion either recorded its file before step 1 (deleted there) or finds no account
+ *    (and deletes its upload itself). Otherwise the round repeats.
+ * A retry after a fault at any step finds what is left and finishes it; a user with nothing left is done.
  */
 export async function deleteAccount(identity: Identity): Promise<AccountActions['deleteAccount']['result']> {
-  const user = await getUser(identity.openid);
-  const files = [user?.avatarUrl, ...(user?.orphanedFiles ?? [])].filter((id): id is string => !!id);
-  if (files.length > 0) {
-    const { fileList } = (await cloud.deleteFile({ fileList: files })) as DeleteFileReply;
-    // A file that is already gone is fine; any other failure stops the deletion before it is half done.
-    const failed = fileList.filter((file) => file.status !== 0 && !/NONEXIST/i.test(String(file.errMsg)));
-    if (failed.length > 0) {
-      throw new AppFailure('INTERNAL', '删除头像失败，请稍后重试', { statuses: failed.map((file) => file.status) });
+  const { openid } = identity;
+  const _ = db().command;
+  for (let round = 0; round < DELETION_ROUNDS; round += 1) {
+    const user = await getUser(openid);
+    if (user) {
+      const { failed } = await deleteFiles(allFileIDs(user, identity));
+      if (failed.length > 0) {
+        throw new AppFailure('INTERNAL', '删除文件失败，请稍后重试', { statuses: failed.map((file) => file.status) });
+      }
     }
+    await Promise.all(
+      USER_OWNED_COLLECTIONS.filter(({ name }) => name !== USERS).map(({ name, key }) =>
+        removeOwned(name, key, openid),
+      ),
+    );
+    if (!user) return { deleted: true };
+    const unchanged = { _id: openid, filesVersion: user.filesVersion ?? _.exists(false) };
+    const { stats } = (await db().collection(USERS).where(unchanged).remove()) as { stats?: { removed?: number } };
+    if (stats?.removed) return { deleted: true };
   }
-  await deleteUserData(identity.openid);
-  return { deleted: true };
+  throw new AppFailure('INTERNAL', '账号资料正在变化，请稍后重试', { reason: 'files kept changing' });
+}
+
+/** The user's documents in one collection: by _id, or every document whose `openid` field is theirs. */
+async function removeOwned(collection: string, key: '_id' | 'openid', openid: string): Promise<void> {
+  const documents = db().collection(collection);
+  await (key === '_id' ? documents.doc(openid).remove() : documents.where({ openid }).remove());
 }

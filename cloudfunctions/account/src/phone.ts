@@ -5,6 +5,7 @@ import type { Identity } from '../../../server/identity';
 import { callOpenApi, openapi } from '../../../server/openapi';
 import { checkWatermark, decryptOpenData } from '../../../server/opendata';
 import { getSessionKey, toProfile, updateUser } from '../../../server/users';
+import { requireAccount } from './account-user';
 
 interface PhoneInfo {
   phoneNumber?: string;
@@ -15,12 +16,22 @@ interface PhoneInfo {
 
 type Result = AccountActions['bindPhone']['result'];
 
-/** The current flow: <button open-type="getPhoneNumber"> gives a code, the cloud call turns it into the number. */
+/**
+ * The current flow: <button open-type="getPhoneNumber"> gives a code, the cloud call turns it into the number. The
+ * account is checked first (each successful call is billed), and the caller's openid goes with the code so that
+ * WeChat refuses a code obtained by another user ("填入后会校验openid和code的绑定关系", phonenumber.getPhoneNumber).
+ */
 export async function bindPhone(identity: Identity, code: string): Promise<Result> {
-  const reply = await callOpenApi('phonenumber.getPhoneNumber', () => openapi().phonenumber.getPhoneNumber({ code }), {
-    40029: { code: 'PHONE_CODE_INVALID', message: '手机号授权已过期，请重新获取' },
-    1400001: { code: 'PHONE_QUOTA_EXHAUSTED', message: '手机号验证次数已用完' },
-  });
+  await requireAccount(identity);
+  const { openid } = identity;
+  const reply = await callOpenApi(
+    'phonenumber.getPhoneNumber',
+    () => openapi().phonenumber.getPhoneNumber({ code, openid }),
+    {
+      40029: { code: 'PHONE_CODE_INVALID', message: '手机号授权已过期，请重新获取' },
+      1400001: { code: 'PHONE_QUOTA_EXHAUSTED', message: '手机号验证次数已用完' },
+    },
+  );
   const info = (reply as { phoneInfo?: PhoneInfo }).phoneInfo;
   return savePhone(identity, info);
 }
@@ -34,6 +45,7 @@ type LegacyInput = { cloudID?: string; encryptedData?: string; iv?: string };
  */
 export async function bindPhoneLegacy(identity: Identity, input: LegacyInput): Promise<Result> {
   if (input.cloudID !== undefined) {
+    await requireAccount(identity);
     const cloudID = input.cloudID;
     const reply = await callOpenApi('getOpenData', async () => cloud.getOpenData({ list: [cloudID] }), {
       [-601005]: { code: 'OPEN_DATA_INVALID', message: '开放数据无效或已过期，请重试' }, // invalid cloudID
@@ -45,7 +57,7 @@ export async function bindPhoneLegacy(identity: Identity, input: LegacyInput): P
     checkWatermark(entry.data, identity.appid);
     return savePhone(identity, entry.data);
   }
-  const sessionKey = await getSessionKey(identity.openid);
+  const [, sessionKey] = await Promise.all([requireAccount(identity), getSessionKey(identity.openid)]);
   if (!sessionKey) throw new AppFailure('SESSION_EXPIRED', '登录状态已失效，请重新登录', { reason: 'no session' });
   const data = decryptOpenData(sessionKey, input.encryptedData ?? '', input.iv ?? '', identity.appid) as PhoneInfo;
   return savePhone(identity, data);

@@ -1,48 +1,78 @@
-import { NICKNAME_MAX_LENGTH, type AccountActions } from '../../../contracts';
-import { cloud, db } from '../../../server/cloud';
+import type { AccountActions } from '../../../contracts';
 import { AppFailure } from '../../../server/errors';
 import type { Identity } from '../../../server/identity';
-import { log } from '../../../server/log';
-import { isOwnAvatar } from './avatar';
+import { checkNickname } from '../../../server/nickname';
 import { callOpenApi, openapi } from '../../../server/openapi';
-import type { DeleteFileReply } from '../../../server/storage';
-import { getUser, toProfile, updateUser } from '../../../server/users';
+import { deleteFiles } from '../../../server/storage';
+import { toProfile, updateUser, type UserDocument } from '../../../server/users';
+import { accountOf, requireAccount } from './account-user';
+import { checkAvatarFile, ownAvatarPath, reserveAvatar, setAvatar, sweepSupersededFiles } from './avatar';
 
 type Input = AccountActions['updateProfile']['event'];
+type Result = AccountActions['updateProfile']['result'];
 
-export async function updateProfile(
+export async function prepareAvatarUpload(
   identity: Identity,
-  input: Input,
-): Promise<AccountActions['updateProfile']['result']> {
+  input: AccountActions['prepareAvatarUpload']['event'],
+): Promise<AccountActions['prepareAvatarUpload']['result']> {
+  const user = await requireAccount(identity);
+  return { cloudPath: await reserveAvatar(user, input.extension) };
+}
+
+/**
+ * Nickname and/or avatar. Order matters: checks that need no I/O first (bad input changes nothing and costs
+ * nothing), then the account (no content check, which WeChat limits, for a caller without one) with the avatar's
+ * presence in storage asked alongside, then the content check, then one write.
+ */
+export async function updateProfile(identity: Identity, input: Input): Promise<Result> {
   if (input.nickName === undefined && input.avatarFileID === undefined) {
     throw new AppFailure('INVALID_ARGUMENT', '参数错误：需要 nickName 或 avatarFileID');
   }
-  const changes: Record<string, unknown> = { updatedAt: new Date() };
+  const changes: Record<string, unknown> = {};
   if (input.nickName !== undefined) {
-    const nickName = input.nickName.trim();
-    const length = Array.from(nickName).length; // code points, not UTF-16 units: 20 emoji are 20 characters
-    if (length === 0 || length > NICKNAME_MAX_LENGTH) {
-      throw new AppFailure('NICKNAME_INVALID', `昵称需为 1 到 ${NICKNAME_MAX_LENGTH} 个字符`);
-    }
-    await checkNickname(identity.openid, nickName);
-    changes.nickName = nickName;
+    const nickname = checkNickname(input.nickName);
+    if (!nickname.ok)
+      throw new AppFailure('NICKNAME_INVALID', '昵称需为 1 到 20 个可见字符', { reason: nickname.reason });
+    changes.nickName = nickname.nickName;
   }
-  if (input.avatarFileID !== undefined) {
-    if (!isOwnAvatar(input.avatarFileID, identity)) throw new AppFailure('AVATAR_INVALID', '头像文件无效');
-    changes.avatarUrl = input.avatarFileID;
+  const fileID = input.avatarFileID;
+  if (fileID !== undefined && !ownAvatarPath(fileID, identity)) {
+    throw new AppFailure('AVATAR_INVALID', '头像文件无效', { reason: 'not own avatar' });
   }
-  const before = await getUser(identity.openid);
-  if (!before) throw new AppFailure('USER_NOT_FOUND', '账号不存在，请先登录');
-  const after = await updateUser(identity.openid, changes);
+  const [account, avatar] = await Promise.allSettled([
+    accountOf(identity),
+    fileID === undefined ? Promise.resolve(undefined) : checkAvatarFile(fileID, identity),
+  ]);
+  if (account.status === 'rejected') throw account.reason;
+  if (!account.value.user) await forgetUpload(fileID, identity);
+  const user = account.value.require();
+  if (avatar.status === 'rejected') throw avatar.reason;
+  if (typeof changes.nickName === 'string') await contentCheck(identity.openid, changes.nickName);
+  changes.updatedAt = new Date();
+
+  let after: UserDocument | null;
+  if (fileID !== undefined && avatar.value !== undefined) {
+    after = await setAvatar(user, fileID, avatar.value, changes);
+    if (!after) await forgetUpload(fileID, identity);
+  } else {
+    after = await updateUser(identity.openid, changes);
+  }
   if (!after) throw new AppFailure('USER_NOT_FOUND', '账号不存在，请先登录');
-  if (before.avatarUrl && changes.avatarUrl && before.avatarUrl !== changes.avatarUrl) {
-    await deleteOldAvatar(identity.openid, before.avatarUrl);
-  }
+  if (fileID !== undefined) await sweepSupersededFiles(after, identity);
   return { user: toProfile(after) };
 }
 
+/**
+ * The caller has no account (never had one, or 注销 won a race with this save): their upload belongs to nobody
+ * and would outlive the account, so it goes now. It is in the caller's own folder (checked), so it is theirs.
+ */
+async function forgetUpload(fileID: string | undefined, identity: Identity): Promise<void> {
+  if (fileID === undefined || !ownAvatarPath(fileID, identity)) return;
+  await deleteFiles([fileID]).catch(() => undefined); // best effort: the answer is USER_NOT_FOUND either way
+}
+
 /** WeChat's content check (v2) for a nickname: scene 1 = profile. Anything but "pass" is refused. */
-async function checkNickname(openid: string, nickName: string): Promise<void> {
+async function contentCheck(openid: string, nickName: string): Promise<void> {
   const reply = await callOpenApi(
     'security.msgSecCheck',
     () => openapi().security.msgSecCheck({ openid, scene: 1, version: 2, content: nickName, nickname: nickName }),
@@ -52,20 +82,4 @@ async function checkNickname(openid: string, nickName: string): Promise<void> {
   if (suggest !== 'pass') {
     throw new AppFailure('CONTENT_RISKY', '昵称包含不合规内容，请修改后再试', { suggest });
   }
-}
-
-/**
- * The profile is already saved: a file that cannot be deleted now is not a failed update. It is remembered on the
- * user's document (orphanedFiles) so that account deletion still removes it.
- */
-async function deleteOldAvatar(openid: string, fileID: string): Promise<void> {
-  let status: unknown;
-  try {
-    status = ((await cloud.deleteFile({ fileList: [fileID] })) as DeleteFileReply).fileList[0]?.status;
-  } catch (error) {
-    status = (error as { errCode?: unknown }).errCode;
-  }
-  if (status === 0) return;
-  log.warn('account', 'AVATAR_ORPHANED', { status });
-  await updateUser(openid, { orphanedFiles: db().command.addToSet(fileID) }).catch(() => undefined);
 }

@@ -4,7 +4,13 @@ import * as v from 'valibot';
 const nonEmpty = (what: string, max: number) =>
   v.pipe(v.string(`${what} 必须是字符串`), v.minLength(1, `${what} 不能为空`), v.maxLength(max, `${what} 过长`));
 
+export const AVATAR_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif'] as const;
+
 export const AccountEventSchema = v.variant('action', [
+  v.object({
+    action: v.literal('prepareAvatarUpload'),
+    extension: v.picklist(AVATAR_EXTENSIONS, `extension 必须是 ${AVATAR_EXTENSIONS.join('/')} 之一`),
+  }),
   v.object({
     action: v.literal('updateProfile'),
     // Length is checked after trimming, in characters, by the handler (NICKNAME_INVALID); this bounds the input.

@@ -1,0 +1,91 @@
+/**
+ * Everything the kit keeps about a user, in one place: the collections and their document shapes, and which files
+ * a user owns. 注销 (account deletion), login, the account and admin functions, and the tests' invariants all read
+ * from here, so a new kind of user data is added once and deleted with the rest.
+ */
+
+/** Each user's account: `_id` and `_openid` are the OPENID. Owner-readable (database-rules/users.json). */
+export const USERS = 'users';
+/** Server-only: each user's latest session_key. Its rule denies every client read and write. */
+export const SESSIONS = 'sessions';
+
+/** How a collection holds a user's documents: one keyed by OPENID, or any number with an `openid` field. */
+export interface UserOwnedCollection {
+  name: string;
+  key: '_id' | 'openid';
+}
+
+/**
+ * Collections holding the user's documents, removed by 注销 in this order. USERS comes last: while it exists the
+ * deletion is not complete, and a retry finds it and carries on.
+ */
+export const USER_OWNED_COLLECTIONS: readonly UserOwnedCollection[] = [
+  { name: SESSIONS, key: '_id' },
+  { name: USERS, key: '_id' },
+];
+
+/**
+ * A file the user owns. Recorded before it is used (prepareAvatarUpload records the path before the upload;
+ * updateProfile records an unannounced fileID before it sets it), and forgotten only after it is deleted, so a
+ * file is never untracked.
+ */
+export interface OwnedFile {
+  /** The cloudPath, avatars/<OPENID>/<name>. */
+  path: string;
+  /** The full fileID, once the client has named it (the bucket is only known from a fileID or the environment). */
+  fileID?: string;
+  /**
+   * Orders the user's avatars: an avatar is set only over an older one (lower rank), and files ranked below the
+   * current avatar can never become it again, so they are swept without racing a save in flight.
+   */
+  rank: string;
+  at: Date;
+}
+
+/** A `users` document as stored. */
+export interface UserDocument {
+  _id: string;
+  _openid: string;
+  unionid?: string;
+  nickName?: string;
+  /** The current avatar's fileID; `files` holds it too. */
+  avatarUrl?: string;
+  /** The rank of the current avatar's file (see OwnedFile.rank). */
+  avatarRank?: string;
+  /** Every file the user owns, keyed by fileKey(path). */
+  files?: Record<string, OwnedFile>;
+  /** Bumped whenever a file is added: 注销 removes the document only if no file was added since it swept them. */
+  filesVersion?: number;
+  /** Before files were tracked in `files`: replaced avatars whose deletion failed. Swept like `files`. */
+  orphanedFiles?: string[];
+  /**
+   * The full number. Functions only ever return it masked; the document itself is readable by its own user
+   * (database-rules/users.json), so the only person who could read it in full is the number's owner.
+   */
+  phoneNumber?: string;
+  countryCode?: string;
+  createdAt: Date;
+  updatedAt?: Date;
+  lastLoginAt: Date;
+  loginCount: number;
+  /** The loginId of the last counted login: a retry of that login is not counted again. */
+  lastLoginId?: string;
+  /** Bumped by logout (and bans): tokens carry it as `sv`, and only the current one is honoured. */
+  sessionVersion?: number;
+}
+
+export interface SessionDocument {
+  _id: string;
+  appid: string;
+  sessionKey: string;
+  updatedAt: Date;
+}
+
+/** Every fileID the user's document knows of (avatar, tracked files with a known fileID, legacy orphans). */
+export function knownFileIDs(user: UserDocument): string[] {
+  const ids = new Set<string>();
+  if (user.avatarUrl) ids.add(user.avatarUrl);
+  for (const file of Object.values(user.files ?? {})) if (file.fileID) ids.add(file.fileID);
+  for (const id of user.orphanedFiles ?? []) ids.add(id);
+  return [...ids];
+}

@@ -22,7 +22,9 @@ const DELETION_ROUNDS = 5;
  * 2. the user's documents in every other collection go (by OPENID, idempotent);
  * 3. the users document goes last, and only if no file was added since step 1 read it (filesVersion unchanged):
  *    a save racing the deletion either recorded its file before step 1 (deleted there) or finds no account
- *    (and deletes its upload itself). Otherwise the round repeats.
+ *    (and deletes its upload itself). Otherwise the round repeats;
+ * 4. step 2 once more: a login that counted on the old document just before step 3 may have issued its
+ *    session_key write (which runs beside its users write) after step 2.
  * A retry after a fault at any step finds what is left and finishes it; a user with nothing left is done.
  */
 export async function deleteAccount(identity: Identity): Promise<AccountActions['deleteAccount']['result']> {
@@ -36,17 +38,22 @@ export async function deleteAccount(identity: Identity): Promise<AccountActions[
         throw new AppFailure('INTERNAL', '删除文件失败，请稍后重试', { statuses: failed.map((file) => file.status) });
       }
     }
-    await Promise.all(
-      USER_OWNED_COLLECTIONS.filter(({ name }) => name !== USERS).map(({ name, key }) =>
-        removeOwned(name, key, openid),
-      ),
-    );
+    await removeDependentDocuments(openid);
     if (!user) return { deleted: true };
     const unchanged = { _id: openid, filesVersion: user.filesVersion ?? _.exists(false) };
     const { stats } = (await db().collection(USERS).where(unchanged).remove()) as { stats?: { removed?: number } };
-    if (stats?.removed) return { deleted: true };
+    if (stats?.removed) {
+      await removeDependentDocuments(openid);
+      return { deleted: true };
+    }
   }
   throw new AppFailure('INTERNAL', '账号资料正在变化，请稍后重试', { reason: 'files kept changing' });
+}
+
+/** The user's documents in every collection but USERS. */
+async function removeDependentDocuments(openid: string): Promise<void> {
+  const dependent = USER_OWNED_COLLECTIONS.filter(({ name }) => name !== USERS);
+  await Promise.all(dependent.map(({ name, key }) => removeOwned(name, key, openid)));
 }
 
 /** The user's documents in one collection: by _id, or every document whose `openid` field is theirs. */

@@ -25,6 +25,9 @@ export const SERVER_ERROR_CODES = [
   'OPENAPI_PERMISSION_MISSING', // the function's config.json lacks the cloud-call permission (-604101)
   'SESSION_EXPIRED', // the stored session_key cannot decrypt the data: log in again with a fresh code
   'OPEN_DATA_INVALID', // open data for another appid, too old, or malformed
+  'USER_BANNED', // an administrator banned this account: no login, no token, no account action
+  // admin
+  'FORBIDDEN', // the caller is not an administrator (ADMIN_OPENIDS)
 ] as const;
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 
@@ -107,9 +110,53 @@ export type AccountAction = keyof AccountActions;
 export type AccountEvent = { [A in AccountAction]: { action: A } & AccountActions[A]['event'] }[AccountAction];
 export type AccountResult = AccountActions[AccountAction]['result'];
 
+/** One entry of the login audit log (collection login_logs), as the admin function returns it. */
+export interface LoginLogEntry {
+  openid: string;
+  /** ISO 8601. */
+  at: string;
+  ok: boolean;
+  /** The answer's code, when not ok. */
+  errorCode?: string;
+  withCode: boolean;
+  /** When ok. */
+  isNewUser?: boolean;
+  /** CLIENTIP from the WeChat context. */
+  clientIp?: string;
+  /** SOURCE from the WeChat context (wx_client, wx_devtools, ...). */
+  source?: string;
+}
+
+/** What the admin function shows of a user: never the full phone number, the session_key or a token. */
+export interface AdminUserView extends UserProfile {
+  status: 'active' | 'banned';
+  banReason?: string;
+  bannedAt?: string;
+  sessionVersion: number;
+}
+
+/**
+ * The `admin` function's actions. Only OPENIDs listed in the function's ADMIN_OPENIDS may call it (others get
+ * FORBIDDEN); every call, allowed or not, is recorded in admin_logs.
+ */
+export interface AdminActions {
+  getUser: { event: { openid: string }; result: { user: AdminUserView } };
+  /** status 'banned' and sessionVersion + 1: the user's tokens stop being current at once. */
+  ban: { event: { openid: string; reason?: string }; result: { user: AdminUserView } };
+  unban: { event: { openid: string }; result: { user: AdminUserView } };
+  /** The user's newest login_logs entries first; limit 1-100 (default 20). */
+  listLogins: { event: { openid: string; limit?: number }; result: { entries: LoginLogEntry[] } };
+  /** Deletes login_logs entries older than `olderThanDays` (1-3650). */
+  pruneLogs: { event: { olderThanDays: number }; result: { deleted: number } };
+}
+export type AdminAction = keyof AdminActions;
+export type AdminEvent = { [A in AdminAction]: { action: A } & AdminActions[A]['event'] }[AdminAction];
+export type AdminResult = AdminActions[AdminAction]['result'];
+
 /** Cloud function name -> its event and result. services/cloud.ts types every call from this map. */
 export interface CloudFunctions {
   login: { event: LoginEvent; result: LoginResult };
   account: { event: AccountEvent; result: AccountResult };
+  admin: { event: AdminEvent; result: AdminResult };
 }
 export type CloudFunctionName = keyof CloudFunctions;

@@ -14,7 +14,10 @@ export class DevCloudControl {
     return this.call('GET', '/info');
   }
 
-  user(name: string, options: { unionid?: boolean; phoneNumber?: string } = {}): Promise<SimulatedUser> {
+  user(
+    name: string,
+    options: { unionid?: boolean; phoneNumber?: string; riskRank?: number } = {},
+  ): Promise<SimulatedUser> {
     return this.call('POST', '/users', { user: name, ...options });
   }
 

@@ -63,6 +63,8 @@ export interface SimulatedUser {
   unionid?: string;
   /** What WeChat knows as the user's phone number (default 13800001234). */
   phoneNumber: string;
+  /** What riskControl.getUserRiskRank answers for the user: 0 (lowest) to 4 (default 0). */
+  riskRank: number;
 }
 
 /** What <button open-type="getPhoneNumber"> hands the page when the user agrees. */
@@ -119,6 +121,10 @@ export class DevCloud {
       'security.msgSecCheck',
       async (data) => this.faultFor('security.msgSecCheck') ?? msgSecCheck(data),
     );
+    this.openapi.register(
+      'riskControl.getUserRiskRank',
+      async (data) => this.faultFor('riskControl.getUserRiskRank') ?? this.userRiskRank(data),
+    );
     this.openData = new OpenDataIssuer(this.wechat, this.appid);
     this.openapi.setOpenDataResolver(async (cloudIds, ctx) => this.openData.resolve(cloudIds, ctx.openid));
     this.runtime = new FunctionRuntime({
@@ -139,20 +145,34 @@ export class DevCloud {
   }
 
   /** A simulated WeChat user of this mini-program (created on first use). */
-  user(name: string, options: { unionid?: boolean; phoneNumber?: string } = {}): SimulatedUser {
+  user(name: string, options: { unionid?: boolean; phoneNumber?: string; riskRank?: number } = {}): SimulatedUser {
     let user = this.users.get(name);
     if (!user) {
-      user = { name, openid: openidFor(this.appid, name), phoneNumber: '13800001234' };
+      user = { name, openid: openidFor(this.appid, name), phoneNumber: '13800001234', riskRank: 0 };
       this.users.set(name, user);
     }
     if (options.unionid) user.unionid = unionidFor(name);
     if (options.phoneNumber) user.phoneNumber = options.phoneNumber;
+    if (options.riskRank !== undefined) user.riskRank = options.riskRank;
     this.wechat.registerUser({
       openid: user.openid,
       phoneNumber: user.phoneNumber,
       ...(user.unionid ? { unionid: user.unionid } : {}),
     });
     return user;
+  }
+
+  /**
+   * riskControl.getUserRiskRank: {appid, openid, scene, client_ip (required), ...} -> {errcode, errmsg, risk_rank,
+   * unoin_id} (sic, WeChat's spelling). The rank is the simulated user's (POST /devcloud/users {riskRank}).
+   */
+  private userRiskRank(data: Record<string, unknown>): Record<string, unknown> {
+    if (typeof data.client_ip !== 'string' || data.client_ip === '' || typeof data.openid !== 'string') {
+      return { errcode: 47001, errmsg: 'data format error: openid and client_ip are required' };
+    }
+    if (data.scene !== 0 && data.scene !== 1 && data.scene !== 2) return { errcode: 47001, errmsg: 'invalid scene' };
+    const user = [...this.users.values()].find((candidate) => candidate.openid === data.openid);
+    return { errcode: 0, errmsg: 'getUserRiskRank succ', risk_rank: user?.riskRank ?? 0, unoin_id: 0 };
   }
 
   /** The getPhoneNumber button's detail for a user: a code for the cloud call, plus the legacy open data. */
@@ -418,6 +438,7 @@ async function control(
         cloud.user(String(body.user), {
           unionid: body.unionid === true,
           ...(typeof body.phoneNumber === 'string' ? { phoneNumber: body.phoneNumber } : {}),
+          ...(typeof body.riskRank === 'number' ? { riskRank: body.riskRank } : {}),
         }),
       );
     case 'POST /wx/login':

@@ -8,6 +8,10 @@ export interface Identity {
   unionid?: string;
   /** The CloudBase environment the function runs in (names its storage bucket). */
   env?: string;
+  /** CLIENTIP: the caller's IP as WeChat saw it (audit log, risk check). */
+  clientIp?: string;
+  /** SOURCE: how the function was called (wx_client, wx_devtools, wx_http, ...). */
+  source?: string;
 }
 
 export function callerIdentity(): Identity {
@@ -15,8 +19,23 @@ export function callerIdentity(): Identity {
   // getWXContext turns all-digit values into numbers: normalise to strings.
   const openid = String(context.OPENID ?? '');
   const appid = String(context.APPID ?? '');
-  const unionid = context.UNIONID ? String(context.UNIONID) : undefined;
   if (!openid) throw new AppFailure('NO_IDENTITY', '无法识别调用者身份：请从小程序内调用');
-  const env = context.ENV ? String(context.ENV) : undefined;
-  return { openid, appid, ...(unionid ? { unionid } : {}), ...(env ? { env } : {}) };
+  const optional = {
+    unionid: context.UNIONID,
+    env: context.ENV,
+    clientIp: context.CLIENTIP,
+    source: context.SOURCE,
+  };
+  const identity: Identity = { openid, appid };
+  for (const [key, value] of Object.entries(optional) as Array<[keyof typeof optional, unknown]>) {
+    if (typeof value === 'string' || typeof value === 'number') {
+      if (value !== '') identity[key] = String(value);
+    }
+  }
+  return identity;
+}
+
+/** Whether the invocation has a WeChat user behind it (a timer trigger has none). */
+export function hasCallerIdentity(): boolean {
+  return !!cloud.getWXContext().OPENID;
 }

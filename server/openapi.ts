@@ -6,6 +6,9 @@ import { AppFailure } from './errors';
 export interface OpenApi {
   phonenumber: { getPhoneNumber(data: { code: string; openid?: string }): Promise<unknown> };
   security: { msgSecCheck(data: Record<string, unknown>): Promise<unknown> };
+  riskControl: {
+    getUserRiskRank(data: { appid: string; openid: string; scene: number; clientIp: string }): Promise<unknown>;
+  };
 }
 
 export function openapi(): OpenApi {

@@ -8,11 +8,20 @@
 export const USERS = 'users';
 /** Server-only: each user's latest session_key. Its rule denies every client read and write. */
 export const SESSIONS = 'sessions';
+/** Server-only: one document per login call that had an identity (the login audit log). */
+export const LOGIN_LOGS = 'login_logs';
+/** Server-only: one document per admin function call (who did what to whom). Not user data: kept after 注销. */
+export const ADMIN_LOGS = 'admin_logs';
 
 /** How a collection holds a user's documents: one keyed by OPENID, or any number with an `openid` field. */
 export interface UserOwnedCollection {
   name: string;
   key: '_id' | 'openid';
+  /**
+   * An audit trail: written for refused calls too (a refused login is logged), so "a refused event changes
+   * nothing" does not apply to it. Still the user's data: 注销 removes it.
+   */
+  audit?: true;
 }
 
 /**
@@ -21,6 +30,7 @@ export interface UserOwnedCollection {
  */
 export const USER_OWNED_COLLECTIONS: readonly UserOwnedCollection[] = [
   { name: SESSIONS, key: '_id' },
+  { name: LOGIN_LOGS, key: 'openid', audit: true },
   { name: USERS, key: '_id' },
 ];
 
@@ -72,6 +82,37 @@ export interface UserDocument {
   lastLoginId?: string;
   /** Bumped by logout (and bans): tokens carry it as `sv`, and only the current one is honoured. */
   sessionVersion?: number;
+  /** 'banned' by an administrator: no login, no token, no account action. Missing means 'active'. */
+  status?: 'active' | 'banned';
+  banReason?: string;
+  bannedAt?: Date;
+}
+
+/** One login_logs document: never the code, the session_key or a token. */
+export interface LoginLogDocument {
+  _id: string;
+  openid: string;
+  at: Date;
+  ok: boolean;
+  errorCode?: string;
+  withCode: boolean;
+  isNewUser?: boolean;
+  clientIp?: string;
+  source?: string;
+}
+
+export interface AdminLogDocument {
+  _id: string;
+  /** The administrator's OPENID (or 'timer' for a scheduled call). */
+  admin: string;
+  action: string;
+  /** The OPENID acted upon, when the action names one. */
+  target?: string;
+  at: Date;
+  ok: boolean;
+  errorCode?: string;
+  /** The ban reason, for a ban. */
+  reason?: string;
 }
 
 export interface SessionDocument {
@@ -79,13 +120,4 @@ export interface SessionDocument {
   appid: string;
   sessionKey: string;
   updatedAt: Date;
-}
-
-/** Every fileID the user's document knows of (avatar, tracked files with a known fileID, legacy orphans). */
-export function knownFileIDs(user: UserDocument): string[] {
-  const ids = new Set<string>();
-  if (user.avatarUrl) ids.add(user.avatarUrl);
-  for (const file of Object.values(user.files ?? {})) if (file.fileID) ids.add(file.fileID);
-  for (const id of user.orphanedFiles ?? []) ids.add(id);
-  return [...ids];
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'crypto';
 import type { UserProfile } from '../contracts';
 import { db } from './cloud';
 import type { Identity } from './identity';
-import { describeError } from './errors';
+import { AppFailure, describeError } from './errors';
 import { log } from './log';
 import { maskPhone } from './phone';
 import { SESSIONS, USERS, type OwnedFile, type SessionDocument, type UserDocument } from './user-data';
@@ -20,6 +20,15 @@ export interface LoginOptions {
   loginId?: string;
   /** A fresh code2Session result: its session_key is stored for later open-data decryption. */
   session?: WeChatSession;
+  /**
+   * The user's document as read beside code2Session (null: none), so the writes know whether to increment or to
+   * insert. A guess, not a lock: when a concurrent login or 注销 proves it wrong, the slow path settles it.
+   */
+  known?: UserDocument | null;
+  /**
+   * Awaited before a new user's document is created, and may refuse it by throwing (the registration risk check).
+   */
+  admitNewUser?: () => Promise<void>;
   now?: Date;
 }
 
@@ -30,54 +39,69 @@ const SETTLE_ROUNDS = 3;
  * Counts a login: the user's document gets loginCount + 1 (or is created with 1), exactly once per loginId.
  *
  * No transaction. The increment is conditional on `lastLoginId != loginId`, so it is idempotent per attempt, and
- * the insert carries the loginId, so an increment that lands after our own insert does not count twice. That lets
- * the two run in parallel with the session_key write: a login with a code costs one database round trip for a new
- * or a returning user. Without a code, a returning user costs exactly one (the increment) and only a new user pays
- * the insert after it.
+ * the insert carries the loginId, so an increment that lands after our own insert does not count twice. A login
+ * with a code reads the user beside code2Session (no extra latency), then makes one write to users, beside the
+ * session_key write: one database round trip after code2Session for a new or a returning user. Without a code, a
+ * returning user costs exactly one round trip (the increment); a new user pays the insert after it.
  *
  * What a failed login leaves: the users document is unchanged, unless the database applied our write and only its
  * reply was lost; then the client's retry with the same loginId finds the login counted and does not count it again.
  * The sessions document may hold the new session_key, which is true data: WeChat has just issued it.
+ * A banned user's login writes nothing to users (and, when the read beside code2Session shows the ban, nothing at all).
  */
 export async function recordLogin(identity: Identity, options: LoginOptions = {}): Promise<LoginRecord> {
   const now = options.now ?? new Date();
   const loginId = options.loginId ?? newLoginId();
   const unionid = identity.unionid ?? options.session?.unionid;
   const caller: Identity = unionid ? { ...identity, unionid } : identity;
+  const { known, admitNewUser } = options;
+  if (known?.status === 'banned') throw bannedFailure();
   const sessionStored = options.session ? storeSessionKey(caller, options.session, now) : undefined;
 
   let record: LoginRecord | undefined;
-  if (options.session) {
-    // Increment and insert together: one of them wins, whether the user is new or returning.
-    const [incremented, inserted] = await Promise.allSettled([
-      incrementLogin(caller, loginId, now),
-      insertUser(caller, loginId, now),
-    ]);
-    if (incremented.status === 'fulfilled' && incremented.value) record = { user: incremented.value, isNewUser: false };
-    else if (inserted.status === 'fulfilled') record = { user: inserted.value, isNewUser: true };
+  if (known === null) {
+    await admitNewUser?.();
+    record = await tryInsert(caller, loginId, now);
   } else {
     const returning = await incrementLogin(caller, loginId, now);
     if (returning) record = { user: returning, isNewUser: false };
+    else if (known === undefined && !admitNewUser) record = await tryInsert(caller, loginId, now);
   }
-  record ??= await settleLogin(caller, loginId, now);
+  record ??= await settleLogin(caller, loginId, now, admitNewUser);
   await sessionStored;
   return record;
 }
 
+/** The insert of a new user, or undefined when it did not happen (a duplicate, or a fault: the slow path tells). */
+async function tryInsert(caller: Identity, loginId: string, now: Date): Promise<LoginRecord | undefined> {
+  return insertUser(caller, loginId, now).then(
+    (user) => ({ user, isNewUser: true }),
+    () => undefined,
+  );
+}
+
 /**
- * The slow path, when neither the increment nor the insert answered "done": a first login racing another one, a
- * retry of a login whose write was applied but whose reply was lost, or a database fault. Every step is idempotent
+ * The slow path, when the write did not answer "done": a first login racing another one, a retry of a login whose
+ * write was applied but whose reply was lost, a guess proved wrong, or a database fault. Every step is idempotent
  * for this loginId, so repeating them converges.
  */
-async function settleLogin(caller: Identity, loginId: string, now: Date): Promise<LoginRecord> {
+async function settleLogin(
+  caller: Identity,
+  loginId: string,
+  now: Date,
+  admitNewUser?: () => Promise<void>,
+): Promise<LoginRecord> {
   let lastError: unknown;
   for (let round = 0; round < SETTLE_ROUNDS; round += 1) {
-    const counted = await incrementLogin(caller, loginId, now);
+    // The caller has just tried the increment: the first round starts by looking at what is there.
+    const counted = round === 0 ? null : await incrementLogin(caller, loginId, now);
     if (counted) return { user: counted, isNewUser: false };
     const existing = await getUser(caller.openid);
+    if (existing?.status === 'banned') throw bannedFailure();
     // Our own earlier attempt counted it (the reply was lost): report it as that attempt would have.
     if (existing?.lastLoginId === loginId) return { user: existing, isNewUser: Number(existing.loginCount) === 1 };
     if (existing) continue; // changed between the two reads: count again
+    await admitNewUser?.();
     try {
       return { user: await insertUser(caller, loginId, now), isNewUser: true };
     } catch (error) {
@@ -123,6 +147,7 @@ function newUserDocument(identity: Identity, loginId: string, now: Date): UserDo
   const user: UserDocument = {
     _id: identity.openid,
     _openid: identity.openid,
+    status: 'active',
     createdAt: now,
     lastLoginAt: now,
     loginCount: 1,
@@ -139,12 +164,16 @@ async function insertUser(identity: Identity, loginId: string, now: Date): Promi
   return user;
 }
 
-/** loginCount + 1, unless this loginId was already counted. Null when no document matches. */
+/** loginCount + 1, unless this loginId was already counted or the user is banned. Null when nothing matches. */
 async function incrementLogin(identity: Identity, loginId: string, now: Date): Promise<UserDocument | null> {
   const _ = db().command;
   const changes: Record<string, unknown> = { loginCount: _.inc(1), lastLoginAt: now, lastLoginId: loginId };
   if (identity.unionid) changes.unionid = identity.unionid;
-  return updateUserWhere({ _id: identity.openid, lastLoginId: _.neq(loginId) }, changes);
+  return updateUserWhere({ _id: identity.openid, lastLoginId: _.neq(loginId), status: _.neq('banned') }, changes);
+}
+
+export function bannedFailure(): AppFailure {
+  return new AppFailure('USER_BANNED', '该账号已被停用');
 }
 
 /**

@@ -23,6 +23,8 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   OPENAPI_PERMISSION_MISSING: '服务暂未开通该功能，请联系客服',
   SESSION_EXPIRED: '登录状态已过期，请重新点击获取',
   OPEN_DATA_INVALID: '数据校验失败，请重试',
+  USER_BANNED: '该账号已被停用，如有疑问请联系客服',
+  FORBIDDEN: '没有权限执行该操作',
   NETWORK: '网络异常，请检查网络后重试',
   WX_LOGIN_FAILED: '微信登录失败，请重试',
   BAD_RESPONSE: '服务返回异常，请稍后重试',

@@ -79,9 +79,25 @@ describe('without a code: identity from the WeChat context', () => {
     expect(new Date(second.data.user.lastLoginAt).getTime()).toBeGreaterThanOrEqual(
       new Date(first.data.user.lastLoginAt).getTime(),
     );
-    expect(stats.database.roundTrips).toBe(1);
+    // One write to users (the increment that returns the document), and the audit entry written beside it.
+    expect(stats.database.byAction).toEqual({ 'database.modifyAndReturnDoc': 1, 'database.modifyDocument': 1 });
     expect(stats.wechat.jscode2session).toBe(0);
     expect((await userDoc(first.data.user.openid))?.loginCount).toBe(2);
+  });
+
+  test('a returning user without a code waits for one database round trip, not two', async () => {
+    const name = uniqueUser();
+    expect((await login(name)).ok).toBe(true); // also warms the instance
+    await t.control.setLatency({ databaseMs: 250 });
+    try {
+      const started = Date.now();
+      expect(await login(name)).toMatchObject({ ok: true, data: { isNewUser: false } });
+      const elapsed = Date.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(250);
+      expect(elapsed).toBeLessThan(2 * 250); // the audit write overlaps the increment
+    } finally {
+      await t.control.setLatency({ databaseMs: 0 });
+    }
   });
 
   test('a user bound to an Open Platform account gets their UNIONID', async () => {
@@ -111,7 +127,7 @@ describe('without a code: identity from the WeChat context', () => {
   });
 
   test.each([[42], [''], [{ nested: true }], [['a']], ['x'.repeat(200)]])(
-    'code %j gives INVALID_ARGUMENT and writes nothing',
+    'code %j gives INVALID_ARGUMENT and writes nothing but its audit entry',
     async (code) => {
       const name = uniqueUser();
       const { openid } = await t.control.user(name);
@@ -119,7 +135,10 @@ describe('without a code: identity from the WeChat context', () => {
       expectError(await login(name, { code }), 'INVALID_ARGUMENT');
       expect(await userDoc(openid)).toBeUndefined();
       const stats = await t.control.stats();
-      expect(stats.database.roundTrips).toBe(0);
+      expect(stats.database.byAction).toEqual({ 'database.modifyDocument': 1 });
+      expect((await t.control.documents('login_logs')).filter((entry) => entry.openid === openid)).toMatchObject([
+        { ok: false, errorCode: 'INVALID_ARGUMENT' },
+      ]);
       expect(stats.wechat.jscode2session).toBe(0);
     },
   );

@@ -4,10 +4,14 @@ import { AppFailure } from '../../../server/errors';
 import type { Identity } from '../../../server/identity';
 import { deleteFiles } from '../../../server/storage';
 import { USER_OWNED_COLLECTIONS, USERS } from '../../../server/user-data';
-import { getUser, logoutUser } from '../../../server/users';
+import { bannedFailure, getUser, logoutUser } from '../../../server/users';
+import { accountOf } from './account-user';
 import { allFileIDs } from './avatar';
 
+/** Logout is idempotent: a caller without an account is logged out already. A banned one gets USER_BANNED. */
 export async function logout(identity: Identity): Promise<AccountActions['logout']['result']> {
+  const account = await accountOf(identity);
+  if (account.user) account.require();
   await logoutUser(identity.openid);
   return { loggedOut: true };
 }
@@ -32,6 +36,7 @@ export async function deleteAccount(identity: Identity): Promise<AccountActions[
   const _ = db().command;
   for (let round = 0; round < DELETION_ROUNDS; round += 1) {
     const user = await getUser(openid);
+    if (user?.status === 'banned') throw bannedFailure();
     if (user) {
       const { failed } = await deleteFiles(allFileIDs(user, identity));
       if (failed.length > 0) {

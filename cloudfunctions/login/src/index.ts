@@ -2,8 +2,10 @@ import * as v from 'valibot';
 import type { LoginResult } from '../../../contracts';
 import { AppFailure } from '../../../server/errors';
 import { defineHandler } from '../../../server/handler';
-import { recordLogin, toProfile } from '../../../server/users';
-import { code2Session } from '../../../server/wechat';
+import { getUser, recordLogin, toProfile, type UserDocument } from '../../../server/users';
+import { code2Session, type WeChatSession } from '../../../server/wechat';
+import { LoginAudit } from './audit';
+import { riskGate } from './risk';
 
 /** `{ code?, loginId? }`; other fields (WeChat's own userInfo among them) are dropped, never trusted. */
 const LoginEventSchema = v.object({
@@ -15,17 +17,38 @@ const LoginEventSchema = v.object({
   ),
 });
 
-export const main = defineHandler('login', LoginEventSchema, async ({ event, identity }): Promise<LoginResult> => {
-  const options = event.loginId === undefined ? {} : { loginId: event.loginId };
-  if (event.code === undefined) {
-    const { user, isNewUser } = await recordLogin(identity, options);
+export const main = defineHandler<typeof LoginEventSchema, LoginResult, LoginAudit>(
+  'login',
+  LoginEventSchema,
+  async ({ event, identity, run: audit }): Promise<LoginResult> => {
+    // Configuration first: a misconfigured function answers CONFIG_ERROR before any call or write.
+    const risk = riskGate(identity);
+    let session: WeChatSession | undefined;
+    let known: UserDocument | null | undefined;
+    if (event.code !== undefined) {
+      risk?.start(); // beside code2Session: a new user then waits for nothing more than its insert
+      // The user's document is read beside code2Session, at no extra latency: the write that follows is then the
+      // right one (increment or insert), and a banned user is refused before anything is written.
+      [session, known] = await Promise.all([code2Session(identity.appid, event.code), getUser(identity.openid)]);
+      // The context OPENID is the identity; code2Session is only how we obtain this user's session_key.
+      if (session.openid !== identity.openid) {
+        throw new AppFailure('WX_CODE_MISMATCH', '登录凭证与当前用户不符，请重新登录', { reason: 'openid mismatch' });
+      }
+    }
+    if (known?.status !== 'banned') audit.predict({ isNewUser: known === null });
+    const { user, isNewUser } = await recordLogin(identity, {
+      ...(event.loginId === undefined ? {} : { loginId: event.loginId }),
+      ...(session ? { session, known } : {}),
+      ...(risk ? { admitNewUser: () => risk.admit() } : {}),
+    });
     return { user: toProfile(user), isNewUser };
-  }
-  // The context OPENID is the identity; code2Session is only how we obtain this user's session_key.
-  const session = await code2Session(identity.appid, event.code);
-  if (session.openid !== identity.openid) {
-    throw new AppFailure('WX_CODE_MISMATCH', '登录凭证与当前用户不符，请重新登录', { reason: 'openid mismatch' });
-  }
-  const { user, isNewUser } = await recordLogin(identity, { ...options, session });
-  return { user: toProfile(user), isNewUser };
-});
+  },
+  {
+    begin: (identity, rawEvent) => new LoginAudit(identity, hasCode(rawEvent)),
+    settled: (audit, envelope) => audit.settle(envelope),
+  },
+);
+
+function hasCode(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && 'code' in event;
+}

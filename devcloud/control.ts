@@ -1,7 +1,8 @@
 import { controlRequest } from './client';
 import type { FaultSpec, RecordedCall } from './faults';
 import type { InvocationReport } from './runtime';
-import type { CloudCallFault, DatabaseFault, DevCloudStats, PhoneNumberDetail, SimulatedUser, WxError } from './server';
+import type { CloudCallFault, DatabaseFault, DevCloudStats, PhoneNumberDetail, SimulatedUser } from './server';
+import type { WxError } from './phone-api';
 import type { Fault } from './wechat';
 
 /**

@@ -2,7 +2,8 @@ import { randomBytes } from 'crypto';
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { controlRequest } from './client';
 import type { InvocationReport } from './runtime';
-import type { PhoneNumberDetail, WxError } from './server';
+import type { WxError } from './phone-api';
+import type { PhoneNumberDetail } from './server';
 
 export interface PhoneNumberEventDetail extends Partial<PhoneNumberDetail> {
   errMsg: string;

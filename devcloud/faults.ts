@@ -10,7 +10,8 @@
  * test/devcloud/faults.test.ts):
  * - 'error': the service's own error reply; nothing is applied.
  *   - database: `{code}` (default DATABASE_REQUEST_FAILED): the SDK rejects with errCode -502001, errMsg
- *     `<api>:fail -502001 database request fail. <message>`; runTransaction rejects with the raw `{code, message}`.
+ *     `<api>:fail -502001 database request fail. <message>`; runTransaction and updateAndReturn (modifyAndReturnDoc)
+ *     reject with the raw `{code, message}`, no errCode.
  *   - storage actions: `{code}` (default STORAGE_REQUEST_FAIL): node-sdk rejects with errCode -1, `code` =
  *     the service's code string, errMsg `<api>:fail <message>`.
  *   - storage.put / storage.get: a COS XML error, HTTP 500 (default Code InternalError): uploadFile:fail
@@ -22,7 +23,7 @@
  * - 'reset': the connection is destroyed before anything is applied, with no reply. The SDK rejects at once
  *   (node-sdk retries only connection failures, not ECONNRESET): database and cloud calls with errCode -501001,
  *   errMsg `<api>:fail -501001 resource system error. socket hang up`; storage with errCode -1, code ECONNRESET,
- *   errMsg `<api>:fail socket hang up`; runTransaction with the raw Error (code ECONNRESET). A plain Node http
+ *   errMsg `<api>:fail socket hang up`; runTransaction and updateAndReturn with the raw Error (code ECONNRESET). A plain Node http
  *   client (the WeChat API) sees ECONNRESET "socket hang up"; the phone's wx API fails with `request:fail`.
  * - 'lost': the operation is applied, then the connection is destroyed: the caller sees exactly what 'reset'
  *   shows, but the document, file, consumed code or function run is there.
@@ -139,7 +140,8 @@ const NUMERIC_CODES = new Set<FaultTarget>(['wechat', 'cloudCall', 'device']);
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 const name = v.pipe(v.string(), v.minLength(1));
 
-const FaultSpecSchema = v.pipe(
+// Typed as the documented interface, so the two cannot drift apart.
+const FaultSpecSchema: v.GenericSchema<unknown, FaultSpec> = v.pipe(
   v.strictObject({
     target: v.picklist(FAULT_TARGETS),
     mode: v.picklist(FAULT_MODES),
@@ -163,10 +165,6 @@ const FaultSpecSchema = v.pipe(
     'code is a number (errcode) for wechat, cloudCall and device, a string for database and storage',
   ),
 );
-
-// The schema and the documented interface must describe the same thing.
-const specCheck: v.GenericSchema<unknown, FaultSpec> = FaultSpecSchema;
-void specCheck;
 
 interface PendingFault {
   spec: FaultSpec;
@@ -304,4 +302,40 @@ function matches(spec: FaultSpec, call: OutboundCall): boolean {
     (match.functionName === undefined || match.functionName === call.functionName) &&
     (match.openid === undefined || match.openid === call.openid)
   );
+}
+
+/** The original database fault shape: an error reply, `skip` calls in (any database call). */
+export interface DatabaseFault {
+  /** Fail this many database calls (default 1) with the service's error code. */
+  times?: number;
+  /** Let this many calls through first: fail the Nth call, e.g. the commit of a transaction. */
+  skip?: number;
+  code?: string;
+}
+
+/** The original cloud-call fault shape: WeChat's errcode instead of the real reply of `api`. */
+export interface CloudCallFault {
+  api: string;
+  errcode: number;
+  times?: number;
+}
+
+export function databaseFaultSpec(fault: DatabaseFault): FaultSpec {
+  return {
+    target: 'database',
+    mode: 'error',
+    skip: fault.skip ?? 0,
+    times: fault.times ?? 1,
+    ...(fault.code === undefined ? {} : { code: fault.code }),
+  };
+}
+
+export function cloudCallFaultSpec(fault: CloudCallFault): FaultSpec {
+  return {
+    target: 'cloudCall',
+    mode: 'error',
+    match: { action: fault.api },
+    times: fault.times ?? 1,
+    code: fault.errcode,
+  };
 }

@@ -4,11 +4,14 @@ import type { AddressInfo } from 'net';
 import { join, resolve } from 'path';
 import { DATABASE_ACTIONS, DevDatabase } from './database';
 import {
+  cloudCallFaultSpec,
+  databaseFaultSpec,
   DEVICE_ACTIONS,
   DroppedConnection,
   FaultInjector,
   InvalidFault,
-  type DeviceAction,
+  type CloudCallFault,
+  type DatabaseFault,
   type FaultSpec,
   type FaultTarget,
   type OutboundCall,
@@ -22,14 +25,8 @@ import {
   openApiNameOf,
   type OpenApiReply,
 } from './openapi';
-import {
-  DevStorage,
-  STORAGE_ACTIONS,
-  STORAGE_PERMISSION_DENIED,
-  StorageError,
-  xmlError,
-  type StorageCaller,
-} from './storage';
+import { DevStorage, STORAGE_ACTIONS, type StorageCaller } from './storage';
+import { phoneCall } from './phone-api';
 import { FunctionRuntime, type InvocationContext, type InvocationReport } from './runtime';
 import { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV, openidFor, unionidFor } from './identity';
 import { OpenDataIssuer, type LegacyOpenData } from './opendata';
@@ -62,21 +59,8 @@ export interface DevCloudOptions {
   functionEnv?: Record<string, Record<string, string>>;
 }
 
-/** The original database fault shape (an error reply), kept for its users; see FaultSpec for the general one. */
-export interface DatabaseFault {
-  /** Fail this many database calls (default 1) with the service's error code. */
-  times?: number;
-  /** Let this many calls through first: fail the Nth call, e.g. the commit of a transaction. */
-  skip?: number;
-  code?: string;
-}
-
-/** A WeChat errcode answered by a cloud call (cloud.openapi.*) instead of its real reply (the original shape). */
-export interface CloudCallFault {
-  api: string;
-  errcode: number;
-  times?: number;
-}
+/** The original fault shapes, now FaultSpecs underneath: kept for their users. */
+export type { CloudCallFault, DatabaseFault } from './faults';
 
 export interface DevCloudStats {
   functions: { invocations: number; coldStarts: number; peakInstanceRssBytes: number };
@@ -130,15 +114,16 @@ export class DevCloud {
   ) {
     this.appid = options.appid;
     this.envId = options.envId;
+    this.faults = new FaultInjector({ isKnownAction: (target, action) => this.isKnownAction(target, action) });
     this.database = new DevDatabase(options.dataDir ? { dir: join(options.dataDir, 'database') } : {});
     this.storage = new DevStorage({
       ...(options.dataDir ? { dir: join(options.dataDir, 'storage') } : {}),
       envId: this.envId,
       appId: this.appid,
       publicBaseUrl: `${url}/storage`,
+      faults: this.faults,
     });
     this.openapi = new DevOpenApi({ functionsDir: options.functionsDir, appId: this.appid });
-    this.faults = new FaultInjector({ isKnownAction: (target, action) => this.isKnownAction(target, action) });
     this.wechat = new WeChatFake(this.appid, options.appSecret, options.sessionKeyRotation, this.faults);
     // `openid` (optional) binds the code to its user; the SDK sends data keys snake_cased, and openid stays openid.
     this.openapi.register(
@@ -254,26 +239,6 @@ export class DevCloud {
       case 'device':
         return (DEVICE_ACTIONS as readonly string[]).includes(action);
     }
-  }
-
-  /**
-   * One call the simulated phone makes through the control API (target 'device'): faults apply, the call is
-   * recorded. `refuse` builds the reply for mode 'error' from the wx error the phone is to see.
-   */
-  deviceCall<T extends object>(
-    call: { action: DeviceAction; openid?: string; functionName?: string },
-    apply: () => Promise<T>,
-    refuse: (error: WxError) => T,
-  ): Promise<T> {
-    return this.faults.run(
-      { target: 'device', ...call },
-      {
-        apply,
-        refuse: (code) =>
-          refuse(wxError(call.action, typeof code === 'number' ? code : -1, 'devcloud: injected error')),
-        outcomeOf: (reply) => ('error' in reply && reply.error ? 'error' : 'ok'),
-      },
-    );
   }
 
   /** Documents of a collection as plain JSON (dates as ISO strings), sorted by _id. */
@@ -425,36 +390,6 @@ function openApiHttp(reply: OpenApiReply): CloudApiReply {
   return { status: 200, type: reply.contentType, body: reply.body, outcome: reply.outcome };
 }
 
-/** How a wx API fails on the phone: a rejected promise / fail callback with errCode and `<api>:fail ...`. */
-export interface WxError {
-  errCode: number;
-  errMsg: string;
-}
-
-function wxError(api: string, errCode: number, message: string): WxError {
-  return { errCode, errMsg: `${api}:fail ${errCode} ${message}` };
-}
-
-function databaseFaultSpec(fault: DatabaseFault): FaultSpec {
-  return {
-    target: 'database',
-    mode: 'error',
-    skip: fault.skip ?? 0,
-    times: fault.times ?? 1,
-    code: fault.code ?? DEFAULT_SERVICE_CODE.database,
-  };
-}
-
-function cloudCallFaultSpec(fault: CloudCallFault): FaultSpec {
-  return {
-    target: 'cloudCall',
-    mode: 'error',
-    match: { action: fault.api },
-    times: fault.times ?? 1,
-    code: fault.errcode,
-  };
-}
-
 function readBody(request: http.IncomingMessage): Promise<Buffer> {
   return new Promise((done, fail) => {
     const chunks: Buffer[] = [];
@@ -538,26 +473,7 @@ async function route(cloud: DevCloud, request: http.IncomingMessage, response: h
     return;
   }
   if (path.startsWith('/storage/')) {
-    const subpath = path.slice('/storage'.length);
-    const transfer = cloud.storage.describeTransfer(request, subpath);
-    if (transfer) {
-      const reply = await cloud.faults.run(
-        { target: 'storage', action: transfer.action, ...transfer.caller },
-        {
-          apply: async () =>
-            (await cloud.storage.respond(request, subpath)) ??
-            xmlError(404, 'NoSuchBucket', 'No such bucket.', subpath),
-          refuse: (code) => {
-            request.resume(); // the upload's bytes are not wanted
-            const cosCode = typeof code === 'string' ? code : 'InternalError';
-            return xmlError(500, cosCode, 'devcloud: injected storage fault', subpath);
-          },
-          outcomeOf: (reply) => (reply.status < 400 ? 'ok' : 'error'),
-        },
-      );
-      response.writeHead(reply.status, reply.headers).end(request.method === 'HEAD' ? undefined : reply.body);
-      return;
-    }
+    if (await cloud.storage.serve(request, response, path.slice('/storage'.length))) return;
   }
   if (path.startsWith('/devcloud/')) {
     const raw = await readBody(request);
@@ -584,6 +500,8 @@ async function control(
     return cloud.user(userName);
   };
   const ok = (value: unknown) => ({ status: 200, body: value });
+  const phone = await phoneCall(cloud, `${method} ${path}`, body);
+  if (phone !== undefined) return ok(phone);
   switch (`${method} ${path}`) {
     case 'GET /info':
       return ok({ url: cloud.url, appid: cloud.appid, envId: cloud.envId });
@@ -594,95 +512,16 @@ async function control(
           ...(typeof body.phoneNumber === 'string' ? { phoneNumber: body.phoneNumber } : {}),
         }),
       );
-    case 'POST /wx/login': {
-      const { openid } = needUser();
-      return ok(
-        await cloud.deviceCall<{ code?: string; error?: WxError }>(
-          { action: 'login', openid },
-          async () => ({ code: cloud.wechat.issueLoginCode(openid) }),
-          (error) => ({ error }),
-        ),
-      );
-    }
-    case 'POST /wx/checkSession': {
-      const { openid } = needUser();
-      return ok(
-        await cloud.deviceCall<{ alive?: boolean; error?: WxError }>(
-          { action: 'checkSession', openid },
-          async () => ({ alive: cloud.wechat.sessionAlive(openid) }),
-          (error) => ({ error }),
-        ),
-      );
-    }
     case 'POST /wx/expireSession':
       cloud.wechat.expireSession(needUser().openid);
       return ok({});
     case 'POST /wx/phoneNumber':
       return ok(cloud.phoneNumberDetail(needUser().name));
-    case 'POST /functions/invoke': {
-      const functionName = String(body.name);
-      const openid = userName === undefined ? undefined : cloud.user(userName).openid;
-      return ok(
-        await cloud.deviceCall<InvocationReport>(
-          { action: 'cloud.callFunction', functionName, ...(openid ? { openid } : {}) },
-          () =>
-            cloud.invoke(
-              functionName,
-              body.event ?? {},
-              userName,
-              typeof body.source === 'string' ? body.source : undefined,
-            ),
-          // The function is not invoked: the phone's callFunction fails as it does when the service refuses.
-          (error) => ({ requestId: randomUUID(), functionName, error, cold: false, durationMs: 0 }),
-        ),
-      );
-    }
-    case 'POST /storage/upload': {
-      // wx.cloud.uploadFile from a phone: CloudBase's default storage rule lets only a file's creator write it.
-      const { openid } = needUser();
-      return ok(
-        await cloud.deviceCall<{ fileID?: string; error?: WxError }>(
-          { action: 'cloud.uploadFile', openid },
-          async () => {
-            const bytes = Buffer.from(typeof body.base64 === 'string' ? body.base64 : '', 'base64');
-            try {
-              return { fileID: await cloud.storage.putFileAsUser(String(body.cloudPath), bytes, openid) };
-            } catch (error) {
-              if (!(error instanceof StorageError)) throw error;
-              return error.code === STORAGE_PERMISSION_DENIED
-                ? { error: wxError('cloud.uploadFile', -503002, 'storage permission denied') }
-                : { error: wxError('cloud.uploadFile', -501007, `invalid parameters. ${error.message}`) };
-            }
-          },
-          (error) => ({ error }),
-        ),
-      );
-    }
-    case 'POST /storage/delete': {
-      // wx.cloud.deleteFile from a phone: under CloudBase's default storage rule only the uploader may delete.
-      const { openid } = needUser();
-      const fileList = Array.isArray(body.fileList) ? body.fileList.map(String) : [];
-      return ok(
-        await cloud.deviceCall<{
-          fileList?: Array<{ fileID: string; status: number; errMsg: string }>;
-          error?: WxError;
-        }>(
-          { action: 'cloud.deleteFile', openid },
-          async () => {
-            const results = [];
-            for (const fileID of fileList)
-              results.push({ fileID, ...(await cloud.storage.deleteFileAsUser(fileID, openid)) });
-            return { fileList: results };
-          },
-          (error) => ({ error }),
-        ),
-      );
-    }
     case 'POST /faults': {
       // Checked in full before any is injected, so a bad request injects nothing.
       const specs: FaultSpec[] = [];
       if (body.fault !== undefined) specs.push(cloud.faults.parse(body.fault));
-      if (body.database) specs.push(cloud.faults.parse(databaseFaultSpec(body.database as DatabaseFault)));
+      if (body.database) specs.push(cloud.faults.parse(databaseFaultSpec(body.database)));
       if (body.wechat) specs.push(cloud.faults.parse(weChatFaultSpec(body.wechat as Fault)));
       if (body.cloudCall) specs.push(cloud.faults.parse(cloudCallFaultSpec(body.cloudCall as CloudCallFault)));
       for (const spec of specs) cloud.injectFault(spec);

@@ -13,6 +13,7 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
 import { Mutex } from '../database/store';
+import { FaultInjector } from '../faults';
 import { DiskBackend, MemoryBackend } from './backend';
 import type { ObjectMeta, StorageBackend } from './backend';
 import { bucketOf, cloudPathProblem, encodeCloudPath, fileIdOf, parseFileId } from './paths';
@@ -24,6 +25,8 @@ export interface DevStorageOptions {
   appId: string;
   /** Where upload and download URLs point, e.g. http://127.0.0.1:PORT/storage (no trailing slash needed). */
   publicBaseUrl: string;
+  /** devcloud's fault model: byte transfers (`storage.put`, `storage.get`) run through it. */
+  faults?: FaultInjector;
 }
 
 /** A failure of a whole storage action; the server replies `{requestId, code, message}`. */
@@ -137,12 +140,14 @@ export class DevStorage {
   private readonly pending = new Map<string, PendingUpload>();
   /** Phones' writes check the owner and write as one step, so two users racing for a path cannot both win. */
   private readonly userWrites = new Mutex();
+  private readonly faults: FaultInjector;
 
   constructor(options: DevStorageOptions) {
     this.backend = options.dir ? new DiskBackend(options.dir) : new MemoryBackend();
     this.envId = options.envId;
     this.bucket = bucketOf(options.envId, options.appId);
     this.baseUrl = options.publicBaseUrl.replace(/\/+$/, '');
+    this.faults = options.faults ?? new FaultInjector();
   }
 
   /** JSON actions from the SDK. Returns the reply fields next to requestId; throws StorageError. */
@@ -170,14 +175,28 @@ export class DevStorage {
    * False: not a path of ours.
    */
   async serve(req: IncomingMessage, res: ServerResponse, pathAfterBase: string): Promise<boolean> {
-    const reply = await this.respond(req, pathAfterBase);
-    if (!reply) return false;
+    const transfer = this.describeTransfer(req, pathAfterBase);
+    if (!transfer) return false;
+    // A fault of mode 'reset' or 'lost' throws DroppedConnection: the server destroys the connection.
+    const reply = await this.faults.run(
+      { target: 'storage', action: transfer.action, ...transfer.caller },
+      {
+        apply: async () =>
+          (await this.respond(req, pathAfterBase)) ?? xmlError(404, 'NoSuchBucket', 'No such bucket.', pathAfterBase),
+        refuse: (code) => {
+          req.resume(); // the upload's bytes are not wanted
+          const cosCode = typeof code === 'string' ? code : 'InternalError';
+          return xmlError(500, cosCode, 'devcloud: injected storage fault', pathAfterBase);
+        },
+        outcomeOf: (reply) => (reply.status < 400 ? 'ok' : 'error'),
+      },
+    );
     res.writeHead(reply.status, reply.headers).end(req.method === 'HEAD' ? undefined : reply.body);
     return true;
   }
 
-  /** What serve() would answer, without writing it (undefined: not a path of ours). */
-  async respond(req: IncomingMessage, pathAfterBase: string): Promise<StorageHttpReply | undefined> {
+  /** What serve() answers, without writing it (undefined: not a path of ours). */
+  private async respond(req: IncomingMessage, pathAfterBase: string): Promise<StorageHttpReply | undefined> {
     const url = this.urlOf(req, pathAfterBase);
     const prefix = `/${this.bucket}/`;
     if (!url.pathname.startsWith(prefix)) return undefined;
@@ -195,7 +214,7 @@ export class DevStorage {
   }
 
   /** The transfer a request on the storage URLs is (undefined: not a path of ours), and whose upload it is. */
-  describeTransfer(req: IncomingMessage, pathAfterBase: string): StorageTransfer | undefined {
+  private describeTransfer(req: IncomingMessage, pathAfterBase: string): StorageTransfer | undefined {
     if (!this.urlOf(req, pathAfterBase).pathname.startsWith(`/${this.bucket}/`)) return undefined;
     if (req.method !== 'PUT') return { action: 'storage.get', caller: {} };
     const upload = this.pending.get(headerText(req, 'x-cos-security-token'));

@@ -408,9 +408,12 @@ export async function startDevCloud(options: DevCloudOptions = {}): Promise<DevC
       return;
     }
     route(cloud, request, response).catch((error: unknown) => {
-      // An injected reset or lost reply: the caller sees its connection close with no answer.
+      // An injected reset or lost reply: the caller sees its connection close with no answer. What it still sends
+      // (an upload's bytes) is read first, so it always fails waiting for the answer ("socket hang up"), never on
+      // a write (EPIPE) that depends on timing.
       if (error instanceof DroppedConnection) {
-        request.socket.destroy();
+        if (request.complete) request.socket.destroy();
+        else request.on('end', () => request.socket.destroy()).resume();
         return;
       }
       if (error instanceof InvalidFault) {

@@ -23,10 +23,11 @@
  * - 'reset': the connection is destroyed before anything is applied, with no reply. The SDK rejects at once
  *   (node-sdk retries only connection failures, not ECONNRESET): database and cloud calls with errCode -501001,
  *   errMsg `<api>:fail -501001 resource system error. socket hang up`; storage with errCode -1, code ECONNRESET,
- *   errMsg `<api>:fail socket hang up`; runTransaction and updateAndReturn with the raw Error (code ECONNRESET). A plain Node http
- *   client (the WeChat API) sees ECONNRESET "socket hang up"; the phone's wx API fails with `request:fail`.
+ *   errMsg `<api>:fail socket hang up`; runTransaction and updateAndReturn with the raw Error (code ECONNRESET).
+ *   A plain Node http client (the WeChat API) sees ECONNRESET "socket hang up"; the phone's wx API fails with
+ *   `<api>:fail request:fail socket hang up` (for cloud.callFunction: the function is not invoked).
  * - 'lost': the operation is applied, then the connection is destroyed: the caller sees exactly what 'reset'
- *   shows, but the document, file, consumed code or function run is there.
+ *   shows, but the document, file, consumed code, new wx.login session or function run is there.
  * - 'delay': held `delayMs`, then answered normally (a slow service; longer than the caller's timeout is a timeout).
  * `delayMs` also holds an 'error', 'reset' or 'lost' fault that long before it acts.
  */

@@ -36,7 +36,9 @@ With a fresh wx.login code, as the mini-program sends it:
   curl -s ${cloud.url}/devcloud/functions/invoke -H 'content-type: application/json' \\
        -d '{"name":"login","event":{"code":"'$code'"},"user":"alice"}'
 Look at a collection:   curl -s ${cloud.url}/devcloud/db/users
-Inject a WeChat fault:  curl -s ${cloud.url}/devcloud/faults -H 'content-type: application/json' -d '{"wechat":{"api":"jscode2session","errcode":-1}}'
+Lose a reply:           curl -s ${cloud.url}/devcloud/faults -H 'content-type: application/json' \\
+       -d '{"fault":{"target":"database","mode":"lost","match":{"action":"database.commitTransaction"}}}'
+Calls made so far:      curl -s ${cloud.url}/devcloud/calls
 Ctrl-C stops it.`);
 }
 

@@ -1,6 +1,8 @@
 import { controlRequest } from './client';
+import type { FaultSpec, RecordedCall } from './faults';
 import type { InvocationReport } from './runtime';
 import type { CloudCallFault, DatabaseFault, DevCloudStats, PhoneNumberDetail, SimulatedUser } from './server';
+import type { WxError } from './phone-api';
 import type { Fault } from './wechat';
 
 /**
@@ -23,7 +25,10 @@ export class DevCloudControl {
 
   /** A wx.login code for the user, as the WeChat client on their phone would get it. */
   loginCode(user: string): Promise<string> {
-    return this.call<{ code: string }>('POST', '/wx/login', { user }).then((reply) => reply.code);
+    return this.call<{ code?: string; error?: WxError }>('POST', '/wx/login', { user }).then((reply) => {
+      if (reply.error || reply.code === undefined) throw new Error(reply.error?.errMsg ?? 'login:fail no code');
+      return reply.code;
+    });
   }
 
   expireSession(user: string): Promise<void> {
@@ -56,8 +61,28 @@ export class DevCloudControl {
     return this.call('POST', '/faults', { database: fault });
   }
 
+  /** Fail calls of any kind (see FaultSpec in devcloud/faults.ts); a wrong spec is refused with HTTP 400. */
+  injectFault(fault: FaultSpec): Promise<void> {
+    return this.call('POST', '/faults', { fault });
+  }
+
+  /** Faults not used up yet, with the skip and times they have left: empty once every fault has acted. */
+  pendingFaults(): Promise<FaultSpec[]> {
+    return this.call('GET', '/faults');
+  }
+
+  /** Drops every pending fault. */
   clearFaults(): Promise<void> {
     return this.call('DELETE', '/faults');
+  }
+
+  /** Every call functions and phones made, in order of arrival (the newest 10,000). */
+  recordedCalls(): Promise<RecordedCall[]> {
+    return this.call('GET', '/calls');
+  }
+
+  clearRecordedCalls(): Promise<void> {
+    return this.call('DELETE', '/calls');
   }
 
   setLatency(latency: { databaseMs?: number; wechatMs?: number }): Promise<void> {

@@ -2,6 +2,7 @@ import { randomBytes } from 'crypto';
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { controlRequest } from './client';
 import type { InvocationReport } from './runtime';
+import type { WxError } from './phone-api';
 import type { PhoneNumberDetail } from './server';
 
 export interface PhoneNumberEventDetail extends Partial<PhoneNumberDetail> {
@@ -162,21 +163,33 @@ function wxApi<T>(options: WxCallbacks<T> | undefined, run: () => Promise<T>): P
 
 function buildWx(options: DeviceOptions, device: Device) {
   const { devcloudUrl, user } = options;
-  const control = <T>(method: string, path: string, body?: unknown) =>
-    controlRequest<T>(devcloudUrl, method, path, body);
+  /**
+   * One request to devcloud on behalf of wx API `api`. When the request itself fails (devcloud unreachable, or an
+   * injected reset or lost reply) the API fails as on a phone without network: `<api>:fail request:fail ...`.
+   * A refusal devcloud answers (`{error}`) is for the caller to throw.
+   */
+  const ask = async <T>(api: string, path: string, body: unknown): Promise<T & { error?: WxError }> => {
+    try {
+      return await controlRequest<T & { error?: WxError }>(devcloudUrl, 'POST', path, body);
+    } catch (error) {
+      throw { errCode: -1, errMsg: `${api}:fail request:fail ${(error as Error).message}` };
+    }
+  };
   return {
     login: (o?: WxCallbacks<{ code: string; errMsg: string }>) =>
       wxApi(o, async () => {
         device.calls.login += 1;
         device.trail.push('login');
-        const { code } = await control<{ code: string }>('POST', '/wx/login', { user });
+        const { code, error } = await ask<{ code: string }>('login', '/wx/login', { user });
+        if (error) throw error;
         return { code, errMsg: 'login:ok' };
       }),
     checkSession: (o?: WxCallbacks<{ errMsg: string }>) =>
       wxApi(o, async () => {
         device.calls.checkSession += 1;
         device.trail.push('checkSession');
-        const { alive } = await control<{ alive: boolean }>('POST', '/wx/checkSession', { user });
+        const { alive, error } = await ask<{ alive: boolean }>('checkSession', '/wx/checkSession', { user });
+        if (error) throw error;
         if (!alive) throw { errMsg: 'checkSession:fail session time out, need relogin' };
         return { errMsg: 'checkSession:ok' };
       }),
@@ -219,7 +232,7 @@ function buildWx(options: DeviceOptions, device: Device) {
         wxApi(o, async () => {
           device.calls.callFunction += 1;
           device.trail.push(`callFunction:${o.name}`);
-          const report = await control<InvocationReport>('POST', '/functions/invoke', {
+          const report = await ask<InvocationReport>('cloud.callFunction', '/functions/invoke', {
             name: o.name,
             event: o.data ?? {},
             user,
@@ -235,12 +248,11 @@ function buildWx(options: DeviceOptions, device: Device) {
       ) =>
         wxApi(o, async () => {
           device.trail.push('deleteFile');
-          const reply = await control<{ fileList: Array<{ fileID: string; status: number; errMsg: string }> }>(
-            'POST',
-            '/storage/delete',
-            { user, fileList: o.fileList },
-          );
-          return { ...reply, errMsg: 'cloud.deleteFile:ok' };
+          const { fileList, error } = await ask<{
+            fileList: Array<{ fileID: string; status: number; errMsg: string }>;
+          }>('cloud.deleteFile', '/storage/delete', { user, fileList: o.fileList });
+          if (error) throw error;
+          return { fileList, errMsg: 'cloud.deleteFile:ok' };
         }),
       uploadFile: (
         o: { cloudPath: string; filePath: string } & WxCallbacks<{
@@ -254,11 +266,12 @@ function buildWx(options: DeviceOptions, device: Device) {
           device.trail.push('uploadFile');
           const bytes = tempFiles.get(o.filePath);
           if (!bytes) throw { errMsg: `cloud.uploadFile:fail file not found: ${o.filePath}` };
-          const { fileID } = await control<{ fileID: string }>('POST', '/storage/upload', {
+          const { fileID, error } = await ask<{ fileID: string }>('cloud.uploadFile', '/storage/upload', {
             user,
             cloudPath: o.cloudPath,
             base64: bytes.toString('base64'),
           });
+          if (error) throw error;
           return { fileID, statusCode: 200, errMsg: 'cloud.uploadFile:ok' };
         }),
     },

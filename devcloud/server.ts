@@ -2,13 +2,35 @@ import { randomUUID } from 'crypto';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { join, resolve } from 'path';
-import { DevDatabase, DevCloudError } from './database';
-import { DevOpenApi, isOpenApiRequest } from './openapi';
-import { DevStorage } from './storage';
+import { DATABASE_ACTIONS, DevDatabase } from './database';
+import {
+  cloudCallFaultSpec,
+  databaseFaultSpec,
+  DEVICE_ACTIONS,
+  DroppedConnection,
+  FaultInjector,
+  InvalidFault,
+  type CloudCallFault,
+  type DatabaseFault,
+  type FaultSpec,
+  type FaultTarget,
+  type OutboundCall,
+  type RecordedCall,
+} from './faults';
+import {
+  DevOpenApi,
+  isOpenApiRequest,
+  OPEN_DATA_API,
+  openApiErrorReply,
+  openApiNameOf,
+  type OpenApiReply,
+} from './openapi';
+import { DevStorage, STORAGE_ACTIONS, type StorageCaller } from './storage';
+import { phoneCall } from './phone-api';
 import { FunctionRuntime, type InvocationContext, type InvocationReport } from './runtime';
 import { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV, openidFor, unionidFor } from './identity';
 import { OpenDataIssuer, type LegacyOpenData } from './opendata';
-import { WeChatFake, type Fault, type SessionKeyRotation } from './wechat';
+import { WECHAT_APIS, WeChatFake, weChatFaultSpec, type Fault, type SessionKeyRotation } from './wechat';
 
 /**
  * devcloud: CloudBase and WeChat on loopback. One HTTP server carries
@@ -17,6 +39,8 @@ import { WeChatFake, type Fault, type SessionKeyRotation } from './wechat';
  *   /wx/...                the WeChat server API fake (jscode2session, checksession, ...)
  *   /storage/...           upload and download URLs of the storage emulator
  *   /devcloud/...          the control API: simulated devices, function invocation, faults, inspection
+ * Every call a function or a simulated phone makes runs through one FaultInjector (./faults.ts): faults of any
+ * kind can be injected into it, and it records the calls.
  */
 
 export interface DevCloudOptions {
@@ -35,20 +59,8 @@ export interface DevCloudOptions {
   functionEnv?: Record<string, Record<string, string>>;
 }
 
-export interface DatabaseFault {
-  /** Fail this many database calls (default 1) with the service's error code. */
-  times?: number;
-  /** Let this many calls through first: fail the Nth call, e.g. the commit of a transaction. */
-  skip?: number;
-  code?: string;
-}
-
-/** A WeChat errcode answered by a cloud call (cloud.openapi.*) instead of its real reply. */
-export interface CloudCallFault {
-  api: string;
-  errcode: number;
-  times?: number;
-}
+/** The original fault shapes, now FaultSpecs underneath: kept for their users. */
+export type { CloudCallFault, DatabaseFault } from './faults';
 
 export interface DevCloudStats {
   functions: { invocations: number; coldStarts: number; peakInstanceRssBytes: number };
@@ -81,6 +93,8 @@ export class DevCloud {
   readonly wechat: WeChatFake;
   readonly openData: OpenDataIssuer;
   readonly runtime: FunctionRuntime;
+  /** Faults pending for every kind of call, and the record of the calls made. */
+  readonly faults: FaultInjector;
   readonly logs: Array<{ functionName: string; line: string }> = [];
   /** Added to every database call (ms), to model the distance between a function and the database. */
   databaseLatencyMs = 0;
@@ -91,8 +105,6 @@ export class DevCloud {
     this.wechat.latencyMs = wechatMs;
   }
   private readonly users = new Map<string, SimulatedUser>();
-  private dbFaults: DatabaseFault[] = [];
-  private cloudCallFaults: CloudCallFault[] = [];
   private dbCalls: Record<string, number> = {};
   private peakRss = 0;
   private readonly rssTimer: NodeJS.Timeout;
@@ -104,27 +116,24 @@ export class DevCloud {
   ) {
     this.appid = options.appid;
     this.envId = options.envId;
+    this.faults = new FaultInjector({ isKnownAction: (target, action) => this.isKnownAction(target, action) });
     this.database = new DevDatabase(options.dataDir ? { dir: join(options.dataDir, 'database') } : {});
     this.storage = new DevStorage({
       ...(options.dataDir ? { dir: join(options.dataDir, 'storage') } : {}),
       envId: this.envId,
       appId: this.appid,
       publicBaseUrl: `${url}/storage`,
+      faults: this.faults,
     });
     this.openapi = new DevOpenApi({ functionsDir: options.functionsDir, appId: this.appid });
-    this.wechat = new WeChatFake(this.appid, options.appSecret, options.sessionKeyRotation);
+    this.wechat = new WeChatFake(this.appid, options.appSecret, options.sessionKeyRotation, this.faults);
+    // `openid` (optional) binds the code to its user; the SDK sends data keys snake_cased, and openid stays openid.
     this.openapi.register(
       'phonenumber.getPhoneNumber',
-      async (data) => this.faultFor('phonenumber.getPhoneNumber') ?? this.wechat.phoneNumberFor(data.code).body,
+      async (data) => this.wechat.phoneNumberFor(data.code, data.openid).body,
     );
-    this.openapi.register(
-      'security.msgSecCheck',
-      async (data) => this.faultFor('security.msgSecCheck') ?? msgSecCheck(data),
-    );
-    this.openapi.register(
-      'riskControl.getUserRiskRank',
-      async (data) => this.faultFor('riskControl.getUserRiskRank') ?? this.userRiskRank(data),
-    );
+    this.openapi.register('security.msgSecCheck', async (data) => msgSecCheck(data));
+    this.openapi.register('riskControl.getUserRiskRank', async (data) => this.userRiskRank(data));
     this.openData = new OpenDataIssuer(this.wechat, this.appid);
     this.openapi.setOpenDataResolver(async (cloudIds, ctx) => this.openData.resolve(cloudIds, ctx.openid));
     this.runtime = new FunctionRuntime({
@@ -198,21 +207,31 @@ export class DevCloud {
     return this.runtime.invoke(functionName, withUserInfo, context);
   }
 
+  /** Fail calls of any kind (see FaultSpec); throws InvalidFault, injecting nothing, for a spec that is wrong. */
+  injectFault(spec: FaultSpec): void {
+    this.faults.inject(spec);
+  }
+
+  /** Faults not used up yet, with the skip and times they have left. */
+  pendingFaults(): FaultSpec[] {
+    return this.faults.pendingFaults();
+  }
+
+  /** Every call functions and phones made, in order of arrival (the newest 10,000). */
+  recordedCalls(): RecordedCall[] {
+    return this.faults.recordedCalls();
+  }
+
+  clearRecordedCalls(): void {
+    this.faults.clearRecordedCalls();
+  }
+
   injectDatabaseFault(fault: DatabaseFault = {}): void {
-    this.dbFaults.push({ times: 1, skip: 0, code: 'DATABASE_REQUEST_FAILED', ...fault });
+    this.faults.inject(databaseFaultSpec(fault));
   }
 
   injectCloudCallFault(fault: CloudCallFault): void {
-    this.cloudCallFaults.push({ times: 1, ...fault });
-  }
-
-  /** WeChat's error reply for a cloud call when a fault is queued for it. */
-  private faultFor(api: string): Record<string, unknown> | undefined {
-    const fault = this.cloudCallFaults.find((candidate) => candidate.api === api);
-    if (!fault) return undefined;
-    fault.times = (fault.times ?? 1) - 1;
-    if (fault.times <= 0) this.cloudCallFaults = this.cloudCallFaults.filter((candidate) => candidate !== fault);
-    return { errcode: fault.errcode, errmsg: `devcloud: injected errcode ${fault.errcode}` };
+    this.faults.inject(cloudCallFaultSpec(fault));
   }
 
   injectWeChatFault(fault: Fault): void {
@@ -220,9 +239,23 @@ export class DevCloud {
   }
 
   clearFaults(): void {
-    this.dbFaults = [];
-    this.cloudCallFaults = [];
-    this.wechat.clearFaults();
+    this.faults.clear();
+  }
+
+  /** Action names a fault may match, per target: a misspelt one would never act. */
+  private isKnownAction(target: FaultTarget, action: string): boolean {
+    switch (target) {
+      case 'database':
+        return DATABASE_ACTIONS.includes(action);
+      case 'storage':
+        return STORAGE_ACTIONS.includes(action);
+      case 'wechat':
+        return (WECHAT_APIS as readonly string[]).includes(action);
+      case 'cloudCall':
+        return action === CLOUD_CALL_OPEN_DATA || this.openapi.knows(action);
+      case 'device':
+        return (DEVICE_ACTIONS as readonly string[]).includes(action);
+    }
   }
 
   /** Documents of a collection as plain JSON (dates as ISO strings), sorted by _id. */
@@ -259,48 +292,69 @@ export class DevCloud {
     await this.database.close();
   }
 
-  /** One CloudBase API request from a function's SDK. */
+  /**
+   * One CloudBase API request from a function's SDK. Throws DroppedConnection when a fault says the connection is
+   * to be destroyed without a reply.
+   */
   async handleCloudApi(
     functionName: string,
     instanceId: number | undefined,
     contentType: string | undefined,
     raw: Buffer,
-  ): Promise<{ status: number; type: string; body: Buffer | string }> {
+  ): Promise<CloudApiReply> {
+    const openid = instanceId === undefined ? undefined : this.runtime.callerOf(instanceId)?.OPENID;
+    const caller: StorageCaller = { functionName, ...(openid ? { openid } : {}) };
     if (isOpenApiRequest(contentType)) {
-      const openid = instanceId === undefined ? undefined : this.runtime.callerOf(instanceId)?.OPENID;
-      const reply = await this.openapi.handle(functionName, contentType ?? '', raw, openid ? { openid } : {});
-      return { status: 200, type: reply.contentType, body: reply.body };
+      const apiName = openApiNameOf(contentType, raw);
+      const action = apiName === OPEN_DATA_API ? CLOUD_CALL_OPEN_DATA : (apiName ?? '');
+      return this.faults.run(
+        { target: 'cloudCall', action, ...caller },
+        {
+          apply: async () =>
+            openApiHttp(await this.openapi.handle(functionName, contentType ?? '', raw, openid ? { openid } : {})),
+          refuse: (code) => openApiHttp(openApiErrorReply(apiName, typeof code === 'number' ? code : -1)),
+          outcomeOf: (reply) => reply.outcome,
+        },
+      );
     }
     const requestId = randomUUID();
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
     } catch {
-      return json(200, { requestId, code: 'INVALID_PARAM', message: 'request body is not JSON' });
+      return serviceReply(requestId, { code: 'INVALID_PARAM', message: 'request body is not JSON' });
     }
     const action = typeof body.action === 'string' ? body.action : '';
-    try {
-      if (action.startsWith('database.')) return json(200, { requestId, ...(await this.databaseCall(action, body)) });
-      if (action.startsWith('storage.')) return json(200, { requestId, ...(await this.storage.handle(action, body)) });
-      return json(200, { requestId, code: 'INVALID_ACTION', message: `devcloud does not emulate action ${action}` });
-    } catch (error) {
-      const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : 'SYS_ERR';
-      return json(200, { requestId, code, message: (error as Error).message ?? String(error) });
-    }
+    const target = action.startsWith('database.') ? 'database' : action.startsWith('storage.') ? 'storage' : undefined;
+    if (!target)
+      return serviceReply(requestId, { code: 'INVALID_ACTION', message: `devcloud does not emulate action ${action}` });
+    const call: OutboundCall = { target, action, ...caller };
+    if (target === 'database' && typeof body.collectionName === 'string') call.collection = body.collectionName;
+    return this.faults.run(call, {
+      apply: async () => {
+        try {
+          const fields =
+            target === 'database'
+              ? await this.databaseCall(action, body)
+              : await this.storage.handle(action, body, caller);
+          return serviceReply(requestId, fields);
+        } catch (error) {
+          const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : 'SYS_ERR';
+          return serviceReply(requestId, { code, message: (error as Error).message ?? String(error) });
+        }
+      },
+      refuse: (code) =>
+        serviceReply(requestId, {
+          code: typeof code === 'string' ? code : DEFAULT_SERVICE_CODE[target],
+          message: `devcloud: injected ${target} fault`,
+        }),
+      outcomeOf: (reply) => reply.outcome,
+    });
   }
 
   private async databaseCall(action: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     this.dbCalls[action] = (this.dbCalls[action] ?? 0) + 1;
     if (this.databaseLatencyMs > 0) await new Promise((done) => setTimeout(done, this.databaseLatencyMs));
-    const fault = this.dbFaults[0];
-    if (fault) {
-      if ((fault.skip ?? 0) > 0) fault.skip = (fault.skip ?? 0) - 1;
-      else {
-        fault.times = (fault.times ?? 1) - 1;
-        if (fault.times <= 0) this.dbFaults.shift();
-        throw new DevCloudError(fault.code ?? 'DATABASE_REQUEST_FAILED', 'devcloud: injected database fault');
-      }
-    }
     return this.database.handle(action, body);
   }
 }
@@ -326,8 +380,31 @@ function msgSecCheck(data: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-function json(status: number, value: unknown): { status: number; type: string; body: string } {
-  return { status, type: 'application/json', body: JSON.stringify(value) };
+/** getOpenData's name in faults and the call record (on the wire its apiName is ApiGetOpenDataByCloudId). */
+const CLOUD_CALL_OPEN_DATA = 'getOpenData';
+
+/** The code a service answers an injected 'error' with when the fault names none. */
+const DEFAULT_SERVICE_CODE = { database: 'DATABASE_REQUEST_FAILED', storage: 'STORAGE_REQUEST_FAIL' } as const;
+
+export interface CloudApiReply {
+  status: number;
+  type: string;
+  body: Buffer | string;
+  outcome: 'ok' | 'error';
+}
+
+/** A CloudBase JSON reply: `{requestId, ...fields}`, an error when it carries a code. */
+function serviceReply(requestId: string, fields: Record<string, unknown>): CloudApiReply {
+  return {
+    status: 200,
+    type: 'application/json',
+    body: JSON.stringify({ requestId, ...fields }),
+    outcome: fields.code === undefined ? 'ok' : 'error',
+  };
+}
+
+function openApiHttp(reply: OpenApiReply): CloudApiReply {
+  return { status: 200, type: reply.contentType, body: reply.body, outcome: reply.outcome };
 }
 
 function readBody(request: http.IncomingMessage): Promise<Buffer> {
@@ -348,6 +425,19 @@ export async function startDevCloud(options: DevCloudOptions = {}): Promise<DevC
       return;
     }
     route(cloud, request, response).catch((error: unknown) => {
+      // An injected reset or lost reply: the caller sees its connection close with no answer. What it still sends
+      // (an upload's bytes) is read first, so it always fails waiting for the answer ("socket hang up"), never on
+      // a write (EPIPE) that depends on timing.
+      if (error instanceof DroppedConnection) {
+        if (request.complete) request.socket.destroy();
+        else request.on('end', () => request.socket.destroy()).resume();
+        return;
+      }
+      if (error instanceof InvalidFault) {
+        response.writeHead(400, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ code: error.code, message: error.message }));
+        return;
+      }
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ code: 'SYS_ERR', message: String((error as Error)?.message ?? error) }));
     });
@@ -430,6 +520,8 @@ async function control(
     return cloud.user(userName);
   };
   const ok = (value: unknown) => ({ status: 200, body: value });
+  const phone = await phoneCall(cloud, `${method} ${path}`, body);
+  if (phone !== undefined) return ok(phone);
   switch (`${method} ${path}`) {
     case 'GET /info':
       return ok({ url: cloud.url, appid: cloud.appid, envId: cloud.envId });
@@ -441,57 +533,30 @@ async function control(
           ...(typeof body.riskRank === 'number' ? { riskRank: body.riskRank } : {}),
         }),
       );
-    case 'POST /wx/login':
-      return ok({ code: cloud.wechat.issueLoginCode(needUser().openid) });
-    case 'POST /wx/checkSession':
-      return ok({ alive: cloud.wechat.sessionAlive(needUser().openid) });
     case 'POST /wx/expireSession':
       cloud.wechat.expireSession(needUser().openid);
       return ok({});
     case 'POST /wx/phoneNumber':
       return ok(cloud.phoneNumberDetail(needUser().name));
-    case 'POST /functions/invoke':
-      return ok(
-        await cloud.invoke(
-          String(body.name),
-          body.event ?? {},
-          userName,
-          typeof body.source === 'string' ? body.source : undefined,
-        ),
-      );
-    case 'POST /storage/upload': {
-      const user = needUser();
-      const fileID = await cloud.storage.putFile(
-        String(body.cloudPath),
-        Buffer.from(typeof body.base64 === 'string' ? body.base64 : '', 'base64'),
-        user.openid,
-      );
-      return ok({ fileID });
-    }
-    case 'POST /storage/delete': {
-      // wx.cloud.deleteFile from a phone: under CloudBase's default storage rule only the uploader may delete.
-      const user = needUser();
-      const fileList = Array.isArray(body.fileList) ? body.fileList.map(String) : [];
-      const results = [];
-      for (const fileID of fileList) {
-        const info = await cloud.storage.stat(fileID);
-        if (info && info.ownerOpenid !== user.openid) {
-          results.push({ fileID, status: -503002, errMsg: 'permission denied' });
-          continue;
-        }
-        const reply = await cloud.storage.handle('storage.batchDeleteFile', { fileid_list: [fileID] });
-        const item = ((reply.data as { delete_list?: Array<{ code?: string }> }).delete_list ?? [])[0];
-        results.push({ fileID, status: item?.code === 'SUCCESS' ? 0 : -503003, errMsg: item?.code ?? 'unknown' });
-      }
-      return ok({ fileList: results });
-    }
-    case 'POST /faults':
-      if (body.database) cloud.injectDatabaseFault(body.database);
-      if (body.wechat) cloud.injectWeChatFault(body.wechat as Fault);
-      if (body.cloudCall) cloud.injectCloudCallFault(body.cloudCall as CloudCallFault);
+    case 'POST /faults': {
+      // Checked in full before any is injected, so a bad request injects nothing.
+      const specs: FaultSpec[] = [];
+      if (body.fault !== undefined) specs.push(cloud.faults.parse(body.fault));
+      if (body.database) specs.push(cloud.faults.parse(databaseFaultSpec(body.database)));
+      if (body.wechat) specs.push(cloud.faults.parse(weChatFaultSpec(body.wechat as Fault)));
+      if (body.cloudCall) specs.push(cloud.faults.parse(cloudCallFaultSpec(body.cloudCall as CloudCallFault)));
+      for (const spec of specs) cloud.injectFault(spec);
       return ok({});
+    }
+    case 'GET /faults':
+      return ok(cloud.pendingFaults());
     case 'DELETE /faults':
       cloud.clearFaults();
+      return ok({});
+    case 'GET /calls':
+      return ok(cloud.recordedCalls());
+    case 'DELETE /calls':
+      cloud.clearRecordedCalls();
       return ok({});
     case 'POST /latency':
       cloud.setLatency(

@@ -1,13 +1,17 @@
 import { createHmac, randomBytes } from 'crypto';
+import { FaultInjector, type FaultSpec } from './faults';
 
 /**
  * The WeChat server API fake: the endpoints our functions call (jscode2session, checksession, getuserphonenumber,
  * the access token) with WeChat's reply shapes and errcodes, plus the device side of the same state (codes that
- * wx.login hands out, wx.checkSession). Faults can be queued per API to see what the product does with them.
+ * wx.login hands out, wx.checkSession). Every request runs through devcloud's fault model (./faults.ts), target
+ * 'wechat', action = the API name.
  */
 
-export type WeChatApi = 'jscode2session' | 'checksession' | 'getuserphonenumber' | 'token';
+export const WECHAT_APIS = ['jscode2session', 'checksession', 'getuserphonenumber', 'token'] as const;
+export type WeChatApi = (typeof WECHAT_APIS)[number];
 
+/** The original WeChat fault shape, kept for its users; it becomes a FaultSpec (see weChatFaultSpec). */
 export interface Fault {
   api: WeChatApi;
   /** Answer with this errcode instead of the real reply. */
@@ -66,7 +70,6 @@ export class WeChatFake {
   private readonly users = new Map<string, WeChatUser>();
   private readonly accessTokens = new Set<string>();
   private readonly recentCalls = new Map<string, number[]>();
-  private faults: Fault[] = [];
   /** Calls per API, for tests and the benchmark's round-trip counts. */
   readonly calls: Record<WeChatApi, number> = { jscode2session: 0, checksession: 0, getuserphonenumber: 0, token: 0 };
   /** Added to every answer (ms), to model the network distance to WeChat. */
@@ -81,6 +84,8 @@ export class WeChatFake {
      * rotate". 'when-expired': a live session keeps its key across logins, as WeChat usually does in practice.
      */
     private readonly rotation: SessionKeyRotation = 'every-code',
+    /** Where faults are queued and calls recorded: devcloud shares one injector across all its services. */
+    private readonly faults: FaultInjector = new FaultInjector(),
   ) {}
 
   // ---- device side ------------------------------------------------------------------------------------------
@@ -125,26 +130,37 @@ export class WeChatFake {
 
   /** Queue a fault for one API; faults for the same API apply in the order injected. `times: 0` injects nothing. */
   injectFault(fault: Fault): void {
-    const times = fault.times ?? 1;
-    if (times <= 0) return;
-    this.faults.push({ ...fault, times });
+    this.faults.inject(weChatFaultSpec(fault));
   }
 
+  /** Drops pending WeChat faults (only those: other services' faults stay). */
   clearFaults(): void {
-    this.faults = [];
+    this.faults.clear('wechat');
   }
 
   // ---- server API ------------------------------------------------------------------------------------------
 
-  /** Serve one HTTP request (path relative to the fake's base URL). */
+  /**
+   * Serve one HTTP request (path relative to the fake's base URL). Throws DroppedConnection when a fault says the
+   * connection is to be destroyed without a reply.
+   */
   async serve(method: string, path: string, query: URLSearchParams, body: unknown): Promise<WeChatReply> {
     const api = this.apiFor(method, path);
     if (!api) return { status: 404, body: { errcode: 404, errmsg: `devcloud: no WeChat API at ${method} ${path}` } };
     this.calls[api] += 1;
-    const fault = this.takeFault(api);
-    const delay = this.latencyMs + (fault?.delayMs ?? 0);
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    if (fault?.errcode !== undefined) return this.error(fault.errcode);
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    const openid = this.userOf(api, query, body);
+    return this.faults.run(
+      { target: 'wechat', action: api, ...(openid ? { openid } : {}) },
+      {
+        apply: async () => this.answer(api, query, body),
+        refuse: (code) => this.error(typeof code === 'number' ? code : -1),
+        outcomeOf: (reply) => (reply.status === 200 && !reply.body.errcode ? 'ok' : 'error'),
+      },
+    );
+  }
+
+  private answer(api: WeChatApi, query: URLSearchParams, body: unknown): WeChatReply {
     switch (api) {
       case 'jscode2session':
         return this.jscode2session(query);
@@ -157,10 +173,27 @@ export class WeChatFake {
     }
   }
 
-  /** Shared with the cloud call phonenumber.getPhoneNumber, which needs no access token. */
-  phoneNumberFor(code: unknown): WeChatReply {
+  /** The user a request is about, for fault matching and the call record: the code's user, or the named openid. */
+  private userOf(api: WeChatApi, query: URLSearchParams, body: unknown): string | undefined {
+    if (api === 'jscode2session') return this.codes.get(query.get('js_code') ?? '')?.openid;
+    if (api === 'checksession') return query.get('openid') ?? undefined;
+    if (api === 'getuserphonenumber') {
+      const code = fieldOf(body, 'code');
+      return typeof code === 'string' ? this.phoneCodes.get(code)?.openid : undefined;
+    }
+    return undefined;
+  }
+
+  /**
+   * Shared with the cloud call phonenumber.getPhoneNumber, which needs no access token. `openid`, when given, must
+   * be the user the code was issued to: the API page says "用户openid， 填入后会校验openid和code的绑定关系" but
+   * names no errcode. 40029 (invalid code) is our guess; a refused code stays usable by its own user.
+   */
+  phoneNumberFor(code: unknown, openid?: unknown): WeChatReply {
     const pending = typeof code === 'string' ? this.phoneCodes.get(code) : undefined;
     if (!pending || pending.used || pending.expiresAt <= this.now()) return this.error(40029);
+    if (openid !== undefined && openid !== pending.openid)
+      return { status: 200, body: { errcode: 40029, errmsg: 'invalid code, the openid does not match the code' } };
     pending.used = true;
     const phone = this.users.get(pending.openid)?.phoneNumber ?? '13800001234';
     const pure = phone.replace(/^\+?86/, '');
@@ -185,15 +218,6 @@ export class WeChatFake {
     if (method === 'POST' && path === '/wxa/business/getuserphonenumber') return 'getuserphonenumber';
     if (method === 'GET' && path === '/cgi-bin/token') return 'token';
     return undefined;
-  }
-
-  private takeFault(api: WeChatApi): Fault | undefined {
-    const index = this.faults.findIndex((fault) => fault.api === api);
-    if (index < 0) return undefined;
-    const fault = this.faults[index]!;
-    fault.times = (fault.times ?? 1) - 1;
-    if (fault.times <= 0) this.faults.splice(index, 1);
-    return fault;
   }
 
   private jscode2session(query: URLSearchParams): WeChatReply {
@@ -226,8 +250,7 @@ export class WeChatFake {
 
   private getuserphonenumber(query: URLSearchParams, body: unknown): WeChatReply {
     if (!this.accessTokens.has(query.get('access_token') ?? '')) return this.error(40001);
-    const code = body && typeof body === 'object' ? (body as Record<string, unknown>).code : undefined;
-    return this.phoneNumberFor(code);
+    return this.phoneNumberFor(fieldOf(body, 'code'), fieldOf(body, 'openid'));
   }
 
   private token(query: URLSearchParams): WeChatReply {
@@ -250,4 +273,20 @@ export class WeChatFake {
   private error(errcode: number): WeChatReply {
     return { status: 200, body: { errcode, errmsg: ERRMSG[errcode] ?? 'error' } };
   }
+}
+
+function fieldOf(body: unknown, key: string): unknown {
+  return body && typeof body === 'object' ? (body as Record<string, unknown>)[key] : undefined;
+}
+
+/** The original Fault as a FaultSpec: an errcode answer, or only a delay before the real answer. */
+export function weChatFaultSpec(fault: Fault): FaultSpec {
+  return {
+    target: 'wechat',
+    mode: fault.errcode === undefined ? 'delay' : 'error',
+    match: { action: fault.api },
+    times: fault.times ?? 1,
+    delayMs: fault.delayMs ?? 0,
+    ...(fault.errcode === undefined ? {} : { code: fault.errcode }),
+  };
 }

@@ -38,6 +38,15 @@ const DOCUMENT_ACTIONS: Record<string, Action> = {
   'database.removeDocument': removeDocument,
 };
 
+/** Every action this emulator answers (what a database fault's match.action may name). */
+export const DATABASE_ACTIONS: readonly string[] = [
+  ...Object.keys(DOCUMENT_ACTIONS),
+  'database.startTransaction',
+  'database.commitTransaction',
+  'database.abortTransaction',
+  'database.addCollection',
+];
+
 export class DevDatabase {
   private readonly registry: CollectionRegistry;
   /** Every action on a collection runs under its lock: writes are serialized and commits are seen whole. */

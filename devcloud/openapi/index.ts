@@ -97,6 +97,8 @@ const RESP_JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 export interface OpenApiReply {
   body: Buffer;
   contentType: string;
+  /** 'error' when the reply fails the call: a gateway error, an errorCode, or WeChat's non-zero errcode. */
+  outcome: 'ok' | 'error';
 }
 
 /** True for the multipart bodies of wx.openApi; every other CloudBase action is JSON. */
@@ -138,6 +140,11 @@ export class DevOpenApi {
   /** Registers (or replaces) the fake of one WeChat API, e.g. 'phonenumber.getPhoneNumber'. */
   register(apiName: string, handler: OpenApiHandler): void {
     this.handlers.set(apiName, handler);
+  }
+
+  /** Whether a cloud call has a fake here (a registered handler, or cloud.getOpenData). */
+  knows(apiName: string): boolean {
+    return this.handlers.has(apiName) || apiName === OPEN_DATA_API;
   }
 
   /**
@@ -259,12 +266,44 @@ function shapeOf(value: unknown): string {
 }
 
 function protobufReply(message: CommOpenApiResp): OpenApiReply {
-  return { body: encodeCommOpenApiResp(message), contentType: PROTOBUF_CONTENT_TYPE };
+  const failed = (message.errorCode ?? 0) !== 0 || (message.svrkitErrorCode ?? 0) !== 0 || hasErrcode(message);
+  return { body: encodeCommOpenApiResp(message), contentType: PROTOBUF_CONTENT_TYPE, outcome: failed ? 'error' : 'ok' };
+}
+
+/** WeChat's own error inside a JSON respData, as the SDK reads it (a non-zero errcode). */
+function hasErrcode(message: CommOpenApiResp): boolean {
+  if (!message.respData || !/application\/json/.test(message.contentType ?? '')) return false;
+  try {
+    const reply = JSON.parse(message.respData.toString('utf8')) as { errcode?: unknown };
+    return typeof reply.errcode === 'number' && reply.errcode !== 0;
+  } catch {
+    return true;
+  }
 }
 
 function gatewayError(code: string, message: string): OpenApiReply {
   const body = JSON.stringify({ requestId: randomUUID(), code, message });
-  return { body: Buffer.from(body), contentType: GATEWAY_ERROR_CONTENT_TYPE };
+  return { body: Buffer.from(body), contentType: GATEWAY_ERROR_CONTENT_TYPE, outcome: 'error' };
+}
+
+/** The multipart apiName of a cloud call, without answering it (undefined when the body is not one). */
+export function openApiNameOf(contentType: string | undefined, rawBody: Buffer): string | undefined {
+  try {
+    return textPart(parseParts(contentType ?? '', rawBody), 'apiName') || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A cloud call answered with WeChat's error `errcode`: inside respData as api.weixin.qq.com sends it, so the SDK
+ * rejects with errCode = errcode. getOpenData is a svrkit call with no errcode of its own: the gateway's errorCode
+ * carries it instead (the SDK rejects with that errCode too).
+ */
+export function openApiErrorReply(apiName: string | undefined, errcode: number): OpenApiReply {
+  if (apiName === OPEN_DATA_API) return protobufReply({ errorCode: errcode });
+  const respData = Buffer.from(JSON.stringify({ errcode, errmsg: `devcloud: injected errcode ${errcode}` }));
+  return protobufReply({ respData, contentType: RESP_JSON_CONTENT_TYPE, httpCode: 200 });
 }
 
 function parseRequest(contentType: string, rawBody: Buffer): OpenApiRequest {

@@ -12,6 +12,8 @@
  */
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
+import { Mutex } from '../database/store';
+import { FaultInjector } from '../faults';
 import { DiskBackend, MemoryBackend } from './backend';
 import type { ObjectMeta, StorageBackend } from './backend';
 import { bucketOf, cloudPathProblem, encodeCloudPath, fileIdOf, parseFileId } from './paths';
@@ -23,6 +25,8 @@ export interface DevStorageOptions {
   appId: string;
   /** Where upload and download URLs point, e.g. http://127.0.0.1:PORT/storage (no trailing slash needed). */
   publicBaseUrl: string;
+  /** devcloud's fault model: byte transfers (`storage.put`, `storage.get`) run through it. */
+  faults?: FaultInjector;
 }
 
 /** A failure of a whole storage action; the server replies `{requestId, code, message}`. */
@@ -44,12 +48,45 @@ export interface StoredFileInfo {
   uploadedAt: number;
 }
 
+/** Which function (and whose invocation) makes a storage call, when the server knows it. */
+export interface StorageCaller {
+  functionName?: string;
+  openid?: string;
+}
+
 interface PendingUpload {
   cloudPath: string;
   authorization: string;
   cosFileId: string;
   expiresAt: number;
+  /** Who asked for the upload metadata: the PUT that follows is theirs. */
+  caller: StorageCaller;
 }
+
+/** A raw HTTP answer of the storage URLs (a COS-like object store). */
+export interface StorageHttpReply {
+  status: number;
+  headers: Record<string, string>;
+  body?: Buffer | string;
+}
+
+/** A byte transfer on a storage URL: `storage.put` (an upload's PUT) or `storage.get` (a download). */
+export interface StorageTransfer {
+  action: 'storage.put' | 'storage.get';
+  caller: StorageCaller;
+}
+
+/** Every storage call devcloud answers: the SDK's JSON actions and the byte transfers on the storage URLs. */
+export const STORAGE_ACTIONS: readonly string[] = [
+  'storage.getUploadMetadata',
+  'storage.batchGetDownloadUrl',
+  'storage.batchDeleteFile',
+  'storage.put',
+  'storage.get',
+];
+
+/** Why a phone's write was refused: CloudBase's default rule lets only a file's creator write it. */
+export const STORAGE_PERMISSION_DENIED = 'STORAGE_PERMISSION_DENIED';
 
 /** How long upload metadata stays valid (the real one is short-lived too). */
 const UPLOAD_TTL_MS = 10 * 60 * 1000;
@@ -101,20 +138,28 @@ export class DevStorage {
   /** Signs temp URLs, so a download needs a URL this instance handed out. */
   private readonly signKey = randomBytes(32);
   private readonly pending = new Map<string, PendingUpload>();
+  /** Phones' writes check the owner and write as one step, so two users racing for a path cannot both win. */
+  private readonly userWrites = new Mutex();
+  private readonly faults: FaultInjector;
 
   constructor(options: DevStorageOptions) {
     this.backend = options.dir ? new DiskBackend(options.dir) : new MemoryBackend();
     this.envId = options.envId;
     this.bucket = bucketOf(options.envId, options.appId);
     this.baseUrl = options.publicBaseUrl.replace(/\/+$/, '');
+    this.faults = options.faults ?? new FaultInjector();
   }
 
   /** JSON actions from the SDK. Returns the reply fields next to requestId; throws StorageError. */
-  async handle(action: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async handle(
+    action: string,
+    body: Record<string, unknown>,
+    caller: StorageCaller = {},
+  ): Promise<Record<string, unknown>> {
     this.checkEnv(body['envName']);
     switch (action) {
       case 'storage.getUploadMetadata':
-        return { data: this.uploadMetadata(body) };
+        return { data: this.uploadMetadata(body, caller) };
       case 'storage.batchGetDownloadUrl':
         return { data: { download_list: await this.downloadList(body['file_list']) } };
       case 'storage.batchDeleteFile':
@@ -130,31 +175,92 @@ export class DevStorage {
    * False: not a path of ours.
    */
   async serve(req: IncomingMessage, res: ServerResponse, pathAfterBase: string): Promise<boolean> {
-    // Concatenated, not resolved: a path starting with "//" must not become a host name.
-    const url = new URL(`http://storage.invalid${pathAfterBase}`);
-    if (!pathAfterBase.includes('?')) url.search = new URL(`http://storage.invalid${req.url ?? '/'}`).search;
+    const transfer = this.describeTransfer(req, pathAfterBase);
+    if (!transfer) return false;
+    // A fault of mode 'reset' or 'lost' throws DroppedConnection: the server destroys the connection.
+    const reply = await this.faults.run(
+      { target: 'storage', action: transfer.action, ...transfer.caller },
+      {
+        apply: async () =>
+          (await this.respond(req, pathAfterBase)) ?? xmlError(404, 'NoSuchBucket', 'No such bucket.', pathAfterBase),
+        refuse: (code) => {
+          req.resume(); // the upload's bytes are not wanted
+          const cosCode = typeof code === 'string' ? code : 'InternalError';
+          return xmlError(500, cosCode, 'devcloud: injected storage fault', pathAfterBase);
+        },
+        outcomeOf: (reply) => (reply.status < 400 ? 'ok' : 'error'),
+      },
+    );
+    res.writeHead(reply.status, reply.headers).end(req.method === 'HEAD' ? undefined : reply.body);
+    return true;
+  }
+
+  /** What serve() answers, without writing it (undefined: not a path of ours). */
+  private async respond(req: IncomingMessage, pathAfterBase: string): Promise<StorageHttpReply | undefined> {
+    const url = this.urlOf(req, pathAfterBase);
     const prefix = `/${this.bucket}/`;
-    if (!url.pathname.startsWith(prefix)) return false;
+    if (!url.pathname.startsWith(prefix)) return undefined;
     let cloudPath: string;
     try {
       cloudPath = decodeURIComponent(url.pathname.slice(prefix.length));
     } catch {
-      sendXmlError(res, 400, 'InvalidURI', 'Could not parse the specified URI.', url.pathname);
-      return true;
+      req.resume();
+      return xmlError(400, 'InvalidURI', 'Could not parse the specified URI.', url.pathname);
     }
-    if (req.method === 'PUT') await this.receiveUpload(req, res, cloudPath);
-    else if (req.method === 'GET' || req.method === 'HEAD') await this.sendDownload(req, res, cloudPath, url);
-    else sendXmlError(res, 405, 'MethodNotAllowed', 'The specified method is not allowed.', cloudPath);
-    return true;
+    if (req.method === 'PUT') return this.receiveUpload(req, cloudPath);
+    if (req.method === 'GET' || req.method === 'HEAD') return this.sendDownload(cloudPath, url);
+    req.resume();
+    return xmlError(405, 'MethodNotAllowed', 'The specified method is not allowed.', cloudPath);
   }
 
-  /** wx.cloud.uploadFile of the simulated device: stores the bytes for that user, returns the fileID. */
+  /** The transfer a request on the storage URLs is (undefined: not a path of ours), and whose upload it is. */
+  private describeTransfer(req: IncomingMessage, pathAfterBase: string): StorageTransfer | undefined {
+    if (!this.urlOf(req, pathAfterBase).pathname.startsWith(`/${this.bucket}/`)) return undefined;
+    if (req.method !== 'PUT') return { action: 'storage.get', caller: {} };
+    const upload = this.pending.get(headerText(req, 'x-cos-security-token'));
+    return { action: 'storage.put', caller: upload ? { ...upload.caller } : {} };
+  }
+
+  /** A server-side write (or a test's): stores the bytes, owned by `ownerOpenid` when given; returns the fileID. */
   async putFile(cloudPath: string, bytes: Buffer, ownerOpenid?: string): Promise<string> {
     this.checkCloudPath(cloudPath);
     const meta: ObjectMeta = { cloudPath, size: bytes.length, uploadedAt: Date.now() };
     if (ownerOpenid !== undefined) meta.ownerOpenid = ownerOpenid;
     await this.backend.put(meta, bytes);
     return this.fileIdOf(cloudPath);
+  }
+
+  /**
+   * wx.cloud.uploadFile from a phone, under CloudBase's default storage rule ("all users read, only the creator
+   * reads and writes"): a path holding someone else's file (another user's, or one a function wrote) is refused
+   * with STORAGE_PERMISSION_DENIED and keeps its bytes and owner. Returns the fileID.
+   */
+  async putFileAsUser(cloudPath: string, bytes: Buffer, openid: string): Promise<string> {
+    this.checkCloudPath(cloudPath);
+    return this.userWrites.run(async () => {
+      const existing = await this.backend.stat(cloudPath);
+      if (existing && existing.ownerOpenid !== openid)
+        throw new StorageError(STORAGE_PERMISSION_DENIED, `${cloudPath} belongs to another user`);
+      return this.putFile(cloudPath, bytes, openid);
+    });
+  }
+
+  /**
+   * wx.cloud.deleteFile from a phone, one file, under the same rule: only the creator deletes. Answers the per-file
+   * status the client SDK reports (0, -503002 permission denied, -503003 no such file, or the fileID's own code).
+   */
+  async deleteFileAsUser(fileID: string, openid: string): Promise<{ status: number; errMsg: string }> {
+    const parsed = parseFileId(fileID, this.envId, this.bucket);
+    // wx-server-sdk's table: STORAGE_EXCEED_AUTHORITY (another env's file) is -503002; a malformed id stays -503003.
+    if (!parsed.ok)
+      return { status: parsed.code === 'STORAGE_EXCEED_AUTHORITY' ? -503002 : -503003, errMsg: parsed.code };
+    return this.userWrites.run(async () => {
+      const existing = await this.backend.stat(parsed.cloudPath);
+      if (!existing) return { status: -503003, errMsg: 'storage file not exists' };
+      if (existing.ownerOpenid !== openid) return { status: -503002, errMsg: 'storage permission denied' };
+      await this.backend.delete(parsed.cloudPath);
+      return { status: 0, errMsg: 'ok' };
+    });
   }
 
   /** Stored fileIDs, sorted. */
@@ -175,6 +281,13 @@ export class DevStorage {
     return meta && { fileID, ...meta };
   }
 
+  private urlOf(req: IncomingMessage, pathAfterBase: string): URL {
+    // Concatenated, not resolved: a path starting with "//" must not become a host name.
+    const url = new URL(`http://storage.invalid${pathAfterBase}`);
+    if (!pathAfterBase.includes('?')) url.search = new URL(`http://storage.invalid${req.url ?? '/'}`).search;
+    return url;
+  }
+
   private fileIdOf(cloudPath: string): string {
     return fileIdOf(this.envId, this.bucket, cloudPath);
   }
@@ -191,7 +304,7 @@ export class DevStorage {
     if (problem !== undefined) throw new StorageError('INVALID_PARAM', problem);
   }
 
-  private uploadMetadata(body: Record<string, unknown>): Record<string, string> {
+  private uploadMetadata(body: Record<string, unknown>, caller: StorageCaller): Record<string, string> {
     const cloudPath = body['path'];
     if (typeof cloudPath !== 'string') throw new StorageError('INVALID_PARAM', 'path must be a string');
     this.checkCloudPath(cloudPath);
@@ -206,6 +319,7 @@ export class DevStorage {
       authorization: `q-sign-algorithm=sha1&q-ak=devcloud&q-signature=${randomBytes(20).toString('hex')}`,
       cosFileId: randomBytes(24).toString('base64url'),
       expiresAt: Date.now() + UPLOAD_TTL_MS,
+      caller: { ...caller },
     };
     this.pending.set(token, upload);
     return {
@@ -262,7 +376,7 @@ export class DevStorage {
     return createHmac('sha256', this.signKey).update(`${cloudPath}\n${t}`).digest('hex').slice(0, 32);
   }
 
-  private async receiveUpload(req: IncomingMessage, res: ServerResponse, cloudPath: string): Promise<void> {
+  private async receiveUpload(req: IncomingMessage, cloudPath: string): Promise<StorageHttpReply> {
     const upload = this.pending.get(headerText(req, 'x-cos-security-token'));
     const authorized =
       upload !== undefined &&
@@ -272,43 +386,33 @@ export class DevStorage {
       headerText(req, 'x-cos-meta-fileid') === upload.cosFileId;
     if (!authorized) {
       req.resume();
-      sendXmlError(res, 403, 'AccessDenied', 'Access Denied.', cloudPath);
-      return;
+      return xmlError(403, 'AccessDenied', 'Access Denied.', cloudPath);
     }
     const bytes = await readBody(req, MAX_UPLOAD_BYTES);
-    if (!bytes) {
-      sendXmlError(
-        res,
+    if (!bytes)
+      return xmlError(
         400,
         'EntityTooLarge',
         'Your proposed upload exceeds the maximum allowed object size.',
         cloudPath,
       );
-      return;
-    }
     await this.backend.put({ cloudPath, size: bytes.length, uploadedAt: Date.now() }, bytes);
-    res.writeHead(200, { 'content-length': '0', etag: `"${randomBytes(16).toString('hex')}"` });
-    res.end();
+    return { status: 200, headers: { 'content-length': '0', etag: `"${randomBytes(16).toString('hex')}"` } };
   }
 
-  private async sendDownload(req: IncomingMessage, res: ServerResponse, cloudPath: string, url: URL): Promise<void> {
+  private async sendDownload(cloudPath: string, url: URL): Promise<StorageHttpReply> {
     const t = Number(url.searchParams.get('t'));
     const sign = url.searchParams.get('sign') ?? '';
-    if (!Number.isInteger(t) || !sameSecret(sign, this.sign(cloudPath, t))) {
-      sendXmlError(res, 403, 'AccessDenied', 'Access Denied.', cloudPath);
-      return;
-    }
-    if (t < Date.now() / 1000) {
-      sendXmlError(res, 403, 'AccessDenied', 'Request has expired.', cloudPath);
-      return;
-    }
+    if (!Number.isInteger(t) || !sameSecret(sign, this.sign(cloudPath, t)))
+      return xmlError(403, 'AccessDenied', 'Access Denied.', cloudPath);
+    if (t < Date.now() / 1000) return xmlError(403, 'AccessDenied', 'Request has expired.', cloudPath);
     const bytes = await this.backend.get(cloudPath);
-    if (!bytes) {
-      sendXmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.', cloudPath);
-      return;
-    }
-    res.writeHead(200, { 'content-type': contentTypeOf(cloudPath), 'content-length': String(bytes.length) });
-    res.end(req.method === 'HEAD' ? undefined : bytes);
+    if (!bytes) return xmlError(404, 'NoSuchKey', 'The specified key does not exist.', cloudPath);
+    return {
+      status: 200,
+      headers: { 'content-type': contentTypeOf(cloudPath), 'content-length': String(bytes.length) },
+      body: bytes,
+    };
   }
 }
 
@@ -331,12 +435,15 @@ function escapeXml(text: string): string {
 }
 
 /** A COS-style XML error. node-sdk destructures Code, Message, RequestId and TraceId, so all four are sent. */
-function sendXmlError(res: ServerResponse, status: number, code: string, message: string, resource: string): void {
+export function xmlError(status: number, code: string, message: string, resource: string): StorageHttpReply {
   const id = randomUUID();
   const xml =
     `<?xml version='1.0' encoding='utf-8' ?>\n<Error><Code>${escapeXml(code)}</Code>` +
     `<Message>${escapeXml(message)}</Message><Resource>${escapeXml(resource)}</Resource>` +
     `<RequestId>${id}</RequestId><TraceId>${id}</TraceId></Error>`;
-  res.writeHead(status, { 'content-type': 'application/xml', 'content-length': String(Buffer.byteLength(xml)) });
-  res.end(xml);
+  return {
+    status,
+    headers: { 'content-type': 'application/xml', 'content-length': String(Buffer.byteLength(xml)) },
+    body: xml,
+  };
 }

@@ -1,0 +1,342 @@
+/**
+ * One fault model for every outbound call devcloud serves, and a record of those calls.
+ *
+ * A call is what a cloud function (through wx-server-sdk or its own HTTP client) or the simulated phone (through
+ * the control API) asks of the local cloud: a database action, a storage action or byte transfer, a WeChat server
+ * API request, a cloud call, or a device API (wx.login, wx.cloud.callFunction...). Each service runs its calls
+ * through `FaultInjector.run`, which picks the fault meant for the call (if any), applies it, and records the call.
+ *
+ * What a fault looks like to the caller (checked with wx-server-sdk 4.0.2 / @cloudbase/node-sdk 3.17.2 in
+ * test/devcloud/faults.test.ts):
+ * - 'error': the service's own error reply; nothing is applied.
+ *   - database: `{code}` (default DATABASE_REQUEST_FAILED): the SDK rejects with errCode -502001, errMsg
+ *     `<api>:fail -502001 database request fail. <message>`; runTransaction and updateAndReturn (modifyAndReturnDoc)
+ *     reject with the raw `{code, message}`, no errCode.
+ *   - storage actions: `{code}` (default STORAGE_REQUEST_FAIL): node-sdk rejects with errCode -1, `code` =
+ *     the service's code string, errMsg `<api>:fail <message>`.
+ *   - storage.put / storage.get: a COS XML error, HTTP 500 (default Code InternalError): uploadFile:fail
+ *     `[InternalError]: ...` / downloadFile:fail, errCode -1, code STORAGE_REQUEST_FAIL.
+ *   - wechat: `{errcode, errmsg}` (default -1, "system error"), HTTP 200, as api.weixin.qq.com answers.
+ *   - cloudCall: WeChat's `{errcode, errmsg}` inside the protobuf reply (default -1): the SDK rejects with
+ *     errCode = errcode; for getOpenData (a svrkit call with no errcode) the reply's errorCode instead.
+ *   - device: the wx API fails with `{errCode (default -1), errMsg: '<api>:fail ...'}`.
+ * - 'reset': the connection is destroyed before anything is applied, with no reply. The SDK rejects at once
+ *   (node-sdk retries only connection failures, not ECONNRESET): database and cloud calls with errCode -501001,
+ *   errMsg `<api>:fail -501001 resource system error. socket hang up`; storage with errCode -1, code ECONNRESET,
+ *   errMsg `<api>:fail socket hang up`; runTransaction and updateAndReturn with the raw Error (code ECONNRESET).
+ *   A plain Node http client (the WeChat API) sees ECONNRESET "socket hang up"; the phone's wx API fails with
+ *   `<api>:fail request:fail socket hang up` (for cloud.callFunction: the function is not invoked).
+ * - 'lost': the operation is applied, then the connection is destroyed: the caller sees exactly what 'reset'
+ *   shows, but the document, file, consumed code, new wx.login session or function run is there.
+ * - 'delay': held `delayMs`, then answered normally (a slow service; longer than the caller's timeout is a timeout).
+ * `delayMs` also holds an 'error', 'reset' or 'lost' fault that long before it acts.
+ */
+import * as v from 'valibot';
+
+export const FAULT_TARGETS = ['database', 'storage', 'wechat', 'cloudCall', 'device'] as const;
+export type FaultTarget = (typeof FAULT_TARGETS)[number];
+
+export const FAULT_MODES = ['error', 'reset', 'lost', 'delay'] as const;
+export type FaultMode = (typeof FAULT_MODES)[number];
+
+/** What the simulated phone asks devcloud for (target 'device'). */
+export const DEVICE_ACTIONS = [
+  'login',
+  'checkSession',
+  'cloud.callFunction',
+  'cloud.uploadFile',
+  'cloud.deleteFile',
+] as const;
+export type DeviceAction = (typeof DEVICE_ACTIONS)[number];
+
+/** Which calls a fault is for; every field given must equal the call's. */
+export interface FaultMatch {
+  /** database/storage SDK action, WeChat API path name, cloud-call apiName or device API (see OutboundCall). */
+  action?: string;
+  collection?: string;
+  functionName?: string;
+  openid?: string;
+}
+
+export interface FaultSpec {
+  target: FaultTarget;
+  mode: FaultMode;
+  match?: FaultMatch;
+  /** Let this many matching calls through first (default 0). */
+  skip?: number;
+  /** Fail this many matching calls (default 1; 0 injects nothing). */
+  times?: number;
+  /**
+   * For mode 'error': the service's code string (database, storage) or the WeChat errcode / wx errCode
+   * (wechat, cloudCall, device). Defaults as described at the top of this file.
+   */
+  code?: string | number;
+  /** Hold the call this long (ms) before the fault acts; required for mode 'delay'. */
+  delayMs?: number;
+}
+
+/** One call as devcloud sees it. */
+export interface OutboundCall {
+  target: FaultTarget;
+  /**
+   * database: the SDK action (`database.insertDocument`, `database.commitTransaction`, ...);
+   * storage: the SDK action (`storage.getUploadMetadata`, ...) or the byte transfer (`storage.put`, `storage.get`);
+   * wechat: the API (`jscode2session`, `checksession`, `getuserphonenumber`, `token`);
+   * cloudCall: the apiName (`phonenumber.getPhoneNumber`, `security.msgSecCheck`, `getOpenData`);
+   * device: `login`, `checkSession`, `cloud.callFunction`, `cloud.uploadFile`, `cloud.deleteFile`.
+   */
+  action: string;
+  collection?: string;
+  /** The calling function (database, storage, cloudCall) or the one a phone invokes (device cloud.callFunction). */
+  functionName?: string;
+  /**
+   * Whose call it is: the user whose invocation is calling (database, storage, cloudCall), the phone's user
+   * (device), or for the WeChat API the user the request names (the code's user, checksession's openid), since
+   * functions reach the WeChat API through one URL shared by all instances.
+   */
+  openid?: string;
+}
+
+export type CallOutcome = 'ok' | 'error' | 'faulted';
+
+export interface RecordedCall extends OutboundCall {
+  /** Order of arrival, across all targets. */
+  seq: number;
+  /** 'error': the service itself answered with an error; 'faulted': an injected fault failed the call. */
+  outcome: CallOutcome;
+  /** The fault that acted on the call, if any ('delay' keeps the real outcome). */
+  fault?: FaultMode;
+}
+
+/** How one service handles a call: apply it, refuse it with its own error reply, and tell an error reply apart. */
+export interface CallHandlers<T> {
+  apply(): Promise<T>;
+  refuse(code: string | number | undefined): T;
+  outcomeOf?(reply: T): 'ok' | 'error';
+}
+
+/**
+ * Thrown from a call's handling to make the HTTP layer destroy the connection without a reply (modes 'reset' and
+ * 'lost'). The server catches it; it never reaches a client as a message.
+ */
+export class DroppedConnection extends Error {
+  constructor(readonly mode: 'reset' | 'lost') {
+    super(`devcloud: connection dropped (injected ${mode})`);
+    this.name = 'DroppedConnection';
+  }
+}
+
+/** A fault spec that cannot be injected; the control API answers it with HTTP 400 and injects nothing. */
+export class InvalidFault extends Error {
+  readonly code = 'INVALID_FAULT';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidFault';
+  }
+}
+
+/** Targets whose error code is a number (WeChat errcode, wx errCode); the others answer a code string. */
+const NUMERIC_CODES = new Set<FaultTarget>(['wechat', 'cloudCall', 'device']);
+
+const count = v.pipe(v.number(), v.integer(), v.minValue(0));
+const name = v.pipe(v.string(), v.minLength(1));
+
+// Typed as the documented interface, so the two cannot drift apart.
+const FaultSpecSchema: v.GenericSchema<unknown, FaultSpec> = v.pipe(
+  v.strictObject({
+    target: v.picklist(FAULT_TARGETS),
+    mode: v.picklist(FAULT_MODES),
+    match: v.optional(
+      v.strictObject({
+        action: v.optional(name),
+        collection: v.optional(name),
+        functionName: v.optional(name),
+        openid: v.optional(name),
+      }),
+    ),
+    skip: v.optional(count),
+    times: v.optional(count),
+    code: v.optional(v.union([name, v.pipe(v.number(), v.integer())])),
+    delayMs: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(600_000))),
+  }),
+  v.check((spec) => spec.code === undefined || spec.mode === 'error', 'code is only for mode "error"'),
+  v.check((spec) => spec.mode !== 'delay' || spec.delayMs !== undefined, 'mode "delay" needs delayMs'),
+  v.check(
+    (spec) => spec.code === undefined || typeof spec.code === (NUMERIC_CODES.has(spec.target) ? 'number' : 'string'),
+    'code is a number (errcode) for wechat, cloudCall and device, a string for database and storage',
+  ),
+);
+
+interface PendingFault {
+  spec: FaultSpec;
+  skip: number;
+  times: number;
+}
+
+export interface FaultInjectorOptions {
+  /** Recorded calls kept (the newest); default 10,000, so a soak run does not grow memory. */
+  capacity?: number;
+  /** Whether an action name exists for a target: a fault for a misspelt action would silently never act. */
+  isKnownAction?: (target: FaultTarget, action: string) => boolean;
+}
+
+export class FaultInjector {
+  private pending: PendingFault[] = [];
+  private recorded: RecordedCall[] = [];
+  private lastSeq = 0;
+  private readonly capacity: number;
+
+  constructor(private readonly options: FaultInjectorOptions = {}) {
+    this.capacity = options.capacity ?? 10_000;
+  }
+
+  /**
+   * Queue a fault. Faults whose matches overlap queue in injection order: a call is counted (skipped or failed)
+   * by the first pending fault it matches only, so two `{times: 1}` faults fail two calls.
+   */
+  inject(input: unknown): FaultSpec {
+    const spec = this.parse(input);
+    const times = spec.times ?? 1;
+    if (times > 0) this.pending.push({ spec, skip: spec.skip ?? 0, times });
+    return spec;
+  }
+
+  /** Checks a spec without injecting it; throws InvalidFault. */
+  parse(input: unknown): FaultSpec {
+    const parsed = v.safeParse(FaultSpecSchema, input);
+    if (!parsed.success) {
+      const issue = parsed.issues[0];
+      const where = issue.path?.map((item) => String(item.key)).join('.');
+      throw new InvalidFault(`invalid fault: ${where ? `${where}: ` : ''}${issue.message}`);
+    }
+    const spec = parsed.output;
+    const action = spec.match?.action;
+    if (action !== undefined && this.options.isKnownAction && !this.options.isKnownAction(spec.target, action))
+      throw new InvalidFault(`invalid fault: devcloud has no ${spec.target} action "${action}"`);
+    return spec;
+  }
+
+  /** Drop pending faults (of one target, or all). */
+  clear(target?: FaultTarget): void {
+    this.pending = target ? this.pending.filter((fault) => fault.spec.target !== target) : [];
+  }
+
+  /** Faults not yet used up, with what is left of skip and times: an empty list means every fault acted. */
+  pendingFaults(): FaultSpec[] {
+    return this.pending.map(({ spec, skip, times }) => ({ ...spec, skip, times }));
+  }
+
+  /** Runs one call: finds its fault, applies it, records the call. */
+  async run<T>(call: OutboundCall, handlers: CallHandlers<T>): Promise<T> {
+    this.lastSeq += 1;
+    const seq = this.lastSeq;
+    const record = (outcome: CallOutcome, fault?: FaultMode) =>
+      this.record({ seq, ...call, outcome, ...(fault ? { fault } : {}) });
+    const fault = this.take(call);
+    if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault?.mode === 'error') {
+      record('faulted', 'error');
+      return handlers.refuse(fault.code);
+    }
+    if (fault?.mode === 'reset') {
+      record('faulted', 'reset');
+      throw new DroppedConnection('reset');
+    }
+    let reply: T;
+    try {
+      reply = await handlers.apply();
+    } catch (error) {
+      if (fault?.mode === 'lost' && !(error instanceof DroppedConnection)) {
+        record('faulted', 'lost');
+        throw new DroppedConnection('lost');
+      }
+      record(error instanceof DroppedConnection ? 'faulted' : 'error', fault?.mode);
+      throw error;
+    }
+    if (fault?.mode === 'lost') {
+      record('faulted', 'lost');
+      throw new DroppedConnection('lost');
+    }
+    record(handlers.outcomeOf?.(reply) ?? 'ok', fault?.mode);
+    return reply;
+  }
+
+  /** Calls in order of arrival (the newest `capacity` of them). */
+  recordedCalls(): RecordedCall[] {
+    return this.recorded
+      .slice(-this.capacity)
+      .map((call) => ({ ...call }))
+      .sort((a, b) => a.seq - b.seq);
+  }
+
+  clearRecordedCalls(): void {
+    this.recorded = [];
+  }
+
+  private record(call: RecordedCall): void {
+    this.recorded.push(call);
+    // Trimmed in batches, so a full buffer does not shift the whole array on every call.
+    if (this.recorded.length > this.capacity + Math.ceil(this.capacity / 10))
+      this.recorded = this.recorded.slice(-this.capacity);
+  }
+
+  private take(call: OutboundCall): FaultSpec | undefined {
+    const index = this.pending.findIndex(({ spec }) => matches(spec, call));
+    const fault = this.pending[index];
+    if (!fault) return undefined;
+    if (fault.skip > 0) {
+      fault.skip -= 1;
+      return undefined;
+    }
+    fault.times -= 1;
+    if (fault.times <= 0) this.pending.splice(index, 1);
+    return fault.spec;
+  }
+}
+
+function matches(spec: FaultSpec, call: OutboundCall): boolean {
+  if (spec.target !== call.target) return false;
+  const match = spec.match ?? {};
+  return (
+    (match.action === undefined || match.action === call.action) &&
+    (match.collection === undefined || match.collection === call.collection) &&
+    (match.functionName === undefined || match.functionName === call.functionName) &&
+    (match.openid === undefined || match.openid === call.openid)
+  );
+}
+
+/** The original database fault shape: an error reply, `skip` calls in (any database call). */
+export interface DatabaseFault {
+  /** Fail this many database calls (default 1) with the service's error code. */
+  times?: number;
+  /** Let this many calls through first: fail the Nth call, e.g. the commit of a transaction. */
+  skip?: number;
+  code?: string;
+}
+
+/** The original cloud-call fault shape: WeChat's errcode instead of the real reply of `api`. */
+export interface CloudCallFault {
+  api: string;
+  errcode: number;
+  times?: number;
+}
+
+export function databaseFaultSpec(fault: DatabaseFault): FaultSpec {
+  return {
+    target: 'database',
+    mode: 'error',
+    skip: fault.skip ?? 0,
+    times: fault.times ?? 1,
+    ...(fault.code === undefined ? {} : { code: fault.code }),
+  };
+}
+
+export function cloudCallFaultSpec(fault: CloudCallFault): FaultSpec {
+  return {
+    target: 'cloudCall',
+    mode: 'error',
+    match: { action: fault.api },
+    times: fault.times ?? 1,
+    code: fault.errcode,
+  };
+}

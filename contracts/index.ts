@@ -74,6 +74,13 @@ export interface LoginEvent {
 export interface LoginResult {
   user: UserProfile;
   isNewUser: boolean;
+  /**
+   * A signed session token for the developer's own backend (compact JWS, claims in contracts/token.ts), present
+   * when the login function has AUTH_TOKEN_PRIVATE_KEY. Send it as `Authorization: Bearer <token>`.
+   */
+  token?: string;
+  /** When `token` expires (ISO 8601): its `exp` claim. */
+  tokenExpiresAt?: string;
 }
 
 /** Nicknames are counted in visible characters (code points), after NFC normalisation and trimming. */

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import type { LoginResult } from '../../../contracts';
 import { AppFailure } from '../../../server/errors';
 import { defineHandler } from '../../../server/handler';
+import { issueLoginToken, tokenSettings } from '../../../server/token';
 import { recordLogin, toProfile } from '../../../server/users';
 import { code2Session } from '../../../server/wechat';
 
@@ -16,10 +17,11 @@ const LoginEventSchema = v.object({
 });
 
 export const main = defineHandler('login', LoginEventSchema, async ({ event, identity }): Promise<LoginResult> => {
+  const tokens = tokenSettings(); // CONFIG_ERROR here, before any WeChat call or database write
   const options = event.loginId === undefined ? {} : { loginId: event.loginId };
   if (event.code === undefined) {
     const { user, isNewUser } = await recordLogin(identity, options);
-    return { user: toProfile(user), isNewUser };
+    return { user: toProfile(user), isNewUser, ...(await issueLoginToken(tokens, identity, user)) };
   }
   // The context OPENID is the identity; code2Session is only how we obtain this user's session_key.
   const session = await code2Session(identity.appid, event.code);
@@ -27,5 +29,5 @@ export const main = defineHandler('login', LoginEventSchema, async ({ event, ide
     throw new AppFailure('WX_CODE_MISMATCH', '登录凭证与当前用户不符，请重新登录', { reason: 'openid mismatch' });
   }
   const { user, isNewUser } = await recordLogin(identity, { ...options, session });
-  return { user: toProfile(user), isNewUser };
+  return { user: toProfile(user), isNewUser, ...(await issueLoginToken(tokens, identity, user)) };
 });

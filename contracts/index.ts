@@ -34,7 +34,12 @@ export type ClientErrorCode =
   | 'WX_LOGIN_FAILED' // wx.login failed on the device
   | 'BAD_RESPONSE' // the function answered something that is not our envelope
   | 'PHONE_DENIED' // the user declined the phone-number prompt
-  | 'UPLOAD_FAILED'; // wx.cloud.uploadFile of the avatar failed
+  | 'UPLOAD_FAILED' // wx.cloud.uploadFile of the avatar failed
+  // the developer's own backend (miniprogram/services/request.ts); a failed wx.request is NETWORK
+  | 'TOKEN_UNAVAILABLE' // the login function issues no session token (AUTH_TOKEN_PRIVATE_KEY not set)
+  | 'API_NOT_CONFIGURED' // API_BASE_URL in miniprogram/config.ts is empty
+  | 'API_UNAUTHORIZED' // the backend answered 401 even with a freshly refreshed token
+  | 'API_ERROR'; // the backend answered another non-2xx status
 
 export type ErrorCode = ServerErrorCode | ClientErrorCode;
 

@@ -5,6 +5,7 @@
  *
  * `npm run backend` serves it on its own (configuration below); `npm start` runs it beside devcloud in the journey.
  *   AUTH_TOKEN_ISSUERS  your AppID(s), comma-separated (required)
+ *   AUTH_JWKS           your JWKS as JSON text, or
  *   AUTH_JWKS_FILE      a JWKS file (default .keys/jwks.json, written by `npm run keys`), and/or
  *   AUTH_JWKS_URL       a URL serving your JWKS
  *   PORT, HOST          default 8788 on 127.0.0.1
@@ -62,9 +63,8 @@ async function main(): Promise<void> {
   const jwksFile = process.env.AUTH_JWKS_FILE ?? join(__dirname, '..', '.keys', 'jwks.json');
   const jwksUrl = process.env.AUTH_JWKS_URL;
   if (issuers.length === 0) throw new Error('set AUTH_TOKEN_ISSUERS to your AppID(s)');
-  const jwks = existsSync(jwksFile)
-    ? (JSON.parse(readFileSync(jwksFile, 'utf8')) as TokenVerifierOptions['jwks'])
-    : undefined;
+  const jwksText = process.env.AUTH_JWKS ?? (existsSync(jwksFile) ? readFileSync(jwksFile, 'utf8') : undefined);
+  const jwks = jwksText ? (JSON.parse(jwksText) as TokenVerifierOptions['jwks']) : undefined;
   if (!jwks && !jwksUrl) throw new Error(`no JWKS: run npm run keys (writes ${jwksFile}) or set AUTH_JWKS_URL`);
   const backend = await startBackend({
     issuer: issuers,
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     port: Number(process.env.PORT ?? 8788),
     host: process.env.HOST ?? '127.0.0.1',
   });
+  // The first line is what test harnesses read to learn the address (PORT=0 picks a free port).
   console.log(`example backend at ${backend.url} (issuers ${issuers.join(', ')})`);
   console.log(`  curl -s ${backend.url}/api/me -H "Authorization: Bearer $TOKEN"`);
   const stop = () => void backend.close().then(() => process.exit(0));

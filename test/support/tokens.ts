@@ -2,7 +2,7 @@
  * Independent checks of a session token, written without jose or the project's verifier: Node's crypto.verify on
  * the raw JWS bytes, and the RFC 7638 thumbprint computed here from the key's x.
  */
-import { createHash, createPublicKey, verify } from 'crypto';
+import { createHash, createPublicKey, generateKeyPairSync, verify } from 'crypto';
 
 export interface DecodedToken {
   header: Record<string, unknown>;
@@ -43,4 +43,16 @@ export function tamper(token: string, change: Record<string, unknown>): string {
   const [header, payload, signature] = token.split('.') as [string, string, string];
   const claims = { ...(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as object), ...change };
   return `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+}
+
+/** An Ed25519 key pair and its JWKS made with node:crypto alone (for jsdom test files, where jose cannot run). */
+export function nodeTokenKeys(): { privateKeyPem: string; publicKeyPem: string; jwks: { keys: object[] } } {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const jwk = publicKey.export({ format: 'jwk' });
+  return {
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyPem,
+    jwks: { keys: [{ ...jwk, kid: thumbprintByHand(publicKeyPem), alg: 'EdDSA', use: 'sig' }] },
+  };
 }

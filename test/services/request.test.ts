@@ -82,7 +82,6 @@ describe('getToken', () => {
     expect(device.calls.login).toBe(0); // no wx.login: the identity comes from the WeChat context
     const stats = await t.control.stats();
     expect(stats.wechat.jscode2session ?? 0).toBe(0);
-    expect(stats.database.roundTrips).toBe(2); // a new user: increment (misses) + insert; a returning one: 1
     expect(stored(device).token).toBe(tokens[0]);
     expect(auth.currentUser()?.loginCount).toBe(1);
   });

@@ -127,6 +127,28 @@ test('a token minted after the session version moved carries the new sv', async 
   await expect(strict(again.token!)).resolves.toMatchObject({ sv: 3 });
 });
 
+test('after a logout (account function) a new token carries the next sv, and the old one is no longer current', async () => {
+  const name = uniqueUser();
+  const { openid } = await t.control.user(name);
+  const before = data(await login(t, name));
+  const svBefore = Number(checkIndependently(before.token!, keys.publicKeyPem).payload.sv);
+  expect(svBefore).toBe((await userDoc(t, openid))?.sessionVersion ?? 1);
+  expect((await t.control.invoke('account', { action: 'logout' }, name)).result).toMatchObject({ ok: true });
+  const current = (await userDoc(t, openid))?.sessionVersion;
+  expect(current).toBe(svBefore + 1);
+  const after = data(await login(t, name));
+  expect(checkIndependently(after.token!, keys.publicKeyPem).payload.sv).toBe(current);
+  // A backend whose isCurrent reads the users document refuses the token minted before the logout.
+  const { appid } = await t.control.info();
+  const verify = createTokenVerifier({
+    issuer: appid,
+    jwks: keys.jwks,
+    isCurrent: async (sub, sv) => sv >= ((await userDoc(t, sub))?.sessionVersion ?? 1),
+  });
+  await expect(verify(before.token!)).rejects.toMatchObject({ reason: 'revoked' });
+  await expect(verify(after.token!)).resolves.toMatchObject({ sub: openid, sv: current });
+});
+
 test('the token never reaches the log', async () => {
   const name = uniqueUser();
   const result = data(await login(t, name, { code: await t.control.loginCode(name) }));

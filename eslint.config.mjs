@@ -60,6 +60,19 @@ export default tseslint.config(
     },
   },
   {
+    // The verifier and example backend run on any Node >= 18 server: no CloudBase SDK, no cloud-function code.
+    files: ['backend/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'wx-server-sdk', message: 'backend/ runs outside CloudBase' }],
+          patterns: [{ group: ['../server/*', '../devcloud/*', '../miniprogram/*'], message: 'backend/ stands alone' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'scripts/**/*.ts', 'devcloud/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

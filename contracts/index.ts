@@ -37,7 +37,12 @@ export type ClientErrorCode =
   | 'WX_LOGIN_FAILED' // wx.login failed on the device
   | 'BAD_RESPONSE' // the function answered something that is not our envelope
   | 'PHONE_DENIED' // the user declined the phone-number prompt
-  | 'UPLOAD_FAILED'; // wx.cloud.uploadFile of the avatar failed
+  | 'UPLOAD_FAILED' // wx.cloud.uploadFile of the avatar failed
+  // the developer's own backend (miniprogram/services/request.ts); a failed wx.request is NETWORK
+  | 'TOKEN_UNAVAILABLE' // the login function issues no session token (AUTH_TOKEN_PRIVATE_KEY not set)
+  | 'API_NOT_CONFIGURED' // API_BASE_URL in miniprogram/config.ts is empty
+  | 'API_UNAUTHORIZED' // the backend answered 401 even with a freshly refreshed token
+  | 'API_ERROR'; // the backend answered another non-2xx status
 
 export type ErrorCode = ServerErrorCode | ClientErrorCode;
 
@@ -77,6 +82,13 @@ export interface LoginEvent {
 export interface LoginResult {
   user: UserProfile;
   isNewUser: boolean;
+  /**
+   * A signed session token for the developer's own backend (compact JWS, claims in contracts/token.ts), present
+   * when the login function has AUTH_TOKEN_PRIVATE_KEY. Send it as `Authorization: Bearer <token>`.
+   */
+  token?: string;
+  /** When `token` expires (ISO 8601): its `exp` claim. */
+  tokenExpiresAt?: string;
 }
 
 /** Nicknames are counted in visible characters (code points), after NFC normalisation and trimming. */

@@ -4,7 +4,8 @@ import { startDevCloud } from './server';
 /**
  * `npm run devcloud`: serve the local cloud until Ctrl-C, with its on-disk store under .devcloud/.
  * Flags: --port N (default 8787), --memory (no disk), --data DIR, --json (print one JSON line when ready: for
- * test harnesses that run devcloud as a child process).
+ * test harnesses that run devcloud as a child process), --function-env JSON (extra environment per function, e.g.
+ * '{"login":{"AUTH_TOKEN_PRIVATE_KEY":"..."}}').
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -15,7 +16,11 @@ async function main(): Promise<void> {
   };
   const port = Number(value('--port') ?? 8787);
   const dataDir = flag('--memory') ? undefined : (value('--data') ?? join(__dirname, '..', '.devcloud'));
-  const cloud = await startDevCloud({ port, ...(dataDir ? { dataDir } : {}) });
+  const functionEnvJson = value('--function-env');
+  const functionEnv = functionEnvJson
+    ? (JSON.parse(functionEnvJson) as Record<string, Record<string, string>>)
+    : undefined;
+  const cloud = await startDevCloud({ port, ...(dataDir ? { dataDir } : {}), ...(functionEnv ? { functionEnv } : {}) });
   const stop = () => {
     void cloud.stop().then(() => process.exit(0));
   };

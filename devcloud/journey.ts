@@ -8,6 +8,7 @@ import { rmSync } from 'fs';
 import { join } from 'path';
 import { JSDOM } from 'jsdom';
 import type * as Simulate from 'miniprogram-simulate';
+import { prepareBackendJourney } from '../scripts/journey-backend';
 import { createDevice, type Device } from './device';
 import { startDevCloud, type DevCloud } from './server';
 import { installForwardingWx, useDevice } from './wx-global';
@@ -87,7 +88,8 @@ async function printDocuments(cloud: DevCloud): Promise<void> {
 
 async function main(): Promise<void> {
   rmSync(STORE, { recursive: true, force: true });
-  const cloud = await startDevCloud({ dataDir: STORE });
+  const backendJourney = await prepareBackendJourney(); // session-token keys for the login function and the backend
+  const cloud = await startDevCloud({ dataDir: STORE, functionEnv: backendJourney.functionEnv });
   console.log(`devcloud at ${cloud.url}, on-disk store ${STORE}\n`);
   try {
     const alice = cloud.user('alice');
@@ -159,13 +161,15 @@ async function main(): Promise<void> {
     );
     check(bobProfile.data.status === 'deleted' && bobLeft.length === 0, 'nothing of bob is left in users or sessions');
 
+    await backendJourney.run(cloud, check);
+
     await printDocuments(cloud);
     const stats = cloud.stats();
     console.log(
       `\nfunction invocations ${stats.functions.invocations} (cold starts ${stats.functions.coldStarts}), database round trips ${stats.database.roundTrips}, code2Session calls ${stats.wechat.jscode2session}`,
     );
     const sessions = await cloud.documents('sessions');
-    check(sessions.length === 1, 'one server-side session per remaining user');
+    check(sessions.length === (await cloud.documents('users')).length, 'one server-side session per remaining user');
   } finally {
     await cloud.stop();
   }

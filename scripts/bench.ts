@@ -99,6 +99,7 @@ async function main(): Promise<void> {
   initTimes();
   miniprogramSize();
   await benchLogin();
+  await (await import('./bench-token')).benchToken();
 }
 
 main().catch((error: unknown) => {

@@ -1,15 +1,36 @@
-import type { UserProfile } from '../../contracts';
+import type { LoginResult, UserProfile } from '../../contracts';
+import { issuedAtOf } from '../utils/token';
 import { callCloud, ClientError } from './cloud';
 
-/** What the device keeps between launches. Holds no secret: the session_key never leaves the server. */
+/**
+ * What the device keeps between launches. Holds no WeChat secret: the session_key never leaves the server. The
+ * session token is the user's credential for the developer's own backend (services/request), like a cookie.
+ */
 export interface LoginState {
   user: UserProfile;
   savedAt: number;
+  /** The login function's signed session token, when it issues one (AUTH_TOKEN_PRIVATE_KEY set). */
+  token?: string;
+  /** The token's expiry by the server's clock (ISO 8601). */
+  tokenExpiresAt?: string;
+  /** This device's clock minus the server's, measured at the token's receipt (ms): a wrong phone clock. */
+  clockSkewMs?: number;
 }
+
+/**
+ * getToken hands out a token only when it stays valid at least this long, so a request in flight never carries an
+ * expiring token. Keep AUTH_TOKEN_TTL_S well above it (the default is an hour): a lifetime under 5 minutes makes
+ * every getToken a login.
+ */
+export const TOKEN_MIN_REMAINING_MS = 5 * 60 * 1000;
 
 const STORAGE_KEY = 'loginkit.auth.v1';
 
 let inflight: Promise<LoginState> | undefined;
+/** The token refresh in flight (getToken / renewToken), shared by concurrent callers. */
+let tokenInflight: Promise<string> | undefined;
+/** A token the backend refused (401): never handed out again, even if its expiry says it is fine. */
+let rejectedToken: string | undefined;
 /**
  * Bumped by clearLogin(). A login that started before a clear finishes without writing its state back, so a
  * logout (or loginAgain) in the middle of a login is not undone by it.
@@ -48,8 +69,55 @@ function track(login: Promise<LoginState>): Promise<LoginState> {
  */
 export async function refreshLogin(): Promise<LoginState> {
   const loginId = newLoginId();
-  const { user } = await retryUnclear(() => callCloud('login', { loginId }));
-  return saveState(user);
+  return saveState(await retryUnclear(() => callCloud('login', { loginId })));
+}
+
+/**
+ * A session token for the developer's backend, valid for at least 5 more minutes. From the cached login state when
+ * it has one; otherwise one login without a code (one cloud call, one database round trip, no wx.login). Concurrent
+ * callers share one refresh. Fails with TOKEN_UNAVAILABLE when the login function issues no tokens.
+ */
+export function getToken(): Promise<string> {
+  const state = readState();
+  if (state && tokenUsable(state)) return Promise.resolve(state.token);
+  tokenInflight ??= trackToken(fetchToken());
+  return tokenInflight;
+}
+
+/**
+ * After the backend refused `token` (HTTP 401): a different, fresh token. A refresh already made by a concurrent
+ * caller is reused, so many requests failing at once cause one refresh.
+ */
+export function renewToken(token: string): Promise<string> {
+  rejectedToken = token;
+  return getToken();
+}
+
+function trackToken(refresh: Promise<string>): Promise<string> {
+  const tracked = refresh.finally(() => {
+    if (tokenInflight === tracked) tokenInflight = undefined;
+  });
+  return tracked;
+}
+
+async function fetchToken(): Promise<string> {
+  // A login already in flight (e.g. at launch) brings a token with it: wait for it rather than log in twice.
+  const pending = await inflight?.catch(() => undefined);
+  if (pending && tokenUsable(pending)) return pending.token;
+  const startedIn = generation;
+  const loginId = newLoginId();
+  const result = await retryUnclear(() => callCloud('login', { loginId }));
+  const state = startedIn === generation ? saveState(result) : toState(result);
+  // Just minted: as fresh as a token gets, whatever its lifetime (and if the backend refuses it too, it says so).
+  if (!state.token) throw new ClientError('TOKEN_UNAVAILABLE');
+  return state.token;
+}
+
+/** Has a token that was not refused and that stays valid long enough, by the server's clock as seen from here. */
+function tokenUsable(state: LoginState): state is LoginState & { token: string } {
+  if (!state.token || !state.tokenExpiresAt || state.token === rejectedToken) return false;
+  const expiresHere = Date.parse(state.tokenExpiresAt) + (state.clockSkewMs ?? 0);
+  return expiresHere - Date.now() >= TOKEN_MIN_REMAINING_MS;
 }
 
 export function currentUser(): UserProfile | undefined {
@@ -58,7 +126,8 @@ export function currentUser(): UserProfile | undefined {
 
 /** After an account call changed the profile: keep the cached login state in step with the server. */
 export function rememberUser(user: UserProfile): void {
-  saveState(user);
+  const { token, tokenExpiresAt, clockSkewMs } = readState() ?? {};
+  writeState({ user, savedAt: Date.now(), ...(token && tokenExpiresAt ? { token, tokenExpiresAt, clockSkewMs } : {}) });
 }
 
 /**
@@ -94,7 +163,7 @@ async function loginWithFreshCode(): Promise<LoginState> {
   // One id for this login and its retries: the server counts it once even if a retried call had reached it.
   const loginId = newLoginId();
   let codeRetried = false;
-  const { user } = await retryUnclear(async () => {
+  const result = await retryUnclear(async () => {
     for (;;) {
       // A fresh code each time: a code works once, and a failed call may have used it.
       const code = await freshCode();
@@ -110,7 +179,7 @@ async function loginWithFreshCode(): Promise<LoginState> {
       }
     }
   });
-  return startedIn === generation ? saveState(user) : { user, savedAt: Date.now() };
+  return startedIn === generation ? saveState(result) : toState(result);
 }
 
 /**
@@ -164,9 +233,21 @@ function readState(): LoginState | undefined {
   return state as LoginState;
 }
 
+function saveState(result: Pick<LoginResult, 'user' | 'token' | 'tokenExpiresAt'>): LoginState {
+  return writeState(toState(result));
+}
+
+function toState({ user, token, tokenExpiresAt }: Pick<LoginResult, 'user' | 'token' | 'tokenExpiresAt'>): LoginState {
+  const savedAt = Date.now();
+  if (!token || !tokenExpiresAt) return { user, savedAt };
+  const issuedAt = issuedAtOf(token);
+  // Only a clear difference counts: the call's own latency and iat's whole seconds are noise.
+  const skew = issuedAt === undefined ? 0 : savedAt - issuedAt * 1000;
+  return { user, savedAt, token, tokenExpiresAt, clockSkewMs: Math.abs(skew) > 30_000 ? skew : 0 };
+}
+
 /** Caches the state; a device whose storage refuses the write still has the login for this launch. */
-function saveState(user: UserProfile): LoginState {
-  const state: LoginState = { user, savedAt: Date.now() };
+function writeState(state: LoginState): LoginState {
   try {
     wx.setStorageSync(STORAGE_KEY, state);
   } catch {

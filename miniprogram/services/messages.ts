@@ -30,6 +30,10 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   BAD_RESPONSE: '服务返回异常，请稍后重试',
   PHONE_DENIED: '你已取消授权手机号',
   UPLOAD_FAILED: '头像上传失败，请重试',
+  TOKEN_UNAVAILABLE: '暂时无法验证登录身份，请稍后重试',
+  API_NOT_CONFIGURED: '尚未配置服务器地址',
+  API_UNAUTHORIZED: '身份验证未通过，请重新登录后再试',
+  API_ERROR: '服务器开小差了，请稍后重试',
 };
 
 export function messageFor(code: ErrorCode): string {

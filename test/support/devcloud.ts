@@ -32,10 +32,20 @@ export async function startTestCloud(options: DevCloudOptions = {}): Promise<Tes
  * A devcloud in a child process, for jsdom test files (miniprogram-simulate): jsdom's globals are not Node's, so
  * the server runs outside and the simulated device reaches it over HTTP, as a phone reaches the cloud.
  */
-export async function startChildCloud(): Promise<TestCloud> {
+export async function startChildCloud(options: Pick<DevCloudOptions, 'functionEnv'> = {}): Promise<TestCloud> {
+  const functionEnv = options.functionEnv ? ['--function-env', JSON.stringify(options.functionEnv)] : [];
   const child = spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', join(ROOT, 'devcloud', 'cli.ts'), '--memory', '--port', '0', '--json'],
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      join(ROOT, 'devcloud', 'cli.ts'),
+      '--memory',
+      '--port',
+      '0',
+      '--json',
+      ...functionEnv,
+    ],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -65,4 +75,41 @@ let counter = 0;
 export function uniqueUser(prefix = 'user'): string {
   counter += 1;
   return `${prefix}-${process.pid}-${counter}-${Date.now().toString(36)}`;
+}
+
+/**
+ * The example backend (backend/server.ts) in a child process, for jsdom test files: jose's Node build cannot run in
+ * jsdom's realm. Configured as a developer would, through its environment.
+ */
+export async function startChildBackend(env: { issuers: string; jwks: unknown }): Promise<{
+  url: string;
+  stop(): Promise<void>;
+}> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'backend', 'server.ts')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      PORT: '0',
+      AUTH_TOKEN_ISSUERS: env.issuers,
+      AUTH_JWKS: JSON.stringify(env.jwks),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const match = /example backend at (http:\/\/\S+)/.exec(buffered);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`backend exited early (${code})`)));
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }

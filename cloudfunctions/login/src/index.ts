@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import type { LoginResult } from '../../../contracts';
 import { AppFailure } from '../../../server/errors';
 import { defineHandler } from '../../../server/handler';
+import { issueLoginToken, tokenSettings } from '../../../server/token';
 import { getUser, recordLogin, toProfile, type UserDocument } from '../../../server/users';
 import { code2Session, type WeChatSession } from '../../../server/wechat';
 import { LoginAudit } from './audit';
@@ -22,6 +23,7 @@ export const main = defineHandler<typeof LoginEventSchema, LoginResult, LoginAud
   LoginEventSchema,
   async ({ event, identity, run: audit }): Promise<LoginResult> => {
     // Configuration first: a misconfigured function answers CONFIG_ERROR before any call or write.
+    const tokens = tokenSettings();
     const risk = riskGate(identity);
     let session: WeChatSession | undefined;
     let known: UserDocument | null | undefined;
@@ -41,7 +43,7 @@ export const main = defineHandler<typeof LoginEventSchema, LoginResult, LoginAud
       ...(session ? { session, known } : {}),
       ...(risk ? { admitNewUser: () => risk.admit() } : {}),
     });
-    return { user: toProfile(user), isNewUser };
+    return { user: toProfile(user), isNewUser, ...(await issueLoginToken(tokens, identity, user)) };
   },
   {
     begin: (identity, rawEvent) => new LoginAudit(identity, hasCode(rawEvent)),

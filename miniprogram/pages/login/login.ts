@@ -1,10 +1,14 @@
 import type { ErrorCode, UserProfile } from '../../../contracts';
+import type { SessionTokenClaims } from '../../../contracts/token';
+import { API_BASE_URL } from '../../config';
 import { currentUser, ensureLogin } from '../../services/auth';
 import { ClientError } from '../../services/cloud';
 import { messageFor } from '../../services/messages';
+import { requestApi } from '../../services/request';
 import { formatDate } from '../../utils/format';
 
 type Status = 'loading' | 'ready' | 'loggedOut' | 'error';
+type BackendStatus = 'idle' | 'loading' | 'ok' | 'error';
 
 /** Shown when the user has not set a nickname: the same words WeChat itself uses. */
 const DEFAULT_NICKNAME = '微信用户';
@@ -19,6 +23,13 @@ Component({
     loginCount: 0,
     errorCode: '' as ErrorCode | '',
     errorMessage: '',
+    // 「我的后端」: the developer's own API, called with the session token (shown when API_BASE_URL is set)
+    backendEnabled: API_BASE_URL !== '',
+    backendStatus: 'idle' as BackendStatus,
+    backendOpenid: '',
+    backendSessionVersion: 0,
+    backendErrorCode: '' as ErrorCode | '',
+    backendError: '',
   },
   methods: {
     onLoad() {
@@ -34,6 +45,17 @@ Component({
     },
     onRetry() {
       void this.login();
+    },
+    /** Asks the backend who we are: it answers only if it verified the session token. */
+    async onCallBackend() {
+      this.setData({ backendStatus: 'loading', backendErrorCode: '', backendError: '' });
+      try {
+        const { data } = await requestApi<SessionTokenClaims>({ path: '/api/me' });
+        this.setData({ backendStatus: 'ok', backendOpenid: data.sub, backendSessionVersion: data.sv });
+      } catch (error) {
+        const code: ErrorCode = error instanceof ClientError ? error.code : 'INTERNAL';
+        this.setData({ backendStatus: 'error', backendErrorCode: code, backendError: messageFor(code) });
+      }
     },
     onEditProfile() {
       void wx.navigateTo({ url: '/pages/profile/profile' });

@@ -1,0 +1,194 @@
+/**
+ * Verifies the session tokens the kit's login function signs (contracts/token.ts), for any Node >= 18 server.
+ * Self-contained on purpose: copy this file (and express.ts for the middleware) into your server; it needs only
+ * `jose` (v5), never wx-server-sdk.
+ *
+ * What a token must satisfy to be accepted:
+ *  - header alg is exactly EdDSA (no `none`, no HS256 keyed with the public key: the algorithm is pinned, never
+ *    read from the token) and typ JWT;
+ *  - its kid names a key of your JWKS (local object, or fetched from a URL and cached), whose signature verifies;
+ *  - iss is one of your AppIDs; exp has not passed, with at most 60 s of clock skew; iat is not in the future;
+ *    exp - iat is at most the longest lifetime the login function allows (86400 s);
+ *  - sub is a non-empty string (the OPENID), sv an integer >= 1, unionid a string when present;
+ *  - optionally, isCurrent(sub, sv) says the session version is still the user's current one (immediate
+ *    revocation after a logout or a ban, which increment the user's sessionVersion).
+ */
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWSHeaderParameters,
+  type FlattenedJWSInput,
+  type KeyLike,
+} from 'jose';
+
+/** The verified claims (the same shape as contracts/token.ts SessionTokenClaims). */
+export interface SessionClaims {
+  /** The mini-program's AppID. */
+  iss: string;
+  /** The user's OPENID. */
+  sub: string;
+  unionid?: string;
+  iat: number;
+  exp: number;
+  /** The user's session version when the token was minted. */
+  sv: number;
+}
+
+export interface TokenVerifierOptions {
+  /** The AppID(s) of your mini-program(s): the `iss` a token must carry. */
+  issuer: string | readonly string[];
+  /** Your public keys as a JWKS object (e.g. the jwks.json `npm run keys` writes). */
+  jwks?: JSONWebKeySet;
+  /** A URL serving your JWKS: fetched on first use, cached, refetched (at most every 30 s) for an unknown kid. */
+  jwksUrl?: string | URL;
+  /** Accepted clock difference in seconds, 0 to 60 (default 60). */
+  clockToleranceS?: number;
+  /**
+   * Immediate revocation: resolve false when `sv` is older than the user's current session version (or the user
+   * is banned or gone). Called only for tokens that passed every other check.
+   */
+  isCurrent?: (sub: string, sv: number) => boolean | Promise<boolean>;
+  /** For tests: the time to verify at. */
+  now?: () => Date;
+}
+
+/** Why a token was refused. A missing token is the caller's to report (see express.ts). */
+export type RejectionReason =
+  | 'malformed' // not a compact JWS with a JSON payload, or a required claim missing or of the wrong type
+  | 'algorithm' // alg is not EdDSA, or typ is not JWT
+  | 'unknown_key' // no key in the JWKS for the token's kid (or no kid at all)
+  | 'signature' // the signature does not verify
+  | 'expired' // exp is past, beyond the clock tolerance
+  | 'issuer' // iss is not one of the expected AppIDs
+  | 'claims' // iat in the future or a lifetime longer than the login function allows
+  | 'revoked'; // isCurrent said no
+
+/** The token is not acceptable: answer 401. */
+export class TokenRejectedError extends Error {
+  constructor(
+    readonly reason: RejectionReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TokenRejectedError';
+  }
+}
+
+/** The JWKS URL could not be fetched or parsed: a server-side problem (answer 503, not 401). */
+export class JwksUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'JwksUnavailableError';
+  }
+}
+
+export type TokenVerifier = (token: string) => Promise<SessionClaims>;
+
+/** The longest lifetime the login function issues (AUTH_TOKEN_TTL_S at most 86400). */
+const MAX_TOKEN_LIFETIME_S = 86_400;
+const MAX_CLOCK_TOLERANCE_S = 60;
+
+type KeyGetter = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<KeyLike>;
+
+/** Builds a verifier once (it caches the JWKS) and use it for every request. */
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const issuers = typeof options.issuer === 'string' ? [options.issuer] : [...options.issuer];
+  if (issuers.length === 0 || issuers.some((issuer) => typeof issuer !== 'string' || !issuer)) {
+    throw new TypeError('createTokenVerifier: `issuer` must name your AppID(s)');
+  }
+  const tolerance = options.clockToleranceS ?? MAX_CLOCK_TOLERANCE_S;
+  if (!(tolerance >= 0 && tolerance <= MAX_CLOCK_TOLERANCE_S)) {
+    throw new RangeError(`createTokenVerifier: clockToleranceS must be 0 to ${MAX_CLOCK_TOLERANCE_S}`);
+  }
+  const getKey = keyGetter(options);
+  const now = options.now ?? (() => new Date());
+
+  return async (token) => {
+    const currentDate = now();
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, getKey, {
+        algorithms: ['EdDSA'],
+        typ: 'JWT',
+        issuer: issuers,
+        clockTolerance: tolerance,
+        currentDate,
+        requiredClaims: ['iss', 'sub', 'iat', 'exp', 'sv'],
+      }));
+    } catch (error) {
+      throw rejection(error);
+    }
+    const claims = readClaims(payload);
+    const nowS = currentDate.getTime() / 1000;
+    if (claims.iat > nowS + tolerance) throw new TokenRejectedError('claims', 'token issued in the future');
+    if (claims.exp - claims.iat > MAX_TOKEN_LIFETIME_S) {
+      throw new TokenRejectedError('claims', 'token lifetime longer than the login function issues');
+    }
+    if (options.isCurrent && !(await options.isCurrent(claims.sub, claims.sv))) {
+      throw new TokenRejectedError('revoked', 'session revoked');
+    }
+    return claims;
+  };
+}
+
+/** Keys by kid: the local JWKS first, then the remote one (which refetches on an unknown kid, for rotations). */
+function keyGetter(options: TokenVerifierOptions): KeyGetter {
+  const local = options.jwks ? createLocalJWKSet(options.jwks) : undefined;
+  const remote = options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : undefined;
+  if (!local && !remote) throw new TypeError('createTokenVerifier: give `jwks` and/or `jwksUrl`');
+  return async (header, token) => {
+    // A token without kid would otherwise match any single key of the right type: the contract says select by kid.
+    if (typeof header.kid !== 'string' || !header.kid) throw new errors.JWKSNoMatchingKey();
+    if (local) {
+      try {
+        return await local(header, token);
+      } catch (error) {
+        if (!remote || !(error instanceof errors.JWKSNoMatchingKey)) throw error;
+      }
+    }
+    if (!remote) throw new errors.JWKSNoMatchingKey();
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
+      throw new JwksUnavailableError(`JWKS ${String(options.jwksUrl)} unavailable`, error);
+    }
+  };
+}
+
+function rejection(error: unknown): Error {
+  if (error instanceof JwksUnavailableError) return error;
+  if (error instanceof errors.JWTExpired) return new TokenRejectedError('expired', 'token expired');
+  if (error instanceof errors.JOSEAlgNotAllowed) return new TokenRejectedError('algorithm', 'algorithm not allowed');
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'iss') return new TokenRejectedError('issuer', 'unexpected issuer');
+    if (error.claim === 'typ') return new TokenRejectedError('algorithm', 'unexpected token type');
+    return new TokenRejectedError('malformed', `invalid claim ${error.claim}`);
+  }
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
+    return new TokenRejectedError('unknown_key', 'no key for this kid');
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return new TokenRejectedError('signature', 'signature verification failed');
+  }
+  if (error instanceof errors.JOSEError) return new TokenRejectedError('malformed', 'malformed token');
+  // Not jose's: a bug or the JWKS getter's own failure. Let the server log it and answer 5xx.
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function readClaims(payload: Record<string, unknown>): SessionClaims {
+  const { iss, sub, unionid, iat, exp, sv } = payload;
+  const malformed = (what: string) => new TokenRejectedError('malformed', `invalid claim ${what}`);
+  if (typeof iss !== 'string') throw malformed('iss');
+  if (typeof sub !== 'string' || !sub) throw malformed('sub');
+  if (typeof iat !== 'number' || typeof exp !== 'number') throw malformed('iat/exp');
+  if (typeof sv !== 'number' || !Number.isSafeInteger(sv) || sv < 1) throw malformed('sv');
+  if (unionid !== undefined && (typeof unionid !== 'string' || !unionid)) throw malformed('unionid');
+  return { iss, sub, ...(unionid ? { unionid } : {}), iat, exp, sv };
+}

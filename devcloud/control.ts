@@ -71,9 +71,9 @@ export class DevCloudControl {
     return this.call('GET', '/faults');
   }
 
-  /** Drops every pending fault. */
-  clearFaults(): Promise<void> {
-    return this.call('DELETE', '/faults');
+  /** Drops every pending fault, or only those scoped to one user's calls (`match.openid`). */
+  clearFaults(filter: { openid?: string } = {}): Promise<void> {
+    return this.call('DELETE', '/faults', filter);
   }
 
   /** Every call functions and phones made, in order of arrival (the newest 10,000). */

@@ -216,9 +216,13 @@ export class FaultInjector {
     return spec;
   }
 
-  /** Drop pending faults (of one target, or all). */
-  clear(target?: FaultTarget): void {
-    this.pending = target ? this.pending.filter((fault) => fault.spec.target !== target) : [];
+  /** Drop pending faults: all of them, or those of one target and/or those matching one user's calls only. */
+  clear(filter: { target?: FaultTarget; openid?: string } = {}): void {
+    this.pending = this.pending.filter(
+      (fault) =>
+        (filter.target !== undefined && fault.spec.target !== filter.target) ||
+        (filter.openid !== undefined && fault.spec.match?.openid !== filter.openid),
+    );
   }
 
   /** Faults not yet used up, with what is left of skip and times: an empty list means every fault acted. */

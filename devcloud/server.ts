@@ -43,6 +43,9 @@ import { WECHAT_APIS, WeChatFake, weChatFaultSpec, type Fault, type SessionKeyRo
  * kind can be injected into it, and it records the calls.
  */
 
+/** Function log lines kept for GET /devcloud/logs (the newest). */
+const MAX_LOG_LINES = 10_000;
+
 export interface DevCloudOptions {
   /** Folder for the on-disk store (database and files); absent: everything in memory. */
   dataDir?: string;
@@ -147,7 +150,11 @@ export class DevCloud {
       },
       maxInstancesPerFunction: options.maxInstancesPerFunction ?? 8,
       timeoutMs: options.functionTimeoutMs ?? 3000,
-      onLog: (functionName, line) => this.logs.push({ functionName, line }),
+      onLog: (functionName, line) => {
+        this.logs.push({ functionName, line });
+        // A long-running devcloud keeps the newest lines only, so its memory stays flat.
+        if (this.logs.length > MAX_LOG_LINES) this.logs.splice(0, this.logs.length - MAX_LOG_LINES);
+      },
     });
     this.rssTimer = setInterval(() => (this.peakRss = Math.max(this.peakRss, process.memoryUsage().rss)), 50);
     this.rssTimer.unref();
@@ -238,8 +245,9 @@ export class DevCloud {
     this.wechat.injectFault(fault);
   }
 
-  clearFaults(): void {
-    this.faults.clear();
+  /** Drops pending faults: all, or only those scoped to one user's calls (match.openid). */
+  clearFaults(filter: { openid?: string } = {}): void {
+    this.faults.clear(filter);
   }
 
   /** Action names a fault may match, per target: a misspelt one would never act. */
@@ -551,7 +559,7 @@ async function control(
     case 'GET /faults':
       return ok(cloud.pendingFaults());
     case 'DELETE /faults':
-      cloud.clearFaults();
+      cloud.clearFaults(typeof body.openid === 'string' ? { openid: body.openid } : {});
       return ok({});
     case 'GET /calls':
       return ok(cloud.recordedCalls());

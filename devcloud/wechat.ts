@@ -135,7 +135,7 @@ export class WeChatFake {
 
   /** Drops pending WeChat faults (only those: other services' faults stay). */
   clearFaults(): void {
-    this.faults.clear('wechat');
+    this.faults.clear({ target: 'wechat' });
   }
 
   // ---- server API ------------------------------------------------------------------------------------------

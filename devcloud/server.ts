@@ -57,6 +57,16 @@ export interface DevCloudOptions {
   sessionKeyRotation?: SessionKeyRotation;
   /** Extra environment per function (the login function always gets WECHAT_APPSECRET unless overridden). */
   functionEnv?: Record<string, Record<string, string>>;
+  /** The Node.js binary for function instances (default: DEVCLOUD_FUNCTION_NODE, else devcloud's own Node). */
+  functionNode?: string;
+}
+
+/** Modelled distances, in ms per call: function to database, function to WeChat, phone to cloud (callFunction). */
+export interface Latency {
+  databaseMs: number;
+  wechatMs: number;
+  /** One wx.cloud.callFunction round trip from the phone, on top of the function's own run. */
+  callFunctionMs: number;
 }
 
 /** The original fault shapes, now FaultSpecs underneath: kept for their users. */
@@ -98,11 +108,22 @@ export class DevCloud {
   readonly logs: Array<{ functionName: string; line: string }> = [];
   /** Added to every database call (ms), to model the distance between a function and the database. */
   databaseLatencyMs = 0;
+  /** Added to every callFunction (ms), half each way: the phone's round trip to the cloud. */
+  callFunctionLatencyMs = 0;
 
-  /** Model the distance to the database and to WeChat (ms per call). */
-  setLatency(databaseMs: number, wechatMs: number): void {
-    this.databaseLatencyMs = databaseMs;
-    this.wechat.latencyMs = wechatMs;
+  /** Model the distances (ms per call); what is left out keeps its value. All 0 by default, so tests stay fast. */
+  setLatency(latency: Partial<Latency>): void {
+    if (latency.databaseMs !== undefined) this.databaseLatencyMs = latency.databaseMs;
+    if (latency.wechatMs !== undefined) this.wechat.latencyMs = latency.wechatMs;
+    if (latency.callFunctionMs !== undefined) this.callFunctionLatencyMs = latency.callFunctionMs;
+  }
+
+  latency(): Latency {
+    return {
+      databaseMs: this.databaseLatencyMs,
+      wechatMs: this.wechat.latencyMs,
+      callFunctionMs: this.callFunctionLatencyMs,
+    };
   }
   private readonly users = new Map<string, SimulatedUser>();
   private dbCalls: Record<string, number> = {};
@@ -148,6 +169,7 @@ export class DevCloud {
       maxInstancesPerFunction: options.maxInstancesPerFunction ?? 8,
       timeoutMs: options.functionTimeoutMs ?? 3000,
       onLog: (functionName, line) => this.logs.push({ functionName, line }),
+      ...(options.functionNode ? { nodeBinary: options.functionNode } : {}),
     });
     this.rssTimer = setInterval(() => (this.peakRss = Math.max(this.peakRss, process.memoryUsage().rss)), 50);
     this.rssTimer.unref();
@@ -204,7 +226,15 @@ export class DevCloud {
       event && typeof event === 'object' && userName !== undefined
         ? { ...(event as Record<string, unknown>), userInfo: { appId: this.appid, openId: context.OPENID } }
         : event;
-    return this.runtime.invoke(functionName, withUserInfo, context);
+    const leg = this.callFunctionLatencyMs / 2;
+    if (leg <= 0) return this.runtime.invoke(functionName, withUserInfo, context);
+    const sleep = () => new Promise((done) => setTimeout(done, leg));
+    return sleep()
+      .then(() => this.runtime.invoke(functionName, withUserInfo, context))
+      .then(async (report) => {
+        await sleep();
+        return report;
+      });
   }
 
   /** Fail calls of any kind (see FaultSpec); throws InvalidFault, injecting nothing, for a spec that is wrong. */
@@ -559,11 +589,12 @@ async function control(
       cloud.clearRecordedCalls();
       return ok({});
     case 'POST /latency':
-      cloud.setLatency(
-        typeof body.databaseMs === 'number' ? body.databaseMs : cloud.databaseLatencyMs,
-        typeof body.wechatMs === 'number' ? body.wechatMs : cloud.wechat.latencyMs,
-      );
-      return ok({});
+      cloud.setLatency({
+        ...(typeof body.databaseMs === 'number' ? { databaseMs: body.databaseMs } : {}),
+        ...(typeof body.wechatMs === 'number' ? { wechatMs: body.wechatMs } : {}),
+        ...(typeof body.callFunctionMs === 'number' ? { callFunctionMs: body.callFunctionMs } : {}),
+      });
+      return ok(cloud.latency());
     case 'GET /stats':
       return ok(cloud.stats());
     case 'POST /stats/reset':

@@ -149,7 +149,7 @@ async function journeys(cloud: DevCloud): Promise<void> {
 }
 
 async function concurrency(cloud: DevCloud): Promise<void> {
-  cloud.setLatency(0, 0);
+  cloud.setLatency({ databaseMs: 0, wechatMs: 0, callFunctionMs: 0 });
   const distinct = Array.from({ length: 100 }, (_, i) => `burst-distinct-${i}`);
   let started = performance.now();
   const distinctResults = await Promise.all(distinct.map((user) => cloud.invoke('login', {}, user)));
@@ -182,7 +182,7 @@ export async function benchLogin(): Promise<void> {
     functionEnv: { 'classic-login': { WECHAT_APPSECRET: DEFAULT_APPSECRET } },
   });
   try {
-    cloud.setLatency(DATABASE_MS, WECHAT_MS);
+    cloud.setLatency({ databaseMs: DATABASE_MS, wechatMs: WECHAT_MS });
     console.log(
       `\n4. End-to-end login on devcloud, ${DATABASE_MS} ms per database call and ${WECHAT_MS} ms per WeChat call injected, median of ${ITERATIONS}`,
     );

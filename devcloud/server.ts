@@ -74,7 +74,11 @@ export type { CloudCallFault, DatabaseFault } from './faults';
 
 export interface DevCloudStats {
   functions: { invocations: number; coldStarts: number; peakInstanceRssBytes: number };
-  database: { roundTrips: number; byAction: Record<string, number> };
+  /**
+   * roundTrips: database calls. sequentialTrips: stretches of time with at least one call in flight, so calls made
+   * in parallel count once (what a caller waits for, with latency set).
+   */
+  database: { roundTrips: number; sequentialTrips: number; byAction: Record<string, number> };
   wechat: Record<string, number>;
   devcloudRssBytes: number;
 }
@@ -127,6 +131,8 @@ export class DevCloud {
   }
   private readonly users = new Map<string, SimulatedUser>();
   private dbCalls: Record<string, number> = {};
+  private dbInFlight = 0;
+  private dbSequentialTrips = 0;
   private peakRss = 0;
   private readonly rssTimer: NodeJS.Timeout;
 
@@ -298,7 +304,7 @@ export class DevCloud {
     const roundTrips = Object.values(byAction).reduce((sum, n) => sum + n, 0);
     return {
       functions: { ...this.runtime.stats },
-      database: { roundTrips, byAction },
+      database: { roundTrips, sequentialTrips: this.dbSequentialTrips, byAction },
       wechat: { ...this.wechat.calls },
       devcloudRssBytes: Math.max(this.peakRss, process.memoryUsage().rss),
     };
@@ -306,6 +312,7 @@ export class DevCloud {
 
   resetStats(): void {
     this.dbCalls = {};
+    this.dbSequentialTrips = 0;
     for (const key of Object.keys(this.wechat.calls) as Array<keyof typeof this.wechat.calls>)
       this.wechat.calls[key] = 0;
     this.runtime.stats.invocations = 0;
@@ -384,6 +391,16 @@ export class DevCloud {
 
   private async databaseCall(action: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     this.dbCalls[action] = (this.dbCalls[action] ?? 0) + 1;
+    if (this.dbInFlight === 0) this.dbSequentialTrips += 1;
+    this.dbInFlight += 1;
+    try {
+      return await this.databaseCallInFlight(action, body);
+    } finally {
+      this.dbInFlight -= 1;
+    }
+  }
+
+  private async databaseCallInFlight(action: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     if (this.databaseLatencyMs > 0) await new Promise((done) => setTimeout(done, this.databaseLatencyMs));
     return this.database.handle(action, body);
   }

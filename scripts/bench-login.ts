@@ -39,6 +39,8 @@ interface Cost {
   ms: number;
   cloudCalls: number;
   dbRoundTrips: number;
+  /** Database waits in sequence: parallel calls count once. */
+  dbSequential: number;
   wechatCalls: number;
 }
 
@@ -79,6 +81,7 @@ async function measure(cloud: DevCloud, device: Device, run: () => Promise<unkno
     ms,
     cloudCalls: device.calls.callFunction - callsBefore,
     dbRoundTrips: stats.database.roundTrips,
+    dbSequential: stats.database.sequentialTrips,
     wechatCalls: stats.wechat.jscode2session ?? 0,
   };
 }
@@ -157,7 +160,7 @@ async function journeys(cloud: DevCloud): Promise<void> {
       n,
     );
   console.log(
-    `   ${'journey'.padEnd(26)} ${'style'.padEnd(10)} ${'p50'.padStart(9)} ${'p95'.padStart(9)} ${'vs classic'.padStart(10)}  cloud calls  db trips  code2Session`,
+    `   ${'journey'.padEnd(26)} ${'style'.padEnd(10)} ${'p50'.padStart(9)} ${'p95'.padStart(9)} ${'vs classic'.padStart(10)}  cloud calls  db trips (in sequence)  code2Session`,
   );
   for (const journey of JOURNEYS) {
     const classic = p('classic', journey, 50);
@@ -165,7 +168,7 @@ async function journeys(cloud: DevCloud): Promise<void> {
       const list = costs(style, journey);
       const p50 = p(style, journey, 50);
       console.log(
-        `   ${journey.padEnd(26)} ${style.padEnd(10)} ${`${p50.toFixed(1)} ms`.padStart(9)} ${`${p(style, journey, 95).toFixed(1)} ms`.padStart(9)} ${`${(p50 / classic).toFixed(2)}x`.padStart(10)}  ${countRange(list.map((c) => c.cloudCalls)).padStart(11)}  ${countRange(list.map((c) => c.dbRoundTrips)).padStart(8)}  ${countRange(list.map((c) => c.wechatCalls)).padStart(12)}`,
+        `   ${journey.padEnd(26)} ${style.padEnd(10)} ${`${p50.toFixed(1)} ms`.padStart(9)} ${`${p(style, journey, 95).toFixed(1)} ms`.padStart(9)} ${`${(p50 / classic).toFixed(2)}x`.padStart(10)}  ${countRange(list.map((c) => c.cloudCalls)).padStart(11)}  ${countRange(list.map((c) => c.dbRoundTrips)).padStart(8)} ${`(${countRange(list.map((c) => c.dbSequential))})`.padStart(13)}  ${countRange(list.map((c) => c.wechatCalls)).padStart(12)}`,
       );
     }
   }

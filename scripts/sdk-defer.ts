@@ -98,7 +98,16 @@ export function deferRequires(source: string, rules: readonly DeferredRequire[])
       throw new Error(`sdk-defer: ${where}: expected one binding of ${bindingText}, found ${found.length}`);
     const [line, indent, name, expression] = found[0] as unknown as [string, string, string, string];
     const getter = `__deferred_${name}`;
-    text = text.replace(line, `${indent}/* deferred to first use (scripts/sdk-defer.ts) */`);
+    // The getter takes the declaration's place, in its scope: the expression may use names only visible there
+    // (webpack's __webpack_require__ inside wx-server-sdk's module functions). A function declaration is hoisted,
+    // so uses above it work too.
+    const fromSideFile = `${DEFERRED_REQUIRE}[${JSON.stringify(rule.specifier)}]`;
+    const load = expression.split(literal).join(fromSideFile);
+    text = text.replace(
+      line,
+      // No initialiser on the var: a use before this line (through the hoisted function) must not be undone.
+      `${indent}/* deferred to first use (scripts/sdk-defer.ts) */ var ${getter}_loaded; function ${getter}() { if (!${getter}_loaded) ${getter}_loaded = { value: ${load} }; return ${getter}_loaded.value; }`,
+    );
     if (rule.deferCall) {
       const call = `${name}${rule.deferCall}`;
       const count = text.split(call).length - 1;
@@ -110,10 +119,8 @@ export function deferRequires(source: string, rules: readonly DeferredRequire[])
     const uses = new RegExp(`(?<![\\w$.])${escapeRegExp(name)}(?![\\w$])`, 'g');
     if (new RegExp(`(?<![\\w$.])${escapeRegExp(name)}\\s*=[^=>]`).test(text))
       throw new Error(`sdk-defer: ${where}: ${name} is assigned after its declaration; cannot defer it`);
-    text = text.replace(uses, `${getter}()`);
-    const fromSideFile = `${DEFERRED_REQUIRE}[${JSON.stringify(rule.specifier)}]`;
-    const load = expression.split(literal).join(fromSideFile);
-    helpers += `\nvar ${getter}_loaded = false, ${getter}_value;\nfunction ${getter}() {\n  if (!${getter}_loaded) { ${getter}_value = ${load}; ${getter}_loaded = true; }\n  return ${getter}_value;\n}\n`;
+    // Parenthesised: `new pkg_1.Klass(...)` must stay `new (getter()).Klass(...)`, not `(new getter()).Klass(...)`.
+    text = text.replace(uses, `(${getter}())`);
     text = text.split(literal).join(fromSideFile);
     if (rule.checkAtLoad) helpers += SIDE_FILE_CHECK;
   }

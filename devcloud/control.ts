@@ -1,7 +1,7 @@
 import { controlRequest } from './client';
 import type { FaultSpec, RecordedCall } from './faults';
 import type { InvocationReport } from './runtime';
-import type { CloudCallFault, DatabaseFault, DevCloudStats, PhoneNumberDetail, SimulatedUser } from './server';
+import type { CloudCallFault, DatabaseFault, DevCloudStats, Latency, PhoneNumberDetail, SimulatedUser } from './server';
 import type { WxError } from './phone-api';
 import type { Fault } from './wechat';
 
@@ -85,7 +85,8 @@ export class DevCloudControl {
     return this.call('DELETE', '/calls');
   }
 
-  setLatency(latency: { databaseMs?: number; wechatMs?: number }): Promise<void> {
+  /** Modelled distances in ms per call (database, WeChat, the phone's callFunction round trip); answers all three. */
+  setLatency(latency: Partial<Latency>): Promise<Latency> {
     return this.call('POST', '/latency', latency);
   }
 

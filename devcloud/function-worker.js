@@ -3,9 +3,36 @@
 // TypeScript loader. The parent (runtime.ts) sends {type:'invoke'} messages and receives {type:'result'} ones.
 'use strict';
 
+const Module = require('module');
+const path = require('path');
 const { performance } = require('perf_hooks');
 
 const entry = process.env.DEVCLOUD_FUNCTION_ENTRY;
+const functionDir = path.dirname(entry);
+
+function isInside(file, dir) {
+  const relative = path.relative(dir, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+// The cloud runs the uploaded folder and nothing else: a package the function's own files require must be inside
+// it (bundled, or in its node_modules). Here the folder sits in the repository, whose node_modules Node would
+// otherwise find by walking up, hiding a bundle that is not complete. Packages required from outside the folder
+// (a test fixture that loads the SDK by absolute path, and the SDK's own requires) resolve as usual.
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (request, parent, ...rest) {
+  const resolved = resolveFilename.call(this, request, parent, ...rest);
+  const bare = !request.startsWith('.') && !path.isAbsolute(request);
+  const fromFunction = parent && parent.filename && isInside(parent.filename, functionDir);
+  if (bare && fromFunction && path.isAbsolute(resolved) && !isInside(resolved, functionDir)) {
+    const error = new Error(
+      `Cannot find module '${request}' (required from ${path.relative(functionDir, parent.filename)}): the function's folder does not contain it, so the cloud would not find it either; bundle it (npm run build)`,
+    );
+    error.code = 'MODULE_NOT_FOUND';
+    throw error;
+  }
+  return resolved;
+};
 let handler;
 let served = 0;
 /** WX_* keys set for the previous invocation: removed before the next one so no identity carries over. */
@@ -56,6 +83,7 @@ process.on('message', async (message) => {
   reply.cold = cold;
   reply.durationMs = performance.now() - started;
   reply.rssBytes = process.memoryUsage().rss;
+  reply.nodeVersion = process.version;
   process.send(reply);
 });
 
@@ -65,7 +93,12 @@ const initStarted = performance.now();
 try {
   handler = require(entry).main;
   if (typeof handler !== 'function') throw new Error(`${entry} does not export main()`);
-  process.send({ type: 'ready', initMs: performance.now() - initStarted });
+  process.send({
+    type: 'ready',
+    initMs: performance.now() - initStarted,
+    rssBytes: process.memoryUsage().rss,
+    nodeVersion: process.version,
+  });
 } catch (error) {
   console.error(`init failed: ${(error && error.stack) || error}`);
   process.exit(1);

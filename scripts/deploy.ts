@@ -79,7 +79,7 @@ export async function runDeploy(
   }
   for (const line of describeFunctions(
     functions,
-    `1. cloud functions, each uploaded with cloud.uploadFunction (remoteNpmInstall: the cloud installs package.json's dependencies):`,
+    `1. cloud functions, each uploaded whole with cloud.uploadFunction (wx-server-sdk is bundled in: no npm install in the cloud):`,
   ))
     print(line);
   for (const line of describeMiniprogram(
@@ -116,7 +116,9 @@ export async function runDeploy(
           env,
           name: fn.name,
           path: path.join(project.root, fn.dir),
-          remoteNpmInstall: true,
+          // Everything is in the folder (wx-server-sdk bundled into index.js and sdk-deferred.js): the cloud
+          // installs nothing, as DevTools' 上传并部署：所有文件.
+          remoteNpmInstall: false,
         }),
       );
       print(`  ${fn.name}: ${result.filesCount} files, ${result.packSize} bytes uploaded, deployed`);

@@ -25,7 +25,7 @@ async function main(args: readonly string[]): Promise<number> {
   console.log(
     describeFunctions(
       functions,
-      'cloud functions, as they upload (wx-server-sdk is installed in the cloud from package.json):',
+      'cloud functions, as they upload (wx-server-sdk is bundled in: the cloud installs nothing):',
     ).join('\n'),
   );
   const problems = packageProblems(miniprogram);

@@ -74,7 +74,7 @@ export async function checkFunctions(project: ShipProject): Promise<CheckResult>
         });
       }
     }
-    problems.push(...checkPackageJson(project, name, bundled.bundle.externals));
+    problems.push(...checkPackageJson(project, name, bundled.bundle.externals, bundled.bundle.bundledPackages));
   }
   return {
     problems,
@@ -123,8 +123,17 @@ function readPermissions(
   return out;
 }
 
-/** The cloud installs the function's dependencies from its package.json: what the bundle leaves external must be there. */
-function checkPackageJson(project: ShipProject, name: string, externals: readonly string[]): Problem[] {
+/**
+ * The cloud installs the function's dependencies from its package.json: what the bundle leaves external must be
+ * there, and what it already contains must not (wx-server-sdk is bundled: listing it would make the cloud install
+ * 44 MB that nothing loads, and the upload could no longer skip the cloud-side npm install).
+ */
+function checkPackageJson(
+  project: ShipProject,
+  name: string,
+  externals: readonly string[],
+  bundled: readonly string[],
+): Problem[] {
   const packagePath = path.join(project.cloudfunctionRoot, name, 'package.json');
   const file = rel(project, packagePath);
   if (!fs.existsSync(packagePath)) {
@@ -136,11 +145,19 @@ function checkPackageJson(project: ShipProject, name: string, externals: readonl
   if (!parsed.ok) return [parsed.problem];
   const dependencies =
     isRecord(parsed.value) && isRecord(parsed.value['dependencies']) ? parsed.value['dependencies'] : {};
-  return externals
+  const missing = externals
     .filter((dependency) => !(dependency in dependencies))
     .map((dependency) => ({
       file,
       line: lineOf(parsed.text, '"dependencies"') ?? 1,
       message: `${name}: the bundle requires "${dependency}" at run time, but dependencies does not list it (the cloud installs only what is listed)`,
     }));
+  const needless = Object.keys(dependencies)
+    .filter((dependency) => bundled.includes(dependency))
+    .map((dependency) => ({
+      file,
+      line: lineOf(parsed.text, `"${dependency}"`) ?? 1,
+      message: `${name}: dependencies lists "${dependency}", which is bundled into index.js: remove it, so that the upload needs no npm install in the cloud`,
+    }));
+  return [...missing, ...needless];
 }

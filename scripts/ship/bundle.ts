@@ -1,21 +1,25 @@
-import { build, type BuildFailure, type Message } from 'esbuild';
+import type { BuildFailure, Message } from 'esbuild';
 import * as fs from 'node:fs';
 import { isBuiltin } from 'node:module';
 import * as path from 'node:path';
 import type { Problem } from './problems';
 import type { ShipProject } from './project';
-import { FUNCTION_BUNDLE_OPTIONS } from '../build';
+import { bundleFunction as buildBundle } from '../build';
 
 /**
- * The function's bundle as scripts/build.ts makes it (same esbuild options), in memory: what ships is exactly the
- * code the cloud-call analysis reads, including server/ helpers the function imports (FUNCTION_BUNDLE_OPTIONS is
- * shared with build.ts).
+ * The function's bundle as scripts/build.ts makes it (the same bundleFunction), in memory: what ships is exactly the
+ * code the cloud-call analysis reads, including server/ helpers the function imports.
  */
 export interface FunctionBundle {
   /** Source files bundled in, absolute, without node_modules (their cloud calls are not ours to declare). */
   sources: string[];
-  /** Modules left to require at run time (wx-server-sdk): the function's package.json must provide them. */
+  /**
+   * Packages left to require at run time: none when everything resolves, as wx-server-sdk is bundled in. The
+   * function's package.json would have to provide them (the cloud installs only what it lists).
+   */
   externals: string[];
+  /** Packages bundled in (wx-server-sdk...): a package.json that lists them makes the cloud install them for nothing. */
+  bundledPackages: string[];
   bytes: number;
 }
 
@@ -36,27 +40,34 @@ export async function bundleFunction(
   outfile?: string,
 ): Promise<BundleResult> {
   try {
-    const result = await build({
-      entryPoints: [entry],
+    const result = await buildBundle({
+      entry,
       absWorkingDir: project.root,
       // In memory the name only has to differ from the entry (a plain index.js function bundles itself).
       outfile: outfile ?? path.join(project.cloudfunctionRoot, name, 'bundle.in-memory.js'),
-      ...FUNCTION_BUNDLE_OPTIONS,
       logLevel: 'silent',
       write: outfile !== undefined,
-      metafile: true,
     });
-    const output = Object.values(result.metafile.outputs)[0];
+    const inputs = [...Object.keys(result.main.inputs), ...Object.keys(result.side?.inputs ?? {})];
+    const imports = Object.values(result.main.outputs).flatMap((output) => output.imports);
     return {
       ok: true,
       bundle: {
-        sources: Object.keys(result.metafile.inputs)
-          .filter((input) => !input.includes('node_modules/'))
+        sources: inputs
+          .filter((input) => !input.includes('node_modules/') && !input.endsWith('sdk-deferred.entry.js'))
           .map((input) => path.resolve(project.root, input)),
         externals: [
-          ...new Set((output?.imports ?? []).filter((i) => i.external && !isBuiltin(i.path)).map((i) => i.path)),
+          ...new Set(
+            imports
+              // The side file (./sdk-deferred.js) is ours and ships in the folder; packages are what is left.
+              .filter((i) => i.external && !isBuiltin(i.path) && !i.path.startsWith('.'))
+              .map((i) => i.path),
+          ),
         ].sort(),
-        bytes: output?.bytes ?? 0,
+        bundledPackages: [
+          ...new Set(inputs.map((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1]).filter(Boolean)),
+        ].sort() as string[],
+        bytes: result.files.reduce((sum, file) => sum + file.bytes, 0),
       },
     };
   } catch (error) {

@@ -1,10 +1,10 @@
 /**
  * What must never reach WeChat's servers, whatever the build produced: tests, TypeScript sources, source maps,
  * secrets (upload keys, .env files, DevTools' private config, an AppSecret written into code), build configs and
- * node_modules (a function's dependencies are installed in the cloud from its package.json).
+ * node_modules (a function's bundle holds what it needs: wx-server-sdk is bundled in).
  */
 const RULES: readonly { pattern: RegExp; reason: string }[] = [
-  { pattern: /(^|\/)node_modules\//, reason: 'node_modules (dependencies are installed in the cloud)' },
+  { pattern: /(^|\/)node_modules\//, reason: 'node_modules (the bundle holds what the function needs)' },
   { pattern: /(^|\/)(__tests__|__mocks__|tests?)\//, reason: 'test' },
   { pattern: /\.(test|spec)\.[cm]?[jt]sx?$/, reason: 'test' },
   { pattern: /\.[cm]?tsx?$/, reason: 'TypeScript source' },

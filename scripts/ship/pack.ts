@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DEFERRED_FILE } from '../sdk-defer';
 import { bundleFunction, functionEntry } from './bundle';
 import { formatBytes, MAIN_PACKAGE_LIMIT, SUBPACKAGE_LIMIT, TOTAL_LIMIT, unwantedReason } from './contents';
 import { isRecord, readJson } from './json';
@@ -165,9 +166,10 @@ function ignoredByPackOptions(project: ShipProject, file: string): boolean {
 }
 
 /**
- * Each cloud function as it uploads: cloudfunctions/<fn>/ with index.js freshly bundled (the same esbuild options as
- * scripts/build.mjs) and without what must not ship (src/, TypeScript, maps, node_modules: the cloud installs
- * wx-server-sdk from package.json). Written to dist/package/cloudfunctions/<fn>/, the folder the deploy uploads.
+ * Each cloud function as it uploads: cloudfunctions/<fn>/ with index.js and sdk-deferred.js freshly bundled (the
+ * same bundleFunction as scripts/build.ts, wx-server-sdk inside, so the cloud installs nothing) and without what
+ * must not ship (src/, TypeScript, maps, node_modules). Written to dist/package/cloudfunctions/<fn>/, the folder the
+ * deploy uploads.
  */
 export async function stageFunctions(project: ShipProject): Promise<FunctionPackage[]> {
   const staged: FunctionPackage[] = [];
@@ -183,8 +185,8 @@ export async function stageFunctions(project: ShipProject): Promise<FunctionPack
     if (!bundled.ok) throw new ShipError(bundled.problems.map(formatProblem).join('\n'));
     const leftOut: { path: string; reason: string }[] = [];
     for (const file of listFiles(source, ['.git'])) {
-      // index.js is the build output we just replaced with a fresh bundle.
-      if (file === 'index.js' || file === 'bundle.in-memory.js') continue;
+      // index.js and the side file are the build output we just replaced with a fresh bundle.
+      if (file === 'index.js' || file === DEFERRED_FILE || file === 'bundle.in-memory.js') continue;
       const absolute = path.join(source, file);
       const reason = unwantedReason(file, fs.readFileSync(absolute));
       if (reason) {

@@ -57,6 +57,31 @@ describe('npm run deploy', () => {
     expect(text).toContain('  should not ship: none');
   });
 
+  it('stages a function that uses wx-server-sdk as one complete folder: nothing for the cloud to install', async () => {
+    const project = makeFixture({
+      'cloudfunctions/hello/src/index.ts':
+        "import * as cloud from 'wx-server-sdk';\n\nexport async function main(event: { content: string }): Promise<unknown> {\n  return cloud.openapi.security.msgSecCheck({ content: event.content });\n}\n",
+    });
+    const { code, text } = await deploy(project.root, ['--dry-run']);
+    expect(code).toBe(0);
+    expect(text).toContain('wx-server-sdk is bundled in: no npm install in the cloud');
+    const staged = path.join(project.root, 'dist', 'package', 'cloudfunctions', 'hello');
+    expect(fs.readdirSync(staged).sort()).toEqual(['config.json', 'index.js', 'package.json', 'sdk-deferred.js']);
+    expect(JSON.parse(fs.readFileSync(path.join(staged, 'package.json'), 'utf8'))).not.toHaveProperty('dependencies');
+    // The staged folder runs on its own: no node_modules anywhere above it to fall back on.
+    const alone = fs.mkdtempSync(path.join(os.tmpdir(), 'staged-alone-'));
+    try {
+      fs.cpSync(staged, alone, { recursive: true });
+      const loaded = (await import(path.join(alone, 'index.js'))) as { main?: unknown };
+      expect(typeof loaded.main).toBe('function');
+      const side = (await import(path.join(alone, 'sdk-deferred.js'))) as Record<string, unknown>;
+      expect(Object.keys(side)).toEqual(expect.arrayContaining(['form-data', 'mime-db']));
+      expect(typeof side['form-data']).toBe('function');
+    } finally {
+      fs.rmSync(alone, { recursive: true, force: true });
+    }
+  });
+
   it('a real deploy without credentials fails with what is missing and uploads nothing', async () => {
     const project = makeFixture();
     const failure = deploy(project.root, []);

@@ -120,21 +120,31 @@ export async function main(event: { api: 'security' }): Promise<unknown> {
     );
   });
 
-  it('discovers a new function folder and requires its runtime dependencies in package.json', async () => {
+  it('discovers a new function folder, and reports a package.json that lists what is bundled in', async () => {
     const project = makeFixture({
       'cloudfunctions/fresh/src/index.ts':
         "import { randomUUID } from 'node:crypto';\nimport * as sdk from 'wx-server-sdk';\n\nexport const main = (): string => `${randomUUID()}${String(typeof sdk)}`;\n",
-      'cloudfunctions/fresh/package.json': '{\n  "name": "fresh",\n  "dependencies": {}\n}\n',
+      'cloudfunctions/fresh/package.json':
+        '{\n  "name": "fresh",\n  "dependencies": {\n    "wx-server-sdk": "4.0.2"\n  }\n}\n',
     });
     const { problems, summary } = await checkFunctions(project);
     expect(summary).toBe('2 functions (fresh, hello), 1 cloud call');
     expect(problems).toEqual([
       {
         file: 'cloudfunctions/fresh/package.json',
-        line: 3,
+        line: 4,
         message:
-          'fresh: the bundle requires "wx-server-sdk" at run time, but dependencies does not list it (the cloud installs only what is listed)',
+          'fresh: dependencies lists "wx-server-sdk", which is bundled into index.js: remove it, so that the upload needs no npm install in the cloud',
       },
     ]);
+  });
+
+  it('accepts a function that bundles wx-server-sdk with no dependencies to install', async () => {
+    const project = makeFixture({
+      'cloudfunctions/fresh/src/index.ts':
+        "import * as sdk from 'wx-server-sdk';\n\nexport const main = (): string => String(typeof sdk.getWXContext);\n",
+      'cloudfunctions/fresh/package.json': '{\n  "name": "fresh",\n  "main": "index.js"\n}\n',
+    });
+    expect((await checkFunctions(project)).problems).toEqual([]);
   });
 });

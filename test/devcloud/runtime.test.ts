@@ -334,6 +334,50 @@ describe('failures', () => {
   });
 });
 
+describe('as the cloud runs an uploaded folder', () => {
+  test("a package the function's folder lacks is not found, though the repository's node_modules has it", async () => {
+    // Inside the repository, where walking up would find node_modules/valibot: the cloud would not.
+    const dir = join(__dirname, '..', '..', '.devcloud', `runtime-isolation-${process.pid}`);
+    await mkdir(join(dir, 'escapes'), { recursive: true });
+    await mkdir(join(dir, 'inside', 'node_modules', 'local-helper'), { recursive: true });
+    await writeFile(join(dir, 'escapes', 'index.js'), "require('valibot');\nexports.main = async () => 'loaded';\n");
+    await writeFile(
+      join(dir, 'inside', 'index.js'),
+      `const helper = require('local-helper'); const sdk = require(${JSON.stringify(SDK)});
+       exports.main = async () => helper + ':' + typeof sdk.getWXContext;\n`,
+    );
+    await writeFile(join(dir, 'inside', 'node_modules', 'local-helper', 'index.js'), "module.exports = 'helper';\n");
+    const own = await startTestCloud({ functionsDir: dir });
+    try {
+      const escaped = await own.cloud!.runtime.invoke('escapes', {}, {});
+      expect(escaped.error?.errCode).toBe(-504002);
+      const logs = () => own.cloud!.logs.map((log) => log.line).join('\n');
+      expect(await waitFor(() => logs().includes("Cannot find module 'valibot'"))).toBe(true);
+      expect(logs()).toContain("the function's folder does not contain it");
+      // Its own node_modules, and a module loaded by absolute path (with that module's own requires), resolve.
+      expect(resultOf<string>(await own.cloud!.runtime.invoke('inside', {}, {}))).toBe('helper:function');
+    } finally {
+      await own.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('callFunction latency: each invocation from a phone costs the configured round trip', async () => {
+    cloud.setLatency({ callFunctionMs: 150 });
+    try {
+      expect(cloud.latency()).toEqual({ databaseMs: 0, wechatMs: 0, callFunctionMs: 150 });
+      const started = Date.now();
+      const report = await cloud.invoke('slow', { ms: 0 });
+      expect(report.error).toBeUndefined();
+      expect(Date.now() - started).toBeGreaterThanOrEqual(145);
+      // The function itself is not slowed: only the trip to and from it.
+      expect(report.durationMs).toBeLessThan(145);
+    } finally {
+      cloud.setLatency({ callFunctionMs: 0 });
+    }
+  });
+});
+
 describe('logs', () => {
   test('stdout and stderr reach cloud.logs line by line, long and multi-byte lines whole', async () => {
     const before = cloud.logs.length;

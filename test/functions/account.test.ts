@@ -157,7 +157,9 @@ describe('phone number', () => {
     mkdirSync(join(dir, 'account'), { recursive: true });
     mkdirSync(join(dir, 'login'), { recursive: true });
     for (const fn of ['account', 'login']) {
-      copyFileSync(join(__dirname, '..', '..', 'cloudfunctions', fn, 'index.js'), join(dir, fn, 'index.js'));
+      // The built folder: index.js and the side file of deferred SDK parts (scripts/sdk-defer.ts).
+      for (const file of ['index.js', 'sdk-deferred.js'])
+        copyFileSync(join(__dirname, '..', '..', 'cloudfunctions', fn, file), join(dir, fn, file));
     }
     writeFileSync(
       join(dir, 'account', 'config.json'),

@@ -23,6 +23,8 @@ export default tseslint.config(
       '**/*.mjs',
       'jest.config.js',
       'devcloud/function-worker.js',
+      'jest.browser.config.js',
+      'scripts/shots/fixed-clock.js',
     ],
   },
   js.configs.recommended,

@@ -1,7 +1,9 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
+import type { JSONWebKeySet } from 'jose';
 import { JSDOM } from 'jsdom';
 import type * as Simulate from 'miniprogram-simulate';
+import { startBackend, type RunningBackend } from '../../backend/server';
 import type { DevCloudControl } from '../../devcloud/control';
 import { createDevice, type Device } from '../../devcloud/device';
 import { installForwardingWx, useDevice } from '../../devcloud/wx-global';
@@ -60,20 +62,42 @@ export class PageDriver {
   /** Bytes behind the temporary paths chooseAvatar handed out, for <image src> of a chosen, unsaved avatar. */
   readonly tempFiles = new Map<string, Buffer>();
   private launched?: Device;
+  private readonly configs = new WeakMap<Device, Record<string, string>>();
+  private readonly backends = new Map<string, RunningBackend>();
 
-  constructor(readonly control: DevCloudControl) {}
+  /** `tokenJwks`: the public keys of the login function's AUTH_TOKEN_PRIVATE_KEY, which the backend trusts. */
+  constructor(
+    readonly control: DevCloudControl,
+    private readonly tokenJwks: JSONWebKeySet,
+  ) {}
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.backends.values()].map((backend) => backend.close()));
+  }
+
+  private async startBackend(trusts: 'this-app' | 'another-app'): Promise<RunningBackend> {
+    const { appid } = await this.control.info();
+    return startBackend({ issuer: trusts === 'this-app' ? appid : 'wx-another-app', jwks: this.tokenJwks });
+  }
 
   /**
-   * A phone of a WeChat user. `cloud: 'unreachable'`: WeChat's login answers but the cloud never does (a network
-   * that drops mid-login).
+   * A phone of a WeChat user. `config` replaces values of the mini-program's config.ts on this phone, as a
+   * developer sets them before building (e.g. API_BASE_URL).
    */
-  phone(user: string, options: { confirmModals?: boolean; cloud?: 'unreachable' } = {}): Device {
+  phone(user: string, options: { confirmModals?: boolean; config?: Record<string, string> } = {}): Device {
     const device = createDevice({ devcloudUrl: this.control.url, user, confirmModals: options.confirmModals ?? true });
-    if (options.cloud === 'unreachable') {
-      const offline = createDevice({ devcloudUrl: 'http://127.0.0.1:9', user });
-      device.wx.cloud.callFunction = offline.wx.cloud.callFunction;
-    }
+    if (options.config) this.configs.set(device, options.config);
     return device;
+  }
+
+  /**
+   * The example backend (backend/server.ts) on loopback, trusting this app's session tokens, or (`another-app`)
+   * only another app's, so that it refuses ours.
+   */
+  async backend(trusts: 'this-app' | 'another-app' = 'this-app'): Promise<string> {
+    const running = this.backends.get(trusts) ?? (await this.startBackend(trusts));
+    this.backends.set(trusts, running);
+    return running.url;
   }
 
   /** Open a page on a phone: onLoad, then (unless settle is false) wait until it is no longer loading. */
@@ -85,6 +109,9 @@ export class PageDriver {
       const cache = (require as unknown as NodeJS.Require).cache;
       for (const key of Object.keys(cache)) if (key.startsWith(MINIPROGRAM)) delete cache[key];
       this.launched = device;
+      const config = this.configs.get(device);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      if (config) Object.assign(require(join(MINIPROGRAM, 'config')) as Record<string, unknown>, config);
     }
     const rendered = sim.render(sim.load(join(MINIPROGRAM, 'pages', page, page), { rootPath: MINIPROGRAM }));
     rendered.attach(document.createElement('parent-wrapper'));

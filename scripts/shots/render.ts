@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import type { Browser } from 'playwright-core';
 import { DevCloudControl } from '../../devcloud/control';
 import { startDevCloud, type DevCloud } from '../../devcloud/server';
 import { launchChromium } from '../browser/chromium';
+import { generateTokenKeys } from '../keys';
 import { loadSimulate, MINIPROGRAM, PageDriver } from './driver';
 import { imageSources, phoneDocument, toHtml, type WindowStyle } from './html';
 import { PAGE_STATES, shotName, type PageState, type Reached } from './states';
@@ -38,13 +39,20 @@ export async function renderShots(options: {
 
   let cloud: DevCloud | undefined;
   let browser: Browser | undefined;
+  let driver: PageDriver | undefined;
   try {
     // The cloud functions run on the same fixed clock: they write the createdAt that the login page shows.
     const clockEnv = { NODE_OPTIONS: `--require ${JSON.stringify(FIXED_CLOCK)}`, SHOTS_CLOCK };
-    cloud = await startDevCloud({ functionEnv: { login: clockEnv, account: clockEnv }, functionTimeoutMs: 10_000 });
+    const functionEnv: Record<string, Record<string, string>> = Object.fromEntries(
+      cloudFunctions().map((name) => [name, { ...clockEnv }]),
+    );
+    // Session tokens on, so that 「我的后端」 has something to verify.
+    const keys = await generateTokenKeys();
+    functionEnv.login = { ...clockEnv, AUTH_TOKEN_PRIVATE_KEY: keys.privateKeyPem };
+    cloud = await startDevCloud({ functionEnv, functionTimeoutMs: 10_000 });
     browser = await launchChromium();
     await assertCjkFont(browser);
-    const driver = new PageDriver(new DevCloudControl(cloud.url));
+    driver = new PageDriver(new DevCloudControl(cloud.url), keys.jwks);
     const results: ShotResult[] = [];
     for (const state of PAGE_STATES.filter(options.only ?? (() => true))) {
       const reached = await state.reach(driver);
@@ -58,6 +66,7 @@ export async function renderShots(options: {
     return results;
   } finally {
     await browser?.close();
+    await driver?.stop();
     await cloud?.stop();
   }
 }
@@ -74,6 +83,12 @@ async function phoneScreen(page: string, reached: Reached, cloud: DevCloud, temp
   }
   const pageHtml = toHtml(dom, { images });
   return phoneDocument(pageHtml, { client: clientCss(), page: pageCss(MINIPROGRAM, page) }, windowStyle(page));
+}
+
+/** The cloud functions of the project (cloudfunctions/<name>/package.json). */
+function cloudFunctions(): string[] {
+  const root = join(MINIPROGRAM, '..', 'cloudfunctions');
+  return readdirSync(root).filter((name) => existsSync(join(root, name, 'package.json')));
 }
 
 function imageType(bytes: Buffer): string {

@@ -72,10 +72,17 @@ export const PAGE_STATES: readonly PageState[] = [
   {
     page: 'login',
     state: 'error-network',
-    caption: 'network error: NETWORK (the cloud call never arrives), 重试',
-    reach: async (driver) => ({
-      page: await driver.open(driver.phone('shots-offline', { cloud: 'unreachable' }), 'login'),
-    }),
+    caption: 'network error: NETWORK (the connection drops), 重试',
+    reach: async (driver) => {
+      // The phone's cloud calls die on the way (a connection reset): the login and its one retry.
+      await driver.control.injectFault({
+        target: 'device',
+        mode: 'reset',
+        match: { action: 'cloud.callFunction' },
+        times: 2,
+      });
+      return { page: await driver.open(driver.phone('shots-offline'), 'login') };
+    },
   },
   {
     page: 'login',
@@ -96,6 +103,32 @@ export const PAGE_STATES: readonly PageState[] = [
       const profile = await driver.open(phone, 'profile');
       await driver.tap(profile, '.logout-btn');
       (login.instance as unknown as { onShow(): void }).onShow();
+      return { page: login };
+    },
+  },
+  {
+    page: 'login',
+    state: 'backend-verified',
+    caption: '「我的后端」: the backend verified the session token',
+    reach: async (driver) => {
+      const phone = driver.phone('shots-backend', { config: { API_BASE_URL: await driver.backend() } });
+      const login = await driver.open(phone, 'login');
+      await driver.gesture(login, '.backend-btn', 'tap');
+      await until(login, (data) => data.backendStatus !== 'loading');
+      return { page: login };
+    },
+  },
+  {
+    page: 'login',
+    state: 'backend-refused',
+    caption: '「我的后端」: a backend that refuses the token (API_UNAUTHORIZED)',
+    reach: async (driver) => {
+      const phone = driver.phone('shots-backend-refused', {
+        config: { API_BASE_URL: await driver.backend('another-app') },
+      });
+      const login = await driver.open(phone, 'login');
+      await driver.gesture(login, '.backend-btn', 'tap');
+      await until(login, (data) => data.backendStatus !== 'loading');
       return { page: login };
     },
   },

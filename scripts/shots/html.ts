@@ -11,7 +11,8 @@ import { convertRpx, PAGE_TAG } from './styles';
 
 type Attrs = Record<string, unknown>;
 
-interface Node {
+/** One element of the rendered page: what the HTML for it is made from. */
+interface WxmlElement {
   /** Classes as simulate scoped them. */
   classes: string;
   attrs: Attrs;
@@ -38,7 +39,7 @@ const VOID_ELEMENTS = new Set(['img', 'input']);
 function element(
   tag: string,
   component: string,
-  node: Node,
+  node: WxmlElement,
   extra: { classes?: string[]; attrs?: Record<string, string | boolean | undefined>; children?: string } = {},
 ): string {
   const style = [typeof node.attrs.style === 'string' ? convertRpx(node.attrs.style) : '']
@@ -69,11 +70,11 @@ const IMAGE_FIT: Record<string, string> = {
 };
 
 export interface HtmlContext {
-  /** data: URLs for the <image> sources of the page (cloud:// fileIDs, temporary files). */
-  images: ReadonlyMap<string, string>;
+  /** The URL the browser loads for an <image src> (a cloud:// fileID, a temporary file path). */
+  imageUrl(src: string): string | undefined;
 }
 
-type BuiltIn = (node: Node, context: HtmlContext) => string;
+type BuiltIn = (node: WxmlElement, context: HtmlContext) => string;
 
 /** Every built-in component the renderer draws, as HTML. A page using another one fails loudly (see toHtml). */
 export const BUILT_INS: Record<string, BuiltIn> = {
@@ -92,7 +93,7 @@ export const BUILT_INS: Record<string, BuiltIn> = {
       attrs: { type: 'button', 'data-size': mini ? 'mini' : undefined, disabled: on(node.attrs.disabled) },
     });
   },
-  image: (node, { images }) => {
+  image: (node, { imageUrl }) => {
     const src = typeof node.attrs.src === 'string' ? node.attrs.src : '';
     const mode = typeof node.attrs.mode === 'string' ? node.attrs.mode : 'scaleToFill';
     const fit = `object-fit:${IMAGE_FIT[mode] ?? 'fill'}${mode === 'widthFix' ? ';height:auto' : ''}`;
@@ -102,7 +103,7 @@ export const BUILT_INS: Record<string, BuiltIn> = {
       'image',
       { ...node, attrs: { ...node.attrs, style } },
       {
-        attrs: { src: images.get(src), alt: '', 'data-mode': mode },
+        attrs: { src: src ? imageUrl(src) : undefined, alt: '', 'data-mode': mode },
       },
     );
   },
@@ -158,7 +159,7 @@ export function toHtml(dom: Element, context: HtmlContext): string {
     if (node.nodeType !== 1) return '';
     const element = node as Element;
     const tag = element.tagName.toLowerCase();
-    const source: Node = {
+    const source: WxmlElement = {
       classes: element.getAttribute('class') ?? '',
       attrs: attrsOf(element),
       children: Array.from(element.childNodes).map(convert).join(''),
@@ -176,7 +177,7 @@ export function toHtml(dom: Element, context: HtmlContext): string {
   return convert(dom);
 }
 
-/** Every <image src> of a simulate DOM subtree, to resolve before toHtml. */
+/** Every <image src> of a simulate DOM subtree. */
 export function imageSources(dom: Element): string[] {
   return Array.from(dom.querySelectorAll('wx-image'))
     .map((image) => attrsOf(image).src)
@@ -192,7 +193,7 @@ export interface WindowStyle {
 
 /** WeChat's capsule (the ··· menu and the close ring), as the client draws it at the top right of every page. */
 function capsule(color: string): string {
-  const dots = [25, 32, 39].map((x) => `<circle cx="${x - 7}" cy="16" r="2.6" fill="${color}"/>`).join('');
+  const dots = [18, 25, 32].map((x) => `<circle cx="${x}" cy="16" r="2.6" fill="${color}"/>`).join('');
   return (
     `<svg class="wx-capsule" width="87" height="32" viewBox="0 0 87 32">` +
     `<rect x="0.25" y="0.25" width="86.5" height="31.5" rx="15.75" fill="rgba(255,255,255,.6)" stroke="rgba(0,0,0,.12)" stroke-width="0.5"/>` +

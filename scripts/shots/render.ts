@@ -56,8 +56,10 @@ export async function renderShots(options: {
     const results: ShotResult[] = [];
     for (const state of PAGE_STATES.filter(options.only ?? (() => true))) {
       const reached = await state.reach(driver);
+      // The picture is of this moment: the page may still change (the loading state logs in on).
+      const snapshot = snapshotPage(reached);
       await driver.control.clearFaults();
-      const html = await phoneScreen(state.page, reached, cloud, driver.tempFiles);
+      const html = await phoneScreen(state.page, snapshot, cloud, driver.tempFiles);
       const file = join(options.outDir, shotName(state));
       writeFileSync(file, await screenshot(browser, html, reached.typed));
       options.log?.(`${shotName(state)}  ${state.caption}`);
@@ -71,17 +73,29 @@ export async function renderShots(options: {
   }
 }
 
-/** The page as it is now (simulate's DOM, right after the steps), as a whole phone screen in HTML. */
-async function phoneScreen(page: string, reached: Reached, cloud: DevCloud, tempFiles: Map<string, Buffer>) {
+interface PageSnapshot {
+  /** The page's HTML, each <image> source written as `shots-image:<index in sources>`. */
+  html: string;
+  sources: string[];
+}
+
+/** simulate's DOM as HTML, at once (synchronously): the images are fetched after. */
+function snapshotPage(reached: Reached): PageSnapshot {
   const dom = reached.page.dom as unknown as Element;
-  const images = new Map<string, string>();
-  for (const src of imageSources(dom)) {
+  const sources = imageSources(dom);
+  return { html: toHtml(dom, { imageUrl: (src) => `shots-image:${sources.indexOf(src)}` }), sources };
+}
+
+/** A whole phone screen: the snapshot with its images inlined, the navigation bar, and the CSS. */
+async function phoneScreen(page: string, snapshot: PageSnapshot, cloud: DevCloud, tempFiles: Map<string, Buffer>) {
+  const dataUrls: string[] = [];
+  for (const src of snapshot.sources) {
     // WeChat's <image> shows a cloud:// fileID itself; here it is the file's bytes from devcloud's storage.
     const bytes = src.startsWith('cloud://') ? await cloud.storage.read(src) : tempFiles.get(src);
     if (!bytes) throw new Error(`<image src="${src}"> shows nothing: no such file`);
-    images.set(src, `data:${imageType(bytes)};base64,${bytes.toString('base64')}`);
+    dataUrls.push(`data:${imageType(bytes)};base64,${bytes.toString('base64')}`);
   }
-  const pageHtml = toHtml(dom, { images });
+  const pageHtml = snapshot.html.replace(/shots-image:(\d+)/g, (_match, index: string) => dataUrls[Number(index)]!);
   return phoneDocument(pageHtml, { client: clientCss(), page: pageCss(MINIPROGRAM, page) }, windowStyle(page));
 }
 

@@ -20,7 +20,8 @@ function renderSample(): Element {
 test('built-in components become HTML elements with their WXML attributes, classes scoped as simulate scopes them', () => {
   const dom = renderSample();
   expect(imageSources(dom)).toEqual(['cloud://env/avatar.png']);
-  const html = toHtml(dom, { images: new Map([['cloud://env/avatar.png', 'data:image/png;base64,AAAA']]) });
+  const images = new Map([['cloud://env/avatar.png', 'data:image/png;base64,AAAA']]);
+  const html = toHtml(dom, { imageUrl: (src) => images.get(src) });
   const doc = new DOMParser().parseFromString(html, 'text/html');
   const one = (selector: string) => doc.querySelector(selector)!;
 
@@ -60,7 +61,7 @@ test('built-in components become HTML elements with their WXML attributes, class
 test('a built-in without a mapping fails loudly instead of drawing something wrong', () => {
   const dom = document.createElement('main');
   dom.appendChild(document.createElement('wx-video'));
-  expect(() => toHtml(dom, { images: new Map() })).toThrow('<video> has no HTML mapping yet');
+  expect(() => toHtml(dom, { imageUrl: () => undefined })).toThrow('<video> has no HTML mapping yet');
 });
 
 test('rpx becomes px as the base library converts it on a 375 px wide phone', () => {

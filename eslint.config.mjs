@@ -26,6 +26,8 @@ export default tseslint.config(
       'devcloud/function-worker.js',
       // Runs at postinstall on whatever Node npm finds, possibly Node 16: plain JavaScript, outside the TS project.
       'scripts/node16-bin.js',
+      'jest.browser.config.js',
+      'scripts/shots/fixed-clock.js',
     ],
   },
   js.configs.recommended,

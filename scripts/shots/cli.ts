@@ -1,0 +1,44 @@
+import { readdirSync, rmSync } from 'fs';
+import { join, resolve } from 'path';
+import { performance } from 'perf_hooks';
+import { updateReadme } from './readme';
+import { renderShots } from './render';
+import { PAGE_STATES, shotName } from './states';
+
+const DOCS = resolve(__dirname, '..', '..', 'docs', 'screenshots');
+
+/**
+ * `npm run shots`: every page state as a picture, into docs/screenshots/ (or --out DIR). --only a,b keeps the
+ * pictures whose file name contains one of the words. Into docs/screenshots/, it also removes the pictures of
+ * states no longer in the table and rewrites README's gallery.
+ */
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const value = (name: string) => {
+    const index = args.indexOf(name);
+    return index >= 0 ? args[index + 1] : undefined;
+  };
+  const outDir = resolve(value('--out') ?? DOCS);
+  const words = value('--only')?.split(',');
+  // performance.now(): the pictures run on a fixed clock (Date), this counts real time.
+  const started = performance.now();
+  const results = await renderShots({
+    outDir,
+    ...(words ? { only: (state) => words.some((word) => `${state.page}-${state.state}`.includes(word)) } : {}),
+    log: (line) => console.log(line),
+  });
+  if (outDir === DOCS) {
+    const pictured = new Set(PAGE_STATES.map(shotName));
+    for (const file of readdirSync(DOCS)) if (file.endsWith('.png') && !pictured.has(file)) rmSync(join(DOCS, file));
+    updateReadme();
+  }
+  console.log(`${results.length} pictures in ${outDir} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

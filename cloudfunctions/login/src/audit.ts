@@ -25,10 +25,15 @@ export class LoginAudit {
     private readonly withCode: boolean,
   ) {}
 
-  /** Issued beside the login's write: the entry as it will be if the login succeeds as expected. */
+  /**
+   * Issued beside the login's own calls: the entry as it will be if the login succeeds as expected. A later
+   * prediction (once the user's read shows a new user) replaces an earlier one, written after it, never before.
+   */
   predict(expected: { isNewUser: boolean }): void {
+    if (this.prediction?.isNewUser === expected.isNewUser) return;
     this.prediction = expected;
-    this.predicted = this.write({ ok: true, isNewUser: expected.isNewUser });
+    const previous = this.predicted ?? Promise.resolve(true);
+    this.predicted = previous.then(() => this.write({ ok: true, isNewUser: expected.isNewUser }));
   }
 
   async settle(envelope: Envelope<LoginResult>): Promise<void> {

@@ -12,6 +12,14 @@ const wechatGlobals = {
   getCurrentPages: 'readonly',
 };
 
+// devcloud is a development tool (a devDependency of the kit, an npm workspace): the product never imports it,
+// neither by package name nor by a relative path into devcloud/. test/check/product-imports.test.ts proves it.
+const devcloudImports = {
+  group: ['devcloud', 'devcloud/**', '**/devcloud', '**/devcloud/**'],
+  message:
+    'devcloud is a development tool: product code (miniprogram/, server/, cloudfunctions/, contracts/) never imports it',
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -22,12 +30,13 @@ export default tseslint.config(
       'coverage/',
       '.devcloud/',
       '**/*.mjs',
-      'jest.config.js',
+      '**/jest.config.js',
       'devcloud/function-worker.js',
       // Runs at postinstall on whatever Node npm finds, possibly Node 16: plain JavaScript, outside the TS project.
       'scripts/node16-bin.js',
       'jest.browser.config.js',
       'scripts/shots/fixed-clock.js',
+      'devcloud/bin/',
     ],
   },
   js.configs.recommended,
@@ -50,6 +59,12 @@ export default tseslint.config(
     },
   },
   {
+    files: ['server/**/*.ts', 'cloudfunctions/**/*.ts', 'contracts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [devcloudImports] }],
+    },
+  },
+  {
     files: ['miniprogram/**/*.ts'],
     languageOptions: { globals: wechatGlobals },
     rules: {
@@ -57,9 +72,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            { group: ['../../server/*', '../../devcloud/*'], message: 'server code never ships to the client' },
-          ],
+          patterns: [{ group: ['../../server/*'], message: 'server code never ships to the client' }, devcloudImports],
         },
       ],
     },
@@ -72,7 +85,27 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'wx-server-sdk', message: 'backend/ runs outside CloudBase' }],
-          patterns: [{ group: ['../server/*', '../devcloud/*', '../miniprogram/*'], message: 'backend/ stands alone' }],
+          patterns: [
+            { group: ['../server/*', '../devcloud/*', '../miniprogram/*'], message: 'backend/ stands alone' },
+            devcloudImports,
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The kit's tests and scripts use devcloud as any project would: through its package entry, never a path into it.
+    files: ['test/**/*.ts', 'scripts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(devcloud/|(\\.\\./)+devcloud(/|$))',
+              message: "use devcloud's public entry: import { ... } from 'devcloud'",
+            },
+          ],
         },
       ],
     },

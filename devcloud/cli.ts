@@ -1,37 +1,125 @@
-import { join } from 'path';
-import { startDevCloud } from './server';
+import { existsSync, statSync } from 'fs';
+import { resolve } from 'path';
+import { parseArgs } from 'util';
+import { exportCollections, importCollections } from './collections';
+import { projectFunctionsDir } from './project';
+import { startDevCloud, type DevCloud } from './server';
 
 /**
- * `npm run devcloud`: serve the local cloud until Ctrl-C, with its on-disk store under .devcloud/.
- * Flags: --port N (default 8787), --memory (no disk), --data DIR, --json (print one JSON line when ready: for
- * test harnesses that run devcloud as a child process), --function-env JSON (extra environment per function, e.g.
- * '{"login":{"AUTH_TOKEN_PRIVATE_KEY":"..."}}').
+ * `devcloud` (`npx devcloud` in a project, `npm run devcloud` in the kit): serve the local cloud until Ctrl-C.
+ * Every path is relative to the current folder, which is taken to be the mini-program project.
  */
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const flag = (name: string) => args.includes(name);
-  const value = (name: string) => {
-    const index = args.indexOf(name);
-    return index >= 0 ? args[index + 1] : undefined;
-  };
-  const port = Number(value('--port') ?? 8787);
-  const dataDir = flag('--memory') ? undefined : (value('--data') ?? join(__dirname, '..', '.devcloud'));
-  const functionEnvJson = value('--function-env');
-  const functionEnv = functionEnvJson
-    ? (JSON.parse(functionEnvJson) as Record<string, Record<string, string>>)
-    : undefined;
-  const cloud = await startDevCloud({ port, ...(dataDir ? { dataDir } : {}), ...(functionEnv ? { functionEnv } : {}) });
-  const stop = () => {
-    void cloud.stop().then(() => process.exit(0));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  if (flag('--json')) {
-    console.log(JSON.stringify({ url: cloud.url, appid: cloud.appid, envId: cloud.envId }));
-    return;
+const USAGE = `Usage: devcloud [options]
+
+  --functions DIR        the cloud functions to run (default: cloudfunctionRoot of ./project.config.json,
+                         else ./cloudfunctions); each <DIR>/<name>/index.js exports main(event, context)
+  --memory               keep everything in memory (nothing on disk)
+  --data DIR             the on-disk store: database and files (default: ./.devcloud)
+  --import DIR           seed collections from DIR/<collection>.json (arrays of documents, Extended JSON)
+  --export-on-exit DIR   on Ctrl-C / SIGTERM, write every collection to DIR/<collection>.json (same format)
+  --port N               port on 127.0.0.1 (default 8787; 0 picks a free one)
+  --host HOST            127.0.0.1 or localhost only: devcloud never listens beyond loopback
+  --function-env JSON    extra environment per function, e.g. '{"login":{"AUTH_TOKEN_PRIVATE_KEY":"..."}}'
+                         (as set in the CloudBase console for each function)
+  --json                 print one JSON line {"url","appid","envId"} when ready, and nothing else on stdout
+  --help                 this text`;
+
+/** A usage mistake: reported with the usage text, exit code 2. */
+export class UsageError extends Error {}
+
+export interface CliOptions {
+  functionsDir: string;
+  /** Absent: in memory. */
+  dataDir?: string;
+  importDir?: string;
+  exportDir?: string;
+  port: number;
+  json: boolean;
+  /** Extra environment variables per function name. */
+  functionEnv?: Record<string, Record<string, string>>;
+}
+
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost'];
+
+/** The command line as options, relative paths resolved against `cwd`; throws UsageError for a mistake. */
+export function parseCli(args: readonly string[], cwd: string): CliOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        functions: { type: 'string' },
+        memory: { type: 'boolean' },
+        data: { type: 'string' },
+        import: { type: 'string' },
+        'export-on-exit': { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'function-env': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
+  if (parsed.help) return 'help';
+  if (parsed.memory && parsed.data !== undefined) throw new UsageError('--memory and --data exclude each other');
+  if (parsed.host !== undefined && !LOOPBACK_HOSTS.includes(parsed.host))
+    throw new UsageError(
+      `--host ${parsed.host} refused: devcloud serves loopback only (${LOOPBACK_HOSTS.join(', ')}); ` +
+        'its control API runs code and reads every document, so it must never face a network',
+    );
+  const port = parsed.port === undefined ? 8787 : /^[0-9]+$/.test(parsed.port) ? Number(parsed.port) : NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port ${parsed.port ?? ''} is not a port number (0 to 65535)`);
+  const folder = (flag: string, value: string) => {
+    const dir = resolve(cwd, value);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${flag} ${value}: no such folder`);
+    return dir;
+  };
+  const functionEnv = parsed['function-env'] === undefined ? undefined : parseFunctionEnv(parsed['function-env']);
+  return {
+    functionsDir: parsed.functions === undefined ? projectFunctionsDir(cwd) : folder('--functions', parsed.functions),
+    ...(parsed.memory ? {} : { dataDir: resolve(cwd, parsed.data ?? '.devcloud') }),
+    ...(parsed.import === undefined ? {} : { importDir: folder('--import', parsed.import) }),
+    ...(parsed['export-on-exit'] === undefined ? {} : { exportDir: resolve(cwd, parsed['export-on-exit']) }),
+    port,
+    json: parsed.json === true,
+    ...(functionEnv ? { functionEnv } : {}),
+  };
+}
+
+/** `{"<function>": {"<NAME>": "<value>"}}`, strings only, as the console's environment variables are. */
+function parseFunctionEnv(text: string): Record<string, Record<string, string>> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--function-env is not JSON: ${(error as Error).message}`);
+  }
+  const isObject = (item: unknown): item is Record<string, unknown> =>
+    typeof item === 'object' && item !== null && !Array.isArray(item);
+  const valid =
+    isObject(value) &&
+    Object.values(value).every((env) => isObject(env) && Object.values(env).every((v) => typeof v === 'string'));
+  if (!valid)
+    throw new UsageError('--function-env must be {"<function>": {"<NAME>": "<value>", ...}, ...} with string values');
+  return value as Record<string, Record<string, string>>;
+}
+
+function describeCounts(counts: Record<string, number>): string {
+  const entries = Object.entries(counts);
+  return entries.length === 0 ? 'no collections' : entries.map(([name, count]) => `${name} (${count})`).join(', ');
+}
+
+function printHelp(cloud: DevCloud, options: CliOptions): void {
   console.log(`devcloud is serving at ${cloud.url} (appid ${cloud.appid}, env ${cloud.envId})`);
-  console.log(dataDir ? `store: ${dataDir}` : 'store: in memory');
+  console.log(`functions: ${options.functionsDir}`);
+  console.log(options.dataDir ? `store: ${options.dataDir}` : 'store: in memory');
+  if (options.exportDir) console.log(`on exit, collections are exported to ${options.exportDir}`);
   console.log(`
 Invoke a cloud function as a chosen WeChat user (the user is created on first use):
   curl -s ${cloud.url}/devcloud/functions/invoke -H 'content-type: application/json' \\
@@ -47,7 +135,78 @@ Calls made so far:      curl -s ${cloud.url}/devcloud/calls
 Ctrl-C stops it.`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+/**
+ * Runs the command line: serves until SIGINT/SIGTERM, then exits the process (0, or 1 when the export failed).
+ * Usage mistakes exit with 2, a bad --import with 1.
+ */
+export function runCli(args: readonly string[]): void {
+  serve(args).then(
+    (code) => {
+      if (code !== undefined) process.exit(code);
+    },
+    (error: unknown) => {
+      console.error('devcloud:', error);
+      process.exit(1);
+    },
+  );
+}
+
+/** Starts serving; resolves with an exit code when there is nothing to serve, undefined while serving. */
+async function serve(args: readonly string[]): Promise<number | undefined> {
+  let options: CliOptions | 'help';
+  try {
+    options = parseCli(args, process.cwd());
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`devcloud: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  // In --json mode stdout carries the one ready line: everything else goes to stderr.
+  const say = options.json ? console.error : console.log;
+  if (!existsSync(options.functionsDir))
+    say(`devcloud: ${options.functionsDir} does not exist yet: no functions to run`);
+
+  const cloud = await startDevCloud({
+    port: options.port,
+    functionsDir: options.functionsDir,
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.functionEnv ? { functionEnv: options.functionEnv } : {}),
+  });
+  if (options.importDir) {
+    try {
+      say(`imported ${describeCounts(await importCollections(cloud.database, options.importDir))}`);
+    } catch (error) {
+      await cloud.stop();
+      console.error(`devcloud: --import ${options.importDir}: ${(error as Error).message}`);
+      return 1;
+    }
+  }
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1); // a second Ctrl-C: do not wait any longer
+    stopping = true;
+    const exportDir = options.exportDir;
+    const exported = exportDir
+      ? exportCollections(cloud.database, exportDir).then(
+          (counts) => (say(`exported ${describeCounts(counts)} to ${exportDir}`), true),
+          (error: unknown) => (console.error(`devcloud: export to ${exportDir} failed: ${String(error)}`), false),
+        )
+      : Promise.resolve(true);
+    void exported.then(async (ok) => {
+      await cloud.stop();
+      say(`devcloud stopped (${signal})`);
+      process.exit(ok ? 0 : 1);
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
+  if (options.json) console.log(JSON.stringify({ url: cloud.url, appid: cloud.appid, envId: cloud.envId }));
+  else printHelp(cloud, options);
+  return undefined;
+}

@@ -7,7 +7,7 @@
  * through `FaultInjector.run`, which picks the fault meant for the call (if any), applies it, and records the call.
  *
  * What a fault looks like to the caller (checked with wx-server-sdk 4.0.2 / @cloudbase/node-sdk 3.17.2 in
- * test/devcloud/faults.test.ts):
+ * devcloud/test/faults.test.ts):
  * - 'error': the service's own error reply; nothing is applied.
  *   - database: `{code}` (default DATABASE_REQUEST_FAILED): the SDK rejects with errCode -502001, errMsg
  *     `<api>:fail -502001 database request fail. <message>`; runTransaction and updateAndReturn (modifyAndReturnDoc)

@@ -31,6 +31,8 @@ import { FunctionRuntime, type InvocationContext, type InvocationReport } from '
 import { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV, openidFor, unionidFor } from './identity';
 import { OpenDataIssuer, type LegacyOpenData } from './opendata';
 import { WECHAT_APIS, WeChatFake, weChatFaultSpec, type Fault, type SessionKeyRotation } from './wechat';
+import { refuseForeignRequest } from './guard';
+import { projectFunctionsDir } from './project';
 
 /**
  * devcloud: CloudBase and WeChat on loopback. One HTTP server carries
@@ -50,6 +52,7 @@ export interface DevCloudOptions {
   /** Folder for the on-disk store (database and files); absent: everything in memory. */
   dataDir?: string;
   port?: number;
+  /** Default: the current folder's project (project.config.json's cloudfunctionRoot, else ./cloudfunctions). */
   functionsDir?: string;
   appid?: string;
   envId?: string;
@@ -479,6 +482,7 @@ export async function startDevCloud(options: DevCloudOptions = {}): Promise<DevC
       response.writeHead(503).end();
       return;
     }
+    if (refuseForeignRequest(cloud.url, request, response)) return;
     route(cloud, request, response).catch((error: unknown) => {
       // An injected reset or lost reply: the caller sees its connection close with no answer. What it still sends
       // (an upload's bytes) is read first, so it always fails waiting for the answer ("socket hang up"), never on
@@ -508,7 +512,7 @@ export async function startDevCloud(options: DevCloudOptions = {}): Promise<DevC
       appid: options.appid ?? DEFAULT_APPID,
       envId: options.envId ?? DEFAULT_ENV,
       appSecret: options.appSecret ?? DEFAULT_APPSECRET,
-      functionsDir: resolve(options.functionsDir ?? join(__dirname, '..', 'cloudfunctions')),
+      functionsDir: resolve(options.functionsDir ?? projectFunctionsDir()),
     });
   } catch (error) {
     server.close(); // a listening server would keep the process (and jest) alive

@@ -5,10 +5,15 @@
  */
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { createDevice, type Device } from '../devcloud/device';
-import { DEFAULT_APPSECRET } from '../devcloud/identity';
-import { startDevCloud, type DevCloud } from '../devcloud/server';
-import { installForwardingWx, useDevice } from '../devcloud/wx-global';
+import {
+  createDevice,
+  DEFAULT_APPSECRET,
+  installForwardingWx,
+  startDevCloud,
+  useDevice,
+  type DevCloud,
+  type Device,
+} from 'devcloud';
 import type * as AuthService from '../miniprogram/services/auth';
 import { bundleFunction } from './build';
 import { DEFERRED_FILE } from './sdk-defer';

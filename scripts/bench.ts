@@ -12,7 +12,7 @@
 import { execFileSync } from 'child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'fs';
 import { join, relative } from 'path';
-import { node16Binary } from '../devcloud/runtime';
+import { node16Binary } from 'devcloud';
 import { benchLogin, percentile } from './bench-login';
 import { bundleFunction, functionNames } from './build';
 import { bytesByPackage, DEFERRED_FILE } from './sdk-defer';

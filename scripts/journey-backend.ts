@@ -9,9 +9,7 @@
 import { join } from 'path';
 import type * as Simulate from 'miniprogram-simulate';
 import { startBackend } from '../backend/server';
-import { createDevice, type Device } from '../devcloud/device';
-import type { DevCloud } from '../devcloud/server';
-import { useDevice } from '../devcloud/wx-global';
+import { createDevice, useDevice, type DevCloud, type Device } from 'devcloud';
 import { signSessionToken, tokenSettings } from '../server/token';
 import { generateTokenKeys } from './keys';
 

@@ -8,10 +8,8 @@ import { rmSync } from 'fs';
 import { join } from 'path';
 import { JSDOM } from 'jsdom';
 import type * as Simulate from 'miniprogram-simulate';
-import { prepareBackendJourney } from '../scripts/journey-backend';
-import { createDevice, type Device } from './device';
-import { startDevCloud, type DevCloud } from './server';
-import { installForwardingWx, useDevice } from './wx-global';
+import { createDevice, installForwardingWx, startDevCloud, useDevice, type DevCloud, type Device } from 'devcloud';
+import { prepareBackendJourney } from './journey-backend';
 
 const ROOT = join(__dirname, '..');
 const MINIPROGRAM = join(ROOT, 'miniprogram');
@@ -89,7 +87,11 @@ async function printDocuments(cloud: DevCloud): Promise<void> {
 async function main(): Promise<void> {
   rmSync(STORE, { recursive: true, force: true });
   const backendJourney = await prepareBackendJourney(); // session-token keys for the login function and the backend
-  const cloud = await startDevCloud({ dataDir: STORE, functionEnv: backendJourney.functionEnv });
+  const cloud = await startDevCloud({
+    dataDir: STORE,
+    functionsDir: join(ROOT, 'cloudfunctions'),
+    functionEnv: backendJourney.functionEnv,
+  });
   console.log(`devcloud at ${cloud.url}, on-disk store ${STORE}\n`);
   try {
     const alice = cloud.user('alice');

@@ -12,9 +12,7 @@
  */
 import { randomBytes } from 'crypto';
 import type { Envelope } from '../contracts';
-import { DevCloudControl } from '../devcloud/control';
-import type { FaultMode, FaultSpec, FaultTarget } from '../devcloud/faults';
-import { startDevCloud } from '../devcloud/server';
+import { DevCloudControl, startDevCloud, type FaultMode, type FaultSpec, type FaultTarget } from 'devcloud';
 
 const OPERATIONS = Number(process.env.SOAK_OPERATIONS ?? 10_000);
 const USERS = Number(process.env.SOAK_USERS ?? 1_000);

@@ -7,9 +7,9 @@ import { existsSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import * as cloud from 'wx-server-sdk';
-import { DevCloudError, DevDatabase } from '../../devcloud/database';
-import type { CloudbaseHarness, CloudbaseRoute } from '../support/cloudbase-harness';
-import { actionReply, jsonReply, readJson, startCloudbaseHarness } from '../support/cloudbase-harness';
+import { DevCloudError, DevDatabase } from '../database';
+import type { CloudbaseHarness, CloudbaseRoute } from './support/cloudbase-harness';
+import { actionReply, jsonReply, readJson, startCloudbaseHarness } from './support/cloudbase-harness';
 
 const ENV_ID = 'devcloud-db-test';
 const ROOT = join(__dirname, '..', '..');

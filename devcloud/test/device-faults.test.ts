@@ -5,11 +5,11 @@
  * one user cannot overwrite or delete another's file.
  */
 import { randomBytes } from 'crypto';
-import { createDevice, type Device } from '../../devcloud/device';
-import type { FaultMode, RecordedCall } from '../../devcloud/faults';
-import type { DevCloud } from '../../devcloud/server';
-import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
-import { writeProbeFunctions, type ProbeFunctions, type ProbeResult } from '../support/probe-function';
+import { createDevice, type Device } from '../device';
+import type { FaultMode, RecordedCall } from '../faults';
+import type { DevCloud } from '../server';
+import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
+import { writeProbeFunctions, type ProbeFunctions, type ProbeResult } from './support/probe-function';
 
 let probes: ProbeFunctions;
 let t: TestCloud;

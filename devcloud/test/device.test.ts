@@ -6,9 +6,9 @@ import { existsSync, readFileSync } from 'fs';
 import { mkdtemp, rm } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { createDevice, DeviceStorage, type Device } from '../../devcloud/device';
-import type { DevCloud } from '../../devcloud/server';
-import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
+import { createDevice, DeviceStorage, type Device } from '../device';
+import type { DevCloud } from '../server';
+import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 
 let t: TestCloud;
 let cloud: DevCloud;

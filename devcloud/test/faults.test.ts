@@ -4,17 +4,17 @@
  * select calls, and the record of the calls an invocation makes. Also: phone codes bound to their user.
  */
 import { randomBytes } from 'crypto';
-import { controlRequest } from '../../devcloud/client';
-import { FaultInjector, type FaultMode, type FaultSpec, type RecordedCall } from '../../devcloud/faults';
-import type { DevCloud } from '../../devcloud/server';
-import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
+import { controlRequest } from '../client';
+import { FaultInjector, type FaultMode, type FaultSpec, type RecordedCall } from '../faults';
+import type { DevCloud } from '../server';
+import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 import {
   probeResults,
   writeProbeFunctions,
   type ProbeFunctions,
   type ProbeResult,
   type ProbeStep,
-} from '../support/probe-function';
+} from './support/probe-function';
 
 let probes: ProbeFunctions;
 let t: TestCloud;

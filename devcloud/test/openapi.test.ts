@@ -6,10 +6,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import cloud from 'wx-server-sdk';
-import { DevOpenApi, GATEWAY_ERROR_CONTENT_TYPE, isOpenApiRequest, OPENAPI_ERROR } from '../../devcloud/openapi';
-import { ApiType, decodeCommApiData, decodeCommOpenApiResp, encodeCommApiData } from '../../devcloud/openapi/protobuf';
-import type { CloudbaseHarness, CloudbaseRoute } from '../support/cloudbase-harness';
-import { jsonReply, multipart, readBody, rejectionOf, startCloudbaseHarness } from '../support/cloudbase-harness';
+import { DevOpenApi, GATEWAY_ERROR_CONTENT_TYPE, isOpenApiRequest, OPENAPI_ERROR } from '../openapi';
+import { ApiType, decodeCommApiData, decodeCommOpenApiResp, encodeCommApiData } from '../openapi/protobuf';
+import type { CloudbaseHarness, CloudbaseRoute } from './support/cloudbase-harness';
+import { jsonReply, multipart, readBody, rejectionOf, startCloudbaseHarness } from './support/cloudbase-harness';
 
 const ENV = 'test-env';
 const APPID = 'wx0123456789abcdef';

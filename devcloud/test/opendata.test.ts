@@ -7,8 +7,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import cloud from 'wx-server-sdk';
-import { DevOpenApi, GATEWAY_ERROR_CONTENT_TYPE, OPEN_DATA_API, OPENAPI_ERROR } from '../../devcloud/openapi';
-import { parseMultipart } from '../../devcloud/openapi/multipart';
+import { DevOpenApi, GATEWAY_ERROR_CONTENT_TYPE, OPEN_DATA_API, OPENAPI_ERROR } from '../openapi';
+import { parseMultipart } from '../openapi/multipart';
 import {
   ApiType,
   decodeApiGetOpenDataByCloudIdReq,
@@ -17,9 +17,9 @@ import {
   decodeCommOpenApiResp,
   encodeApiGetOpenDataByCloudIdReq,
   encodeCommApiData,
-} from '../../devcloud/openapi/protobuf';
-import type { CloudbaseHarness, CloudbaseRoute } from '../support/cloudbase-harness';
-import { jsonReply, multipart, readBody, rejectionOf, startCloudbaseHarness } from '../support/cloudbase-harness';
+} from '../openapi/protobuf';
+import type { CloudbaseHarness, CloudbaseRoute } from './support/cloudbase-harness';
+import { jsonReply, multipart, readBody, rejectionOf, startCloudbaseHarness } from './support/cloudbase-harness';
 
 const ENV = 'test-env';
 const APPID = 'wx0123456789abcdef';

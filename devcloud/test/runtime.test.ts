@@ -6,9 +6,9 @@
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import type { InvocationReport } from '../../devcloud/runtime';
-import type { DevCloud } from '../../devcloud/server';
-import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
+import type { InvocationReport } from '../runtime';
+import type { DevCloud } from '../server';
+import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 
 /** The SDK the fixtures load: the project's own copy (the fixtures live in a temporary folder). */
 const SDK = join(__dirname, '..', '..', 'node_modules', 'wx-server-sdk');
@@ -400,7 +400,9 @@ describe('logs', () => {
 describe('stop()', () => {
   test('ends every instance, fails in-flight and queued invocations, and leaves no child process', async () => {
     const others = await workerChildren(); // the file-wide cloud's instances
-    const own = await startTestCloud({ functionsDir, maxInstancesPerFunction: 1, functionTimeoutMs: 600 });
+    // The in-flight call below must still be running when stop() comes: 1.5 s leaves room for a loaded machine
+    // (at 600 ms it sometimes timed out first, under the load of parallel test runs).
+    const own = await startTestCloud({ functionsDir, maxInstancesPerFunction: 1, functionTimeoutMs: 1500 });
     const runtime = own.cloud!.runtime;
     const pids = new Set<number>();
     pids.add(resultOf<WhoAmI>(await runtime.invoke('whoami', {}, {})).pid);

@@ -6,9 +6,9 @@ import { mkdtemp, rm } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import cloud from 'wx-server-sdk';
-import { DevStorage, StorageError } from '../../devcloud/storage';
-import type { CloudbaseHarness, CloudbaseRoute } from '../support/cloudbase-harness';
-import { actionReply, httpRequest, jsonReply, readJson, startCloudbaseHarness } from '../support/cloudbase-harness';
+import { DevStorage, StorageError } from '../storage';
+import type { CloudbaseHarness, CloudbaseRoute } from './support/cloudbase-harness';
+import { actionReply, httpRequest, jsonReply, readJson, startCloudbaseHarness } from './support/cloudbase-harness';
 
 const ENV = 'test-env';
 const APPID = 'wx0123456789abcdef';

@@ -6,9 +6,9 @@
 import { createHmac } from 'crypto';
 import * as http from 'http';
 import { performance } from 'perf_hooks';
-import { DEFAULT_APPID, DEFAULT_APPSECRET, openidFor, unionidFor } from '../../devcloud/identity';
-import type { DevCloud } from '../../devcloud/server';
-import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
+import { DEFAULT_APPID, DEFAULT_APPSECRET, openidFor, unionidFor } from '../identity';
+import type { DevCloud } from '../server';
+import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 
 const CODE_TTL_MS = 5 * 60 * 1000;
 const SESSION_TTL_MS = 3 * 24 * 3600 * 1000;

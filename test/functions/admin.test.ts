@@ -5,7 +5,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import type { AdminEvent, Envelope, LoginResult } from '../../contracts';
-import { DEFAULT_APPID, openidFor } from '../../devcloud/identity';
+import { DEFAULT_APPID, openidFor } from 'devcloud';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 
 const ADMIN = uniqueUser('admin');

@@ -7,7 +7,7 @@ import { execFileSync } from 'child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { runInThisContext } from 'vm';
-import { node16Binary } from '../../devcloud/runtime';
+import { node16Binary } from 'devcloud';
 import { bundleFunction, functionNames } from '../../scripts/build';
 import { DEFERRED_REQUIRES, deferRequires } from '../../scripts/sdk-defer';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'crypto';
 import type { Envelope } from '../../contracts';
-import type { FaultMode, RecordedCall } from '../../devcloud/faults';
+import type { FaultMode, RecordedCall } from 'devcloud';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 
 let t: TestCloud;

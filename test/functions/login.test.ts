@@ -3,7 +3,7 @@
  * with the real wx-server-sdk talking to the local CloudBase and WeChat fakes.
  */
 import type { Envelope, LoginResult } from '../../contracts';
-import type { InvocationReport } from '../../devcloud/runtime';
+import type { InvocationReport } from 'devcloud';
 import { startTestCloud, TEST_WECHAT_TIMEOUT_MS, uniqueUser, type TestCloud } from '../support/devcloud';
 
 let t: TestCloud;

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'crypto';
 import type { Envelope, LoginResult, UserProfile } from '../../contracts';
-import { node16Binary } from '../../devcloud/runtime';
+import { node16Binary } from 'devcloud';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 
 const NODE16 = node16Binary();

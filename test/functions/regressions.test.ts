@@ -5,8 +5,7 @@
 import { randomBytes } from 'crypto';
 import type { Envelope, LoginResult, UserProfile } from '../../contracts';
 import type { AccountEvent } from '../../contracts';
-import { createDevice } from '../../devcloud/device';
-import { useDevice } from '../../devcloud/wx-global';
+import { createDevice, useDevice } from 'devcloud';
 import type * as AccountService from '../../miniprogram/services/account';
 import type * as AuthService from '../../miniprogram/services/auth';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';

@@ -4,7 +4,7 @@
  * 「我的后端」 on the login page: the real page calls the example backend (backend/server.ts, in a child process)
  * through the simulated device's wx.request with the session token the login function signed on devcloud.
  */
-import { createDevice, type Device } from '../../devcloud/device';
+import { createDevice, type Device } from 'devcloud';
 import { startChildBackend, startChildCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 import { gesture, openPage, text, until, type RenderedPage } from '../support/pages';
 import { nodeTokenKeys, tamper } from '../support/tokens';

@@ -4,9 +4,7 @@
  * The login page as a user sees it: rendered by miniprogram-simulate from its real .ts/.wxml/.wxss (WXML
  * compiled by WeChat's own compiler), on a simulated device whose wx reaches devcloud over HTTP.
  */
-import { createDevice, type Device } from '../../devcloud/device';
-import type { DatabaseFault } from '../../devcloud/server';
-import type { Fault } from '../../devcloud/wechat';
+import { createDevice, type DatabaseFault, type Device, type Fault } from 'devcloud';
 import { startChildCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 import { gesture, openPage, text, today, until, type RenderedPage } from '../support/pages';
 

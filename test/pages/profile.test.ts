@@ -4,7 +4,7 @@
  * The profile page as a user sees it, on simulated devices reaching devcloud: avatar and nickname, phone number,
  * logout and 注销, each checked on screen and in the database.
  */
-import { createDevice, type Device } from '../../devcloud/device';
+import { createDevice, type Device } from 'devcloud';
 import { startChildCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 import { gesture, openPage, text, until, type RenderedPage } from '../support/pages';
 

@@ -4,8 +4,7 @@
  */
 import type * as AccountService from '../../miniprogram/services/account';
 import type * as AuthService from '../../miniprogram/services/auth';
-import { createDevice, type Device } from '../../devcloud/device';
-import { useDevice } from '../../devcloud/wx-global';
+import { createDevice, useDevice, type Device } from 'devcloud';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 
 let t: TestCloud;

@@ -2,9 +2,8 @@
  * The client's login state (miniprogram/services/auth.ts) on simulated devices: the real service code, a `wx`
  * backed by devcloud, and the built login function behind wx.cloud.callFunction.
  */
-import { createDevice, type Device } from '../../devcloud/device';
+import { createDevice, useDevice, type Device } from 'devcloud';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
-import { useDevice } from '../../devcloud/wx-global';
 
 import type * as AuthService from '../../miniprogram/services/auth';
 import type * as CloudService from '../../miniprogram/services/cloud';

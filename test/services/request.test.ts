@@ -3,8 +3,7 @@
  * on simulated devices: the real service code, the built login function on devcloud signing tokens, and the
  * example backend (backend/server.ts) verifying them over HTTP through the device's wx.request.
  */
-import { createDevice, type Device } from '../../devcloud/device';
-import { useDevice } from '../../devcloud/wx-global';
+import { createDevice, useDevice, type Device } from 'devcloud';
 import { startBackend, type RunningBackend } from '../../backend/server';
 import { generateTokenKeys, type TokenKeyPair } from '../../scripts/keys';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';

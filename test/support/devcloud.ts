@@ -1,9 +1,12 @@
 import { spawn } from 'child_process';
 import { join } from 'path';
-import { DevCloudControl } from '../../devcloud/control';
-import { startDevCloud, type DevCloud, type DevCloudOptions } from '../../devcloud/server';
+import { DevCloudControl, startDevCloud, type DevCloud, type DevCloudOptions } from 'devcloud';
 
 const ROOT = join(__dirname, '..', '..');
+/** The kit's cloud functions (built by `npm test`'s pretest). */
+const FUNCTIONS = join(ROOT, 'cloudfunctions');
+/** The devcloud command as npm installed it for the kit, the way any project runs it (`npx devcloud`). */
+const DEVCLOUD_BIN = join(ROOT, 'node_modules', '.bin', 'devcloud');
 
 export interface TestCloud {
   control: DevCloudControl;
@@ -18,6 +21,7 @@ export const TEST_WECHAT_TIMEOUT_MS = 800;
 /** A devcloud for one test file, in memory, in this process. */
 export async function startTestCloud(options: DevCloudOptions = {}): Promise<TestCloud> {
   const cloud = await startDevCloud({
+    functionsDir: FUNCTIONS,
     functionTimeoutMs: 10_000, // generous: two cores shared by jest workers; the real default (3 s) is for prod
     ...options,
     functionEnv: {
@@ -34,23 +38,8 @@ export async function startTestCloud(options: DevCloudOptions = {}): Promise<Tes
  */
 export async function startChildCloud(options: Pick<DevCloudOptions, 'functionEnv'> = {}): Promise<TestCloud> {
   const functionEnv = options.functionEnv ? ['--function-env', JSON.stringify(options.functionEnv)] : [];
-  const child = spawn(
-    process.execPath,
-    [
-      '-r',
-      'ts-node/register/transpile-only',
-      join(ROOT, 'devcloud', 'cli.ts'),
-      '--memory',
-      '--port',
-      '0',
-      '--json',
-      ...functionEnv,
-    ],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const args = ['--functions', FUNCTIONS, '--memory', '--port', '0', '--json', ...functionEnv];
+  const child = spawn(DEVCLOUD_BIN, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let buffered = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -59,6 +48,7 @@ export async function startChildCloud(options: Pick<DevCloudOptions, 'functionEn
       if (buffered.includes('\n') && line) resolve((JSON.parse(line) as { url: string }).url);
     });
     child.once('exit', (code) => reject(new Error(`devcloud exited early (${code})`)));
+    child.once('error', reject); // e.g. the bin is missing: run npm ci
   });
   return {
     control: new DevCloudControl(url),

@@ -1,7 +1,6 @@
 import { join } from 'path';
 import simulate from 'miniprogram-simulate';
-import type { Device } from '../../devcloud/device';
-import { useDevice } from '../../devcloud/wx-global';
+import { useDevice, type Device } from 'devcloud';
 
 const MINIPROGRAM = join(__dirname, '..', '..', 'miniprogram');
 

@@ -1,4 +1,4 @@
 // jest setupFiles: runs before each test file, so before miniprogram-simulate is required.
-import { installForwardingWx } from '../../devcloud/wx-global';
+import { installForwardingWx } from 'devcloud';
 
 installForwardingWx();

@@ -5,12 +5,13 @@
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
+import { createRequire } from 'module';
 import { join } from 'path';
-import { DEFAULT_APPID, DEFAULT_APPSECRET } from '../../devcloud/identity';
-import type { InvocationReport } from '../../devcloud/runtime';
+import { DEFAULT_APPID, DEFAULT_APPSECRET } from '../../identity';
+import type { InvocationReport } from '../../runtime';
 
 /** The SDK the fixture loads: the project's own copy (the fixture lives in a temporary folder). */
-const SDK = join(__dirname, '..', '..', 'node_modules', 'wx-server-sdk');
+const SDK = createRequire(__filename).resolve('wx-server-sdk');
 
 export type ProbeStep =
   | { op: 'get' | 'remove'; collection: string; id: string }

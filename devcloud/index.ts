@@ -1,0 +1,55 @@
+/**
+ * devcloud's public entry: what a project's tests and scripts use (`import { startDevCloud } from 'devcloud'`).
+ * Anything not exported here is internal and may change; the CLI (`npx devcloud`) and the control API
+ * (`/devcloud/...`, README.md) are the other public faces.
+ */
+
+// The local cloud, in this process.
+export { startDevCloud, DevCloud } from './server';
+export type {
+  CloudCallFault,
+  DatabaseFault,
+  DevCloudOptions,
+  DevCloudStats,
+  Latency,
+  PhoneNumberDetail,
+  SimulatedUser,
+} from './server';
+export { WECHAT_APIS } from './wechat';
+export type { Fault, SessionKeyRotation, WeChatApi } from './wechat';
+// One fault model for every call (database, storage, wechat, cloudCall, device), and the record of calls.
+export { DEVICE_ACTIONS, FAULT_MODES, FAULT_TARGETS } from './faults';
+export type {
+  CallOutcome,
+  DeviceAction,
+  FaultMatch,
+  FaultMode,
+  FaultSpec,
+  FaultTarget,
+  OutboundCall,
+  RecordedCall,
+} from './faults';
+export type { WxError } from './phone-api';
+export {
+  FUNCTION_EXECUTE_FAIL,
+  FUNCTION_NODE_ENV,
+  FUNCTION_NOT_FOUND,
+  FUNCTION_TIMEOUT,
+  functionNodeBinary,
+  node16Binary,
+} from './runtime';
+export type { InvocationContext, InvocationReport } from './runtime';
+export { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV, openidFor, unionidFor } from './identity';
+export { projectFunctionsDir } from './project';
+
+// A typed client of the control API, for a devcloud in this process or in another one.
+export { DevCloudControl } from './control';
+
+// Simulated phones: the `wx` object pages and services use, and a global `wx` that forwards to one of them.
+export { createDevice, DeviceStorage } from './device';
+export type { Device, DeviceCalls, DeviceOptions, PhoneNumberEventDetail, RequestRecord, SimulatedWx } from './device';
+export { installForwardingWx, useDevice } from './wx-global';
+
+// Collections as files (the CLI's --import and --export-on-exit).
+export { CollectionFileError, exportCollections, importCollections, readCollectionFiles } from './collections';
+export type { CollectionFile } from './collections';

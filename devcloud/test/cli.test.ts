@@ -1,0 +1,82 @@
+/**
+ * The command line's flags (cli.ts parseCli): defaults taken from the project in the current folder, paths resolved
+ * against it, and clear refusals (exit code 2 in the bin) for mistakes. The bin itself runs in outside.test.ts.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { parseCli, UsageError } from '../cli';
+import { projectFunctionsDir } from '../project';
+
+let project: string;
+beforeEach(() => {
+  project = mkdtempSync(join(tmpdir(), 'devcloud-cli-'));
+});
+afterEach(() => rmSync(project, { recursive: true, force: true }));
+
+function usageError(args: string[]): string {
+  try {
+    parseCli(args, project);
+  } catch (error) {
+    if (error instanceof UsageError) return error.message;
+    throw error;
+  }
+  throw new Error(`${args.join(' ')} was accepted`);
+}
+
+describe('defaults', () => {
+  test('./cloudfunctions, the store in ./.devcloud, port 8787, human output', () => {
+    expect(parseCli([], project)).toEqual({
+      functionsDir: join(project, 'cloudfunctions'),
+      dataDir: join(project, '.devcloud'),
+      port: 8787,
+      json: false,
+    });
+  });
+
+  test("the functions folder is project.config.json's cloudfunctionRoot when there is one", () => {
+    writeFileSync(join(project, 'project.config.json'), JSON.stringify({ cloudfunctionRoot: 'server/functions/' }));
+    expect(parseCli([], project)).toMatchObject({ functionsDir: join(project, 'server', 'functions') });
+    writeFileSync(join(project, 'project.config.json'), JSON.stringify({ miniprogramRoot: 'mp/' }));
+    expect(projectFunctionsDir(project)).toBe(join(project, 'cloudfunctions'));
+    writeFileSync(join(project, 'project.config.json'), '{ not json');
+    expect(() => projectFunctionsDir(project)).toThrow(/project\.config\.json is not valid JSON/);
+  });
+});
+
+test('every flag, relative paths resolved against the current folder', () => {
+  for (const dir of ['fns', 'seed']) mkdirSync(join(project, dir));
+  const args = ['--functions', 'fns', '--data', 'store', '--import', 'seed', '--export-on-exit', 'out'];
+  expect(parseCli([...args, '--port', '0', '--host', 'localhost', '--json'], project)).toEqual({
+    functionsDir: join(project, 'fns'),
+    dataDir: join(project, 'store'),
+    importDir: join(project, 'seed'),
+    exportDir: join(project, 'out'),
+    port: 0,
+    json: true,
+  });
+  expect(parseCli(['--memory', '--host', '127.0.0.1'], project)).not.toHaveProperty('dataDir');
+  const env = { login: { AUTH_TOKEN_PRIVATE_KEY: 'pem', WECHAT_API_TIMEOUT_MS: '800' }, account: {} };
+  expect(parseCli(['--function-env', JSON.stringify(env)], project)).toMatchObject({ functionEnv: env });
+  expect(parseCli(['--help'], project)).toBe('help');
+});
+
+test.each([
+  [['--host', '0.0.0.0'], /--host 0\.0\.0\.0 refused: devcloud serves loopback only/],
+  [['--host', '192.168.1.5'], /--host 192\.168\.1\.5 refused/],
+  [['--host', '::'], /--host :: refused/],
+  [['--memory', '--data', 'x'], /--memory and --data exclude each other/],
+  [['--port', '70000'], /--port 70000 is not a port number/],
+  [['--port', 'eighty'], /--port eighty is not a port number/],
+  [['--port', ''], /--port {2}is not a port number/],
+  [['--functions', 'nowhere'], /--functions nowhere: no such folder/],
+  [['--import', 'nowhere'], /--import nowhere: no such folder/],
+  [['--import'], /--import/],
+  [['--verbose'], /Unknown option '--verbose'/],
+  [['--function-env', '{login:1}'], /--function-env is not JSON/],
+  [['--function-env', '{"login":{"N":1}}'], /--function-env must be \{"<function>": \{"<NAME>": "<value>"/],
+  [['--function-env', '["login"]'], /--function-env must be/],
+  [['serve'], /serve/],
+])('%j is refused', (args, message) => {
+  expect(usageError(args)).toMatch(message);
+});

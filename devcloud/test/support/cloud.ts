@@ -1,0 +1,33 @@
+import { join } from 'path';
+import { DevCloudControl } from '../../control';
+import { startDevCloud, type DevCloud, type DevCloudOptions } from '../../server';
+
+/**
+ * The cloud functions devcloud's own tests run when they name none: the kit's built ones (the package lives in the
+ * kit's repository; `npm test` builds them first). Tests of the runtime and the cloud calls bring their own.
+ */
+export const KIT_FUNCTIONS = join(__dirname, '..', '..', '..', 'cloudfunctions');
+
+export interface TestCloud {
+  control: DevCloudControl;
+  /** Always set here (the cloud runs in this process); optional so tests read it as the kit's harness does. */
+  cloud?: DevCloud;
+  stop(): Promise<void>;
+}
+
+/** A devcloud for one test file, in memory, in this process. */
+export async function startTestCloud(options: DevCloudOptions = {}): Promise<TestCloud> {
+  const cloud = await startDevCloud({
+    functionsDir: KIT_FUNCTIONS,
+    functionTimeoutMs: 10_000, // generous: two cores shared by jest workers; the real default (3 s) is for prod
+    ...options,
+  });
+  return { cloud, control: new DevCloudControl(cloud.url), stop: () => cloud.stop() };
+}
+
+let counter = 0;
+/** A user name no other test uses, so tests sharing a devcloud never see each other's documents. */
+export function uniqueUser(prefix = 'user'): string {
+  counter += 1;
+  return `${prefix}-${process.pid}-${counter}-${Date.now().toString(36)}`;
+}

@@ -3,6 +3,7 @@
 // TypeScript loader. The parent (runtime.ts) sends {type:'invoke'} messages and receives {type:'result'} ones.
 'use strict';
 
+const fs = require('fs');
 const Module = require('module');
 const path = require('path');
 const { performance } = require('perf_hooks');
@@ -15,16 +16,34 @@ function isInside(file, dir) {
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
+/** Whether a node_modules folder between `fromDir` and the function's folder holds the package `request` names. */
+function linkedInside(request, fromDir) {
+  const parts = request.split('/');
+  const name = request.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+  for (let dir = fromDir; dir === functionDir || isInside(dir, functionDir); dir = path.dirname(dir)) {
+    if (path.basename(dir) !== 'node_modules' && fs.existsSync(path.join(dir, 'node_modules', name))) return true;
+  }
+  return false;
+}
+
 // The cloud runs the uploaded folder and nothing else: a package the function's own files require must be inside
 // it (bundled, or in its node_modules). Here the folder sits in the repository, whose node_modules Node would
 // otherwise find by walking up, hiding a bundle that is not complete. Packages required from outside the folder
 // (a test fixture that loads the SDK by absolute path, and the SDK's own requires) resolve as usual.
+// A package found in a node_modules folder inside the function counts even when it is a symbolic link to elsewhere
+// (pnpm's layout, `npm link`, a test that links the SDK in): Node reports the link's target as the resolved path.
 const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = function (request, parent, ...rest) {
   const resolved = resolveFilename.call(this, request, parent, ...rest);
   const bare = !request.startsWith('.') && !path.isAbsolute(request);
   const fromFunction = parent && parent.filename && isInside(parent.filename, functionDir);
-  if (bare && fromFunction && path.isAbsolute(resolved) && !isInside(resolved, functionDir)) {
+  if (
+    bare &&
+    fromFunction &&
+    path.isAbsolute(resolved) &&
+    !isInside(resolved, functionDir) &&
+    !linkedInside(request, path.dirname(parent.filename))
+  ) {
     const error = new Error(
       `Cannot find module '${request}' (required from ${path.relative(functionDir, parent.filename)}): the function's folder does not contain it, so the cloud would not find it either; bundle it (npm run build)`,
     );

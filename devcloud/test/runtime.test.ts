@@ -3,7 +3,7 @@
  * time each, the caller's identity per invocation through WX_CONTEXT_KEYS (read by the real wx-server-sdk), errors,
  * timeouts, logs and a clean stop. The functions are tiny fixtures written to a temporary folder for this file.
  */
-import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import type { InvocationReport } from '../runtime';
@@ -347,6 +347,12 @@ describe('as the cloud runs an uploaded folder', () => {
        exports.main = async () => helper + ':' + typeof sdk.getWXContext;\n`,
     );
     await writeFile(join(dir, 'inside', 'node_modules', 'local-helper', 'index.js'), "module.exports = 'helper';\n");
+    // A package linked into the function's node_modules (pnpm, npm link) counts as inside, wherever it points.
+    await mkdir(join(dir, 'store', 'linked-helper'), { recursive: true });
+    await writeFile(join(dir, 'store', 'linked-helper', 'index.js'), "module.exports = 'linked';\n");
+    await mkdir(join(dir, 'linked', 'node_modules'), { recursive: true });
+    await symlink(join(dir, 'store', 'linked-helper'), join(dir, 'linked', 'node_modules', 'linked-helper'), 'dir');
+    await writeFile(join(dir, 'linked', 'index.js'), "exports.main = async () => require('linked-helper');\n");
     const own = await startTestCloud({ functionsDir: dir });
     try {
       const escaped = await own.cloud!.runtime.invoke('escapes', {}, {});
@@ -356,6 +362,7 @@ describe('as the cloud runs an uploaded folder', () => {
       expect(logs()).toContain("the function's folder does not contain it");
       // Its own node_modules, and a module loaded by absolute path (with that module's own requires), resolve.
       expect(resultOf<string>(await own.cloud!.runtime.invoke('inside', {}, {}))).toBe('helper:function');
+      expect(resultOf<string>(await own.cloud!.runtime.invoke('linked', {}, {}))).toBe('linked');
     } finally {
       await own.stop();
       await rm(dir, { recursive: true, force: true });

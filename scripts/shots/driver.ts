@@ -4,9 +4,7 @@ import type { JSONWebKeySet } from 'jose';
 import { JSDOM } from 'jsdom';
 import type * as Simulate from 'miniprogram-simulate';
 import { startBackend, type RunningBackend } from '../../backend/server';
-import type { DevCloudControl } from '../../devcloud/control';
-import { createDevice, type Device } from '../../devcloud/device';
-import { installForwardingWx, useDevice } from '../../devcloud/wx-global';
+import { createDevice, installForwardingWx, useDevice, type DevCloudControl, type Device } from 'devcloud';
 
 /**
  * Drives the real pages for the pictures, as test/pages does but in a plain Node process: miniprogram-simulate

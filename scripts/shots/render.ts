@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import type { Browser } from 'playwright-core';
-import { DevCloudControl } from '../../devcloud/control';
-import { startDevCloud, type DevCloud } from '../../devcloud/server';
+import { DevCloudControl, startDevCloud, type DevCloud } from 'devcloud';
 import { launchChromium } from '../browser/chromium';
 import { generateTokenKeys } from '../keys';
 import { loadSimulate, MINIPROGRAM, PageDriver } from './driver';

@@ -178,14 +178,13 @@ describe('d. the client deletes its upload only after a definite "not saved"', (
   test('the save reached the server but its reply was lost: the file stays and is the avatar', async () => {
     const { device, account: service, auth } = launch(uniqueUser('lost'));
     const { user } = await auth.ensureLogin();
-    const realCall = device.wx.cloud.callFunction;
-    device.wx.cloud.callFunction = async (options: Parameters<typeof realCall>[0]) => {
-      const reply = await realCall(options);
-      if ((options.data as { action?: string } | undefined)?.action === 'updateProfile') {
-        throw { errMsg: 'cloud.callFunction:fail timeout' }; // the function ran; the phone never heard back
-      }
-      return reply;
-    };
+    // The phone's second callFunction of the save (updateProfile, after prepareAvatarUpload) runs, then its reply is lost.
+    await t.control.injectFault({
+      target: 'device',
+      mode: 'lost',
+      skip: 1,
+      match: { action: 'cloud.callFunction', openid: user.openid },
+    });
     await expect(
       service.saveProfile({ avatarTempPath: device.chooseAvatarEvent().detail.avatarUrl }),
     ).rejects.toMatchObject({ code: 'NETWORK' });
@@ -193,6 +192,61 @@ describe('d. the client deletes its upload only after a definite "not saved"', (
     expect(avatar).toMatch(/^cloud:\/\//);
     expect(await t.cloud!.storage.read(avatar)).toBeInstanceOf(Buffer);
     expect(device.trail).not.toContain('deleteFile');
+  });
+
+  test('the save never reached the server: the file stays, tracked by the reservation, and 注销 removes it', async () => {
+    const { device, account: service, auth } = launch(uniqueUser('reset'));
+    const { user } = await auth.ensureLogin();
+    await t.control.injectFault({
+      target: 'device',
+      mode: 'reset',
+      skip: 1,
+      match: { action: 'cloud.callFunction', openid: user.openid },
+    });
+    await expect(
+      service.saveProfile({ avatarTempPath: device.chooseAvatarEvent().detail.avatarUrl }),
+    ).rejects.toMatchObject({ code: 'NETWORK' });
+    expect(await filesOf(user.openid)).toHaveLength(1);
+    await expectEveryFileTracked(user.openid);
+    expect(device.trail).not.toContain('deleteFile');
+    await service.deleteAccount();
+    await expectNothingLeft(user.openid);
+  });
+});
+
+describe('e. two faults do not lose a file', () => {
+  test('the old avatar cannot be deleted: it stays tracked, and 注销 removes it later', async () => {
+    const { name, openid } = await loggedIn();
+    const old = await upload(openid);
+    ok(await account(name, { action: 'updateProfile', avatarFileID: old }));
+    // The superseded file's delete fails, and so does every database write after the save's own.
+    await t.control.injectFault({ target: 'storage', mode: 'error', match: { action: 'storage.batchDeleteFile' } });
+    const fresh = await upload(openid);
+    expect(ok(await account(name, { action: 'updateProfile', avatarFileID: fresh })).user?.avatarUrl).toBe(fresh);
+    await t.control.clearFaults();
+    expect(await t.cloud!.storage.read(old)).toBeInstanceOf(Buffer);
+    await expectEveryFileTracked(openid);
+    ok(await account(name, { action: 'deleteAccount', confirm: true }));
+    await expectNothingLeft(openid);
+  });
+
+  test('the old avatar is deleted but forgetting it fails: the entry stays, harmless, and 注销 still completes', async () => {
+    const { name, openid } = await loggedIn();
+    ok(await account(name, { action: 'updateProfile', avatarFileID: await upload(openid) }));
+    const fresh = await upload(openid);
+    // Recording the new file and setting it pass; the next write (forgetting the swept file) fails.
+    await t.control.injectFault({
+      target: 'database',
+      mode: 'reset',
+      skip: 2,
+      match: { action: 'database.modifyAndReturnDoc', openid },
+    });
+    expect(ok(await account(name, { action: 'updateProfile', avatarFileID: fresh })).user?.avatarUrl).toBe(fresh);
+    await t.control.clearFaults();
+    await expectEveryFileTracked(openid);
+    expect(await filesOf(openid)).toEqual([fresh]);
+    ok(await account(name, { action: 'deleteAccount', confirm: true }));
+    await expectNothingLeft(openid);
   });
 });
 
@@ -252,6 +306,20 @@ describe('i. paid and limited calls come after the account check', () => {
       ok: false,
       error: { code: 'USER_NOT_FOUND' },
     });
+  });
+
+  test("a phone code obtained by one user cannot be bound to another's account", async () => {
+    const alice = await loggedIn('alice');
+    const mallory = await loggedIn('mallory');
+    const { code } = await t.control.phoneNumberDetail(alice.name);
+    expect(await account(mallory.name, { action: 'bindPhone', code })).toMatchObject({
+      ok: false,
+      error: { code: 'PHONE_CODE_INVALID' },
+    });
+    expect(await usersDoc(mallory.openid)).not.toHaveProperty('phoneNumber');
+    expect(await usersDoc(mallory.openid)).not.toHaveProperty('phoneMasked');
+    // The refused attempt did not spend Alice's code.
+    expect(ok(await account(alice.name, { action: 'bindPhone', code })).user?.phoneMasked).toMatch(/\*\*\*\*/);
   });
 
   test("a stranger's phone code is not spent: it still works once they have an account", async () => {

@@ -23,19 +23,10 @@ import {
   type FlattenedJWSInput,
   type KeyLike,
 } from 'jose';
+import type { SessionTokenClaims } from '../contracts/token';
 
-/** The verified claims (the same shape as contracts/token.ts SessionTokenClaims). */
-export interface SessionClaims {
-  /** The mini-program's AppID. */
-  iss: string;
-  /** The user's OPENID. */
-  sub: string;
-  unionid?: string;
-  iat: number;
-  exp: number;
-  /** The user's session version when the token was minted. */
-  sv: number;
-}
+/** The verified claims: the token contract's payload (contracts/token.ts, types only: nothing of the kit runs here). */
+export type SessionClaims = SessionTokenClaims;
 
 export interface TokenVerifierOptions {
   /** The AppID(s) of your mini-program(s): the `iss` a token must carry. */

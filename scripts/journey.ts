@@ -6,9 +6,8 @@
  */
 import { rmSync } from 'fs';
 import { join } from 'path';
-import { JSDOM } from 'jsdom';
-import type * as Simulate from 'miniprogram-simulate';
-import { createDevice, installForwardingWx, startDevCloud, useDevice, type DevCloud, type Device } from 'devcloud';
+import { createDevice, startDevCloud, useDevice, type DevCloud, type Device } from 'devcloud';
+import { loadSimulate, type RenderedPage } from './simulate-env';
 import { prepareBackendJourney } from './journey-backend';
 
 const ROOT = join(__dirname, '..');
@@ -16,32 +15,7 @@ const MINIPROGRAM = join(ROOT, 'miniprogram');
 
 const STORE = join(ROOT, '.devcloud', 'journey');
 
-// miniprogram-simulate renders into a DOM: give this plain Node process one, and the device's wx, before loading it.
-const dom = new JSDOM('<!doctype html><html><body></body></html>');
-Object.assign(globalThis, {
-  window: dom.window,
-  document: dom.window.document,
-  Node: dom.window.Node,
-  Event: dom.window.Event,
-  HTMLElement: dom.window.HTMLElement,
-  // j-component builds its events with the global constructors; Node 20 has its own, which jsdom refuses.
-  CustomEvent: dom.window.CustomEvent,
-  TouchEvent: dom.window.TouchEvent,
-});
-installForwardingWx();
-// simulate requires a page by its extensionless path, and Node tries .json before ts-node's .ts: login.json would
-// win over login.ts. Move .json after .ts, as jest's moduleFileExtensions order does in the tests.
-// eslint-disable-next-line @typescript-eslint/no-deprecated -- the documented way to order loaders, still honoured
-const extensions = (require as unknown as NodeJS.Require).extensions;
-const jsonLoader = extensions['.json'];
-if (jsonLoader) {
-  Reflect.deleteProperty(extensions, '.json');
-  extensions['.json'] = jsonLoader;
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const simulate = require('miniprogram-simulate') as typeof Simulate;
-
-type RenderedPage = ReturnType<typeof simulate.render>;
+const simulate = loadSimulate();
 
 let failures = 0;
 function check(condition: boolean, what: string): void {

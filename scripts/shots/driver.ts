@@ -1,10 +1,9 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import type { JSONWebKeySet } from 'jose';
-import { JSDOM } from 'jsdom';
-import type * as Simulate from 'miniprogram-simulate';
 import { startBackend, type RunningBackend } from '../../backend/server';
-import { createDevice, installForwardingWx, useDevice, type DevCloudControl, type Device } from 'devcloud';
+import { createDevice, useDevice, type DevCloudControl, type Device } from 'devcloud';
+import { loadSimulate, type RenderedPage } from '../simulate-env';
 
 /**
  * Drives the real pages for the pictures, as test/pages does but in a plain Node process: miniprogram-simulate
@@ -13,39 +12,6 @@ import { createDevice, installForwardingWx, useDevice, type DevCloudControl, typ
 
 export const MINIPROGRAM = join(__dirname, '..', '..', 'miniprogram');
 
-export type RenderedPage = ReturnType<typeof Simulate.render>;
-
-let simulate: typeof Simulate | undefined;
-
-/** miniprogram-simulate needs a DOM and the device-forwarding wx before it is first required. */
-export function loadSimulate(): typeof Simulate {
-  if (simulate) return simulate;
-  const dom = new JSDOM('<!doctype html><html><head></head><body></body></html>');
-  Object.assign(globalThis, {
-    window: dom.window,
-    document: dom.window.document,
-    Node: dom.window.Node,
-    Event: dom.window.Event,
-    HTMLElement: dom.window.HTMLElement,
-    // j-component builds its events with the global constructors; Node's own are refused by jsdom.
-    CustomEvent: dom.window.CustomEvent,
-    TouchEvent: dom.window.TouchEvent,
-  });
-  installForwardingWx();
-  // simulate requires a page by its extensionless path, and Node tries .json before ts-node's .ts: move .json last.
-  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the documented way to order loaders, still honoured
-  const extensions = (require as unknown as NodeJS.Require).extensions;
-  const jsonLoader = extensions['.json'];
-  if (jsonLoader) {
-    Reflect.deleteProperty(extensions, '.json');
-    extensions['.json'] = jsonLoader;
-  }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  simulate = require('miniprogram-simulate') as typeof Simulate;
-  return simulate;
-}
-
-/** Wait (bounded) until the page's data satisfies `done`: pages update asynchronously after cloud calls. */
 export async function until(page: RenderedPage, done: (data: Record<string, unknown>) => boolean): Promise<void> {
   const sim = loadSimulate();
   await sim.sleep(0);

@@ -1,4 +1,5 @@
-import type { RenderedPage, PageDriver } from './driver';
+import type { RenderedPage } from '../simulate-env';
+import type { PageDriver } from './driver';
 import { until } from './driver';
 
 /**

@@ -5,9 +5,8 @@
 import { randomBytes } from 'crypto';
 import type { Envelope, LoginResult, UserProfile } from '../../contracts';
 import type { AccountEvent } from '../../contracts';
-import { createDevice, useDevice } from 'devcloud';
-import type * as AccountService from '../../miniprogram/services/account';
-import type * as AuthService from '../../miniprogram/services/auth';
+import { createDevice } from 'devcloud';
+import { launchServices } from '../support/services';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 
 let t: TestCloud;
@@ -164,15 +163,7 @@ describe('c. races leave no file behind', () => {
 describe('d. the client deletes its upload only after a definite "not saved"', () => {
   function launch(user: string) {
     const device = createDevice({ devcloudUrl: t.control.url, user });
-    useDevice(device);
-    let modules!: { account: typeof AccountService; auth: typeof AuthService };
-    jest.isolateModules(() => {
-      modules = {
-        account: jest.requireActual<typeof AccountService>('../../miniprogram/services/account'),
-        auth: jest.requireActual<typeof AuthService>('../../miniprogram/services/auth'),
-      };
-    });
-    return { device, ...modules };
+    return { device, ...launchServices(device) };
   }
 
   test('the save reached the server but its reply was lost: the file stays and is the avatar', async () => {

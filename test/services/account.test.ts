@@ -3,8 +3,8 @@
  * never call wx.login between receiving open data and sending it.
  */
 import type * as AccountService from '../../miniprogram/services/account';
-import type * as AuthService from '../../miniprogram/services/auth';
-import { createDevice, useDevice, type Device } from 'devcloud';
+import { createDevice, type Device } from 'devcloud';
+import { launchServices } from '../support/services';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 
 let t: TestCloud;
@@ -14,17 +14,7 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 afterEach(() => t.control.clearFaults());
 
-function launch(device: Device): { account: typeof AccountService; auth: typeof AuthService } {
-  useDevice(device);
-  let modules!: { account: typeof AccountService; auth: typeof AuthService };
-  jest.isolateModules(() => {
-    modules = {
-      account: jest.requireActual<typeof AccountService>('../../miniprogram/services/account'),
-      auth: jest.requireActual<typeof AuthService>('../../miniprogram/services/auth'),
-    };
-  });
-  return modules;
-}
+const launch = (device: Device) => launchServices(device);
 
 async function loggedInDevice(): Promise<{ device: Device; account: typeof AccountService; openid: string }> {
   const device = createDevice({ devcloudUrl: t.control.url, user: uniqueUser('svc') });

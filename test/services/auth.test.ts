@@ -2,13 +2,12 @@
  * The client's login state (miniprogram/services/auth.ts) on simulated devices: the real service code, a `wx`
  * backed by devcloud, and the built login function behind wx.cloud.callFunction.
  */
-import { createDevice, useDevice, type Device } from 'devcloud';
+import { createDevice, type Device } from 'devcloud';
+import { launchServices } from '../support/services';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 
-import type * as AuthService from '../../miniprogram/services/auth';
 import type * as CloudService from '../../miniprogram/services/cloud';
 
-type AuthModule = typeof AuthService;
 type CloudModule = typeof CloudService;
 
 let t: TestCloud;
@@ -19,17 +18,7 @@ afterAll(() => t.stop());
 afterEach(() => t.control.clearFaults());
 
 /** Launch the mini-program on a device: a fresh copy of the service modules, with that device's `wx`. */
-function launch(device: Device): { auth: AuthModule; cloud: CloudModule } {
-  useDevice(device);
-  let modules!: { auth: AuthModule; cloud: CloudModule };
-  jest.isolateModules(() => {
-    modules = {
-      auth: jest.requireActual<AuthModule>('../../miniprogram/services/auth'),
-      cloud: jest.requireActual<CloudModule>('../../miniprogram/services/cloud'),
-    };
-  });
-  return modules;
-}
+const launch = (device: Device) => launchServices(device);
 
 function newDevice(user = uniqueUser()): Device {
   return createDevice({ devcloudUrl: t.control.url, user });

@@ -3,16 +3,15 @@
  * on simulated devices: the real service code, the built login function on devcloud signing tokens, and the
  * example backend (backend/server.ts) verifying them over HTTP through the device's wx.request.
  */
-import { createDevice, useDevice, type Device } from 'devcloud';
+import { createDevice, type Device } from 'devcloud';
 import { startBackend, type RunningBackend } from '../../backend/server';
 import { generateTokenKeys, type TokenKeyPair } from '../../scripts/keys';
+import { launchServices, type ClientServices } from '../support/services';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 import { tamper } from '../support/tokens';
 
-import type * as AuthService from '../../miniprogram/services/auth';
 import type * as RequestService from '../../miniprogram/services/request';
 
-type AuthModule = typeof AuthService;
 type RequestModule = typeof RequestService;
 
 let keys: TokenKeyPair;
@@ -37,17 +36,8 @@ afterAll(async () => {
 afterEach(() => jest.restoreAllMocks());
 
 /** A launch of the mini-program on `device`, with config.ts's API_BASE_URL set to `apiBase`. */
-function launch(device: Device, apiBase = backend.url): { auth: AuthModule; request: RequestModule } {
-  useDevice(device);
-  let modules!: { auth: AuthModule; request: RequestModule };
-  jest.isolateModules(() => {
-    jest.doMock('../../miniprogram/config', () => ({ CLOUD_ENV_ID: 'test-env', API_BASE_URL: apiBase }));
-    modules = {
-      auth: jest.requireActual<AuthModule>('../../miniprogram/services/auth'),
-      request: jest.requireActual<RequestModule>('../../miniprogram/services/request'),
-    };
-  });
-  return modules;
+function launch(device: Device, apiBase = backend.url): ClientServices {
+  return launchServices(device, { CLOUD_ENV_ID: 'test-env', API_BASE_URL: apiBase });
 }
 
 function newDevice(user = uniqueUser()): Device {

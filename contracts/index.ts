@@ -26,6 +26,9 @@ export const SERVER_ERROR_CODES = [
   'SESSION_EXPIRED', // the stored session_key cannot decrypt the data: log in again with a fresh code
   'OPEN_DATA_INVALID', // open data for another appid, too old, or malformed
   'USER_BANNED', // an administrator banned this account: no login, no token, no account action
+  // 《用户协议》和《隐私政策》: the user has not agreed to the current version (the server's CONSENT_VERSION); the
+  // refused action changed nothing and made no paid call. The client asks again, then records it (recordConsent).
+  'CONSENT_REQUIRED',
   // admin
   'FORBIDDEN', // the caller is not an administrator (ADMIN_OPENIDS)
 ] as const;
@@ -37,6 +40,7 @@ export type ClientErrorCode =
   | 'WX_LOGIN_FAILED' // wx.login failed on the device
   | 'BAD_RESPONSE' // the function answered something that is not our envelope
   | 'PHONE_DENIED' // the user declined the phone-number prompt
+  | 'PRIVACY_DENIED' // the user disagreed with the 用户隐私保护指引 (errno 104 "<api>:fail privacy permission is not authorized")
   | 'UPLOAD_FAILED' // wx.cloud.uploadFile of the avatar failed
   // the developer's own backend (miniprogram/services/request.ts); a failed wx.request is NETWORK
   | 'TOKEN_UNAVAILABLE' // the login function issues no session token (AUTH_TOKEN_PRIVATE_KEY not set)
@@ -61,8 +65,13 @@ export interface UserProfile {
   nickName?: string;
   /** A cloud:// fileID: <image src> shows it directly. */
   avatarUrl?: string;
-  /** The bound phone number, masked (138****1234). No function result carries the full number. */
+  /**
+   * The bound phone number, masked (138****1234). No function result carries the full number, and the owner-readable
+   * `users` document holds only this: the full number lives in the server-only `phones` collection.
+   */
   phoneMasked?: string;
+  /** The version of 《用户协议》和《隐私政策》 the user agreed to, and when. */
+  consent?: ConsentRecord;
   createdAt: string;
   lastLoginAt: string;
   loginCount: number;
@@ -91,6 +100,13 @@ export interface LoginResult {
   tokenExpiresAt?: string;
 }
 
+/** A recorded agreement to 《用户协议》和《隐私政策》. `at` is the server's time, as ISO 8601. */
+export interface ConsentRecord {
+  /** A positive integer: the server's CONSENT_VERSION when the user agreed. It only ever rises. */
+  version: number;
+  at: string;
+}
+
 /** Nicknames are counted in visible characters (code points), after NFC normalisation and trimming. */
 export const NICKNAME_MAX_LENGTH = 20;
 
@@ -99,6 +115,21 @@ export type AvatarExtension = 'jpg' | 'jpeg' | 'png' | 'webp' | 'gif';
 
 /** The `account` function's actions: event fields (besides `action`) and result of each. */
 export interface AccountActions {
+  /**
+   * The version of 《用户协议》和《隐私政策》 the server requires (its CONSENT_VERSION, default 1) and what the caller
+   * agreed to. updateProfile, prepareAvatarUpload, bindPhone and bindPhoneLegacy answer CONSENT_REQUIRED until
+   * `upToDate`.
+   */
+  getConsent: {
+    event: Record<string, never>;
+    result: { currentVersion: number; consent?: ConsentRecord; upToDate: boolean };
+  };
+  /**
+   * Records that the user agreed to 《用户协议》和《隐私政策》 of `version` (the currentVersion the client showed): stored
+   * on the users document as `consent: { version, at }`. An older version than the current one is CONSENT_REQUIRED
+   * (the texts changed meanwhile: show them again), a newer one INVALID_ARGUMENT; either way nothing is written.
+   */
+  recordConsent: { event: { version: number }; result: { user: UserProfile } };
   /**
    * Before an avatar upload: the server picks the cloudPath (avatars/<OPENID>/<name>) and records it as the
    * caller's, so the file is tracked (and removed by 注销) even if the save that follows never arrives.

@@ -12,6 +12,12 @@ export const SESSIONS = 'sessions';
 export const LOGIN_LOGS = 'login_logs';
 /** Server-only: one document per admin function call (who did what to whom). Not user data: kept after 注销. */
 export const ADMIN_LOGS = 'admin_logs';
+/**
+ * Server-only: each user's full phone number (database-rules/phones.json denies every client read and write). The
+ * owner-readable users document keeps only the masked number: minimisation, so that a leaked client session, a
+ * permissive rule change or a debugging screenshot of the users document never shows the full number.
+ */
+export const PHONES = 'phones';
 
 /** How a collection holds a user's documents: one keyed by OPENID, or any number with an `openid` field. */
 export interface UserOwnedCollection {
@@ -30,6 +36,7 @@ export interface UserOwnedCollection {
  */
 export const USER_OWNED_COLLECTIONS: readonly UserOwnedCollection[] = [
   { name: SESSIONS, key: '_id' },
+  { name: PHONES, key: '_id' },
   { name: LOGIN_LOGS, key: 'openid', audit: true },
   { name: USERS, key: '_id' },
 ];
@@ -68,12 +75,16 @@ export interface UserDocument {
   filesVersion?: number;
   /** Before files were tracked in `files`: replaced avatars whose deletion failed. Swept like `files`. */
   orphanedFiles?: string[];
+  /** The bound number, masked (138****1234): the full one is in PHONES, which no client can read. */
+  phoneMasked?: string;
+  countryCode?: string;
   /**
-   * The full number. Functions only ever return it masked; the document itself is readable by its own user
-   * (database-rules/users.json), so the only person who could read it in full is the number's owner.
+   * Legacy: the full number, as documents written before PHONES existed hold it. Read only to mask it; the next
+   * bindPhone moves the number to PHONES and removes this field.
    */
   phoneNumber?: string;
-  countryCode?: string;
+  /** The version of 《用户协议》和《隐私政策》 the user agreed to (recordConsent), and when. */
+  consent?: { version: number; at: Date };
   createdAt: Date;
   updatedAt?: Date;
   lastLoginAt: Date;
@@ -113,6 +124,14 @@ export interface AdminLogDocument {
   errorCode?: string;
   /** The ban reason, for a ban. */
   reason?: string;
+}
+
+/** A PHONES document: `_id` is the OPENID. */
+export interface PhoneDocument {
+  _id: string;
+  phoneNumber: string;
+  countryCode: string;
+  updatedAt: Date;
 }
 
 export interface SessionDocument {

@@ -139,7 +139,9 @@ export function toProfile(user: UserDocument): UserProfile {
   if (user.unionid) profile.unionid = user.unionid;
   if (user.nickName) profile.nickName = user.nickName;
   if (user.avatarUrl) profile.avatarUrl = user.avatarUrl;
-  if (user.phoneNumber) profile.phoneMasked = maskPhone(user.phoneNumber);
+  const phoneMasked = user.phoneMasked ?? (user.phoneNumber ? maskPhone(user.phoneNumber) : undefined);
+  if (phoneMasked) profile.phoneMasked = phoneMasked;
+  if (user.consent) profile.consent = { version: user.consent.version, at: toDate(user.consent.at).toISOString() };
   return profile;
 }
 

@@ -26,14 +26,23 @@ async function account(
   return report.result as AccountReply;
 }
 
-/** A logged-in user (login with a code, so the server holds their session_key). */
+/**
+ * A logged-in user (login with a code, so the server holds their session_key) who agreed to 《用户协议》和《隐私政策》
+ * (version 1, the default CONSENT_VERSION), as the profile page records it before the first save.
+ */
 async function loggedIn(prefix = 'acct'): Promise<{ name: string; openid: string }> {
   const name = uniqueUser(prefix);
   const code = await t.control.loginCode(name);
   const report = await t.control.invoke('login', { code }, name);
   const result = report.result as Envelope<LoginResult>;
   if (!result.ok) throw new Error(`login failed: ${result.error.code}`);
+  ok(await account(name, { action: 'recordConsent', version: 1 }));
   return { name, openid: result.data.user.openid };
+}
+
+/** The user's full phone number, as only the server can read it (the phones collection). */
+async function storedPhone(openid: string): Promise<unknown> {
+  return (await doc('phones', openid))?.phoneNumber;
 }
 
 async function doc(collection: string, id: string): Promise<Record<string, unknown> | undefined> {
@@ -128,11 +137,36 @@ describe('phone number', () => {
     await t.control.user(name, { phoneNumber: '13912345678' });
     const code = await t.control.loginCode(name);
     const openid = ((await t.control.invoke('login', { code }, name)).result as { data: LoginResult }).data.user.openid;
+    ok(await account(name, { action: 'recordConsent', version: 1 }));
     const detail = await t.control.phoneNumberDetail(name);
     const { user } = ok(await account(name, { action: 'bindPhone', code: detail.code }));
     expect(user?.phoneMasked).toBe('139****5678');
     expect(JSON.stringify(user)).not.toContain('13912345678');
-    expect(await doc('users', openid)).toMatchObject({ phoneNumber: '13912345678', countryCode: '86' });
+    // Minimisation: the owner-readable users document has the masked number only; the full one is server-only.
+    const users = await doc('users', openid);
+    expect(users).toMatchObject({ phoneMasked: '139****5678', countryCode: '86' });
+    expect(JSON.stringify(users)).not.toContain('13912345678');
+    expect(await doc('phones', openid)).toMatchObject({ _id: openid, phoneNumber: '13912345678', countryCode: '86' });
+  });
+
+  test('a number stored in users by an older version moves to phones on the next bind', async () => {
+    const { name, openid } = await loggedIn();
+    await t.cloud!.database.handle('database.modifyDocument', {
+      collectionName: 'users',
+      queryType: 'DOC',
+      query: JSON.stringify({ _id: openid }),
+      data: JSON.stringify({ phoneNumber: '13700000000', countryCode: '86' }),
+      merge: true,
+      upsert: false,
+    });
+    const before = (await t.control.invoke('login', {}, name)).result as Envelope<LoginResult>;
+    expect(before).toMatchObject({ ok: true, data: { user: { phoneMasked: '137****0000' } } });
+    const { code } = await t.control.phoneNumberDetail(name);
+    ok(await account(name, { action: 'bindPhone', code }));
+    const users = await doc('users', openid);
+    expect(users?.phoneNumber).toBeUndefined();
+    expect(users?.phoneMasked).toBe('138****1234');
+    expect(await storedPhone(openid)).toBe('13800001234');
   });
 
   test('a used or unknown code is PHONE_CODE_INVALID', async () => {
@@ -141,7 +175,7 @@ describe('phone number', () => {
     ok(await account(name, { action: 'bindPhone', code }));
     expectError(await account(name, { action: 'bindPhone', code }), 'PHONE_CODE_INVALID');
     expectError(await account(name, { action: 'bindPhone', code: 'not-a-code' }), 'PHONE_CODE_INVALID');
-    expect((await doc('users', openid))?.phoneNumber).toBe('13800001234');
+    expect(await storedPhone(openid)).toBe('13800001234');
   });
 
   test('an exhausted quota (1400001) is PHONE_QUOTA_EXHAUSTED and nothing is stored', async () => {
@@ -149,7 +183,8 @@ describe('phone number', () => {
     const { code } = await t.control.phoneNumberDetail(name);
     await t.control.injectCloudCallFault({ api: 'phonenumber.getPhoneNumber', errcode: 1400001 });
     expectError(await account(name, { action: 'bindPhone', code }), 'PHONE_QUOTA_EXHAUSTED');
-    expect((await doc('users', openid))?.phoneNumber).toBeUndefined();
+    expect(await storedPhone(openid)).toBeUndefined();
+    expect((await doc('users', openid))?.phoneMasked).toBeUndefined();
   });
 
   test('a function without the permission in config.json gets OPENAPI_PERMISSION_MISSING (-604101)', async () => {
@@ -170,6 +205,7 @@ describe('phone number', () => {
       const name = uniqueUser();
       const code = await bare.control.loginCode(name);
       await bare.control.invoke('login', { code }, name);
+      await bare.control.invoke('account', { action: 'recordConsent', version: 1 }, name);
       const detail = await bare.control.phoneNumberDetail(name);
       const reply = (await bare.control.invoke('account', { action: 'bindPhone', code: detail.code }, name)).result;
       expect(reply).toMatchObject({ ok: false, error: { code: 'OPENAPI_PERMISSION_MISSING' } });
@@ -184,7 +220,7 @@ describe('phone number', () => {
     const { encryptedData, iv } = await t.control.phoneNumberDetail(name);
     const { user } = ok(await account(name, { action: 'bindPhoneLegacy', encryptedData, iv }));
     expect(user?.phoneMasked).toBe('138****1234');
-    expect((await doc('users', openid))?.phoneNumber).toBe('13800001234');
+    expect(await storedPhone(openid)).toBe('13800001234');
   });
 
   test('a stale session_key (a newer wx.login never reached the server) is SESSION_EXPIRED, and changes nothing', async () => {
@@ -192,7 +228,7 @@ describe('phone number', () => {
     await t.control.loginCode(name); // rotates WeChat's key; the server still holds the old one
     const { encryptedData, iv, cloudID } = await t.control.phoneNumberDetail(name);
     expectError(await account(name, { action: 'bindPhoneLegacy', encryptedData, iv }), 'SESSION_EXPIRED');
-    expect((await doc('users', openid))?.phoneNumber).toBeUndefined();
+    expect(await storedPhone(openid)).toBeUndefined();
     // The cloudID needs no session_key at all.
     expect(ok(await account(name, { action: 'bindPhoneLegacy', cloudID })).user?.phoneMasked).toBe('138****1234');
   });
@@ -220,13 +256,13 @@ describe('phone number', () => {
     const { appid } = await t.control.info();
     const old = forge({ appid, timestamp: now - 3600 });
     expectError(await account(name, { action: 'bindPhoneLegacy', ...old }), 'OPEN_DATA_INVALID');
-    expect((await doc('users', openid))?.phoneNumber).toBeUndefined();
+    expect(await storedPhone(openid)).toBeUndefined();
   });
 
   test('an unknown cloudID is OPEN_DATA_INVALID and stores nothing', async () => {
     const { name, openid } = await loggedIn();
     expectError(await account(name, { action: 'bindPhoneLegacy', cloudID: '99_unknown' }), 'OPEN_DATA_INVALID');
-    expect((await doc('users', openid))?.phoneNumber).toBeUndefined();
+    expect(await storedPhone(openid)).toBeUndefined();
   });
 });
 
@@ -256,8 +292,10 @@ describe('logout and deletion', () => {
     ok(await account(name, { action: 'updateProfile', avatarFileID: avatar, nickName: '要走了' }));
     const { code } = await t.control.phoneNumberDetail(name);
     ok(await account(name, { action: 'bindPhone', code }));
+    expect(await storedPhone(openid)).toBe('13800001234');
 
     expect(ok(await account(name, { action: 'deleteAccount', confirm: true })).deleted).toBe(true);
+    expect(await storedPhone(openid)).toBeUndefined();
 
     for (const collection of await t.cloud!.database.collections()) {
       const docs = await t.control.documents(collection);
@@ -292,7 +330,7 @@ describe('isolation and validation', () => {
     const bob = await loggedIn('bob');
     const { cloudID } = await t.control.phoneNumberDetail(alice.name);
     expectError(await account(bob.name, { action: 'bindPhoneLegacy', cloudID }), 'OPEN_DATA_INVALID');
-    expect((await doc('users', bob.openid))?.phoneNumber).toBeUndefined();
+    expect(await storedPhone(bob.openid)).toBeUndefined();
     // Alice's own cloudID still works for her.
     expect(ok(await account(alice.name, { action: 'bindPhoneLegacy', cloudID })).user?.phoneMasked).toBe('138****1234');
   });

@@ -107,6 +107,7 @@ test(`${RUNS} random interleavings of one user's actions keep the invariants`, a
       const name = uniqueUser('race');
       const { openid } = await t.control.user(name);
       await perform(name, openid, { kind: 'login', withCode: true });
+      expect(await invoke(name, 'account', { action: 'recordConsent', version: 1 })).toMatchObject({ ok: true });
       await perform(name, openid, { kind: 'avatar', reserved: true });
       await Promise.all(
         steps.map(async ({ action: step, delayMs }) => {

@@ -29,6 +29,7 @@ async function loggedIn(prefix = 'reg'): Promise<{ name: string; openid: string 
   const report = await t.control.invoke('login', { code: await t.control.loginCode(name) }, name);
   const result = report.result as Envelope<LoginResult>;
   if (!result.ok) throw new Error(`login failed: ${result.error.code}`);
+  ok(await account(name, { action: 'recordConsent', version: 1 })); // 《用户协议》和《隐私政策》, as the profile page does
   return { name, openid: result.data.user.openid };
 }
 
@@ -169,6 +170,7 @@ describe('d. the client deletes its upload only after a definite "not saved"', (
   test('the save reached the server but its reply was lost: the file stays and is the avatar', async () => {
     const { device, account: service, auth } = launch(uniqueUser('lost'));
     const { user } = await auth.ensureLogin();
+    ok(await account(device.user, { action: 'recordConsent', version: 1 }));
     // The phone's second callFunction of the save (updateProfile, after prepareAvatarUpload) runs, then its reply is lost.
     await t.control.injectFault({
       target: 'device',
@@ -321,6 +323,7 @@ describe('i. paid and limited calls come after the account check', () => {
       error: { code: 'USER_NOT_FOUND' },
     });
     await t.control.invoke('login', {}, name);
+    ok(await account(name, { action: 'recordConsent', version: 1 }));
     expect(ok(await account(name, { action: 'bindPhone', code })).user?.phoneMasked).toMatch(/\*\*\*\*/);
   });
 });

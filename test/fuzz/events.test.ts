@@ -24,6 +24,7 @@ beforeAll(async () => {
   fuzzer = uniqueUser('fuzzer');
   victim = uniqueUser('victim');
   await t.control.invoke('login', { code: await t.control.loginCode(victim) }, victim);
+  await t.control.invoke('account', { action: 'recordConsent', version: 1 }, victim);
   const victimOpenid = (await t.control.user(victim)).openid;
   const avatar = await t.cloud!.storage.putFile(`avatars/${victimOpenid}/${Date.now()}-victim.jpg`, Buffer.from('v'));
   await t.control.invoke('account', { action: 'updateProfile', nickName: '受害者', avatarFileID: avatar }, victim);
@@ -117,6 +118,8 @@ const { value: hostileValue } = fc.letrec<{ value: unknown }>((tie) => ({
 }));
 
 const ACCOUNT_ACTIONS = [
+  'getConsent',
+  'recordConsent',
   'prepareAvatarUpload',
   'updateProfile',
   'bindPhone',
@@ -147,6 +150,7 @@ const eventsOf: Record<string, fc.Arbitrary<unknown>> = {
           encryptedData: hostileValue,
           iv: hostileValue,
           confirm: hostileValue,
+          version: hostileValue,
         },
         { requiredKeys: ['action'] },
       ),
@@ -178,6 +182,11 @@ function wellShapedAccountEvents(): Array<fc.Arbitrary<unknown>> {
   });
   const base64 = fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes).toString('base64'));
   return [
+    fc.constant({ action: 'getConsent' }),
+    fc.record({
+      action: fc.constant('recordConsent'),
+      version: fc.oneof(fc.integer({ min: -1, max: 3 }), fc.constantFrom<unknown>('1', '2', '01', 1.5, '')),
+    }),
     fc.record({ action: fc.constant('prepareAvatarUpload'), extension: fc.constantFrom('jpg', 'png', 'gif', 'bmp') }),
     fc.record(
       { action: fc.constant('updateProfile'), nickName: text, avatarFileID: fileID },
@@ -247,9 +256,11 @@ describe.each(Object.keys(eventsOf))('%s', (functionName) => {
       const outcomes = new Map<string, number>();
       await fc.assert(
         fc.asyncProperty(eventsOf[functionName]!, async (event) => {
-          // The fuzzing user has an account (a generated deleteAccount may have removed it): log in again.
+          // The fuzzing user has an account (a generated deleteAccount may have removed it): log in again, and
+          // agree to 《用户协议》和《隐私政策》 so that events reach the handlers' own checks.
           if (!(await t.control.documents('users')).some((doc) => doc._id === t.cloud!.user(fuzzer).openid)) {
             await t.control.invoke('login', {}, fuzzer);
+            await t.control.invoke('account', { action: 'recordConsent', version: 1 }, fuzzer);
           }
           const before = await snapshot();
           const logsBefore = await loginLogsOf(fuzzer);

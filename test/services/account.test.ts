@@ -20,6 +20,8 @@ async function loggedInDevice(): Promise<{ device: Device; account: typeof Accou
   const device = createDevice({ devcloudUrl: t.control.url, user: uniqueUser('svc') });
   const { account, auth } = launch(device);
   const { user } = await auth.ensureLogin();
+  // Agreed to 《用户协议》和《隐私政策》 (server-side, so the device's trail shows only what the test does).
+  await t.control.invoke('account', { action: 'recordConsent', version: 1 }, device.user);
   device.trail.length = 0;
   return { device, account, openid: user.openid };
 }
@@ -74,6 +76,7 @@ test('SESSION_EXPIRED with a WeChat that keeps a live key: the one retry after a
     const device = createDevice({ devcloudUrl: keeping.control.url, user: uniqueUser('keep') });
     const { account, auth } = launch(device);
     await auth.ensureLogin();
+    await keeping.control.invoke('account', { action: 'recordConsent', version: 1 }, device.user);
     // The server lost its session_key (a logout from another phone): the device's state still looks logged in.
     await keeping.control.invoke('account', { action: 'logout' }, device.user);
     const { detail } = await device.getPhoneNumberEvent();

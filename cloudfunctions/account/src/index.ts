@@ -1,5 +1,6 @@
 import type { AccountResult } from '../../../contracts';
 import { defineHandler } from '../../../server/handler';
+import { getConsent, recordConsent } from './consent';
 import { deleteAccount, logout } from './lifecycle';
 import { bindPhone, bindPhoneLegacy } from './phone';
 import { prepareAvatarUpload, updateProfile } from './profile';
@@ -11,6 +12,10 @@ export const main = defineHandler(
   AccountEventSchema,
   async ({ event, identity }): Promise<AccountResult> => {
     switch (event.action) {
+      case 'getConsent':
+        return getConsent(identity);
+      case 'recordConsent':
+        return recordConsent(identity, event.version);
       case 'prepareAvatarUpload':
         return prepareAvatarUpload(identity, event);
       case 'updateProfile':

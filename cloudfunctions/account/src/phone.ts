@@ -1,11 +1,13 @@
 import type { AccountActions } from '../../../contracts';
-import { cloud } from '../../../server/cloud';
+import { cloud, db } from '../../../server/cloud';
 import { AppFailure } from '../../../server/errors';
 import type { Identity } from '../../../server/identity';
 import { callOpenApi, openapi } from '../../../server/openapi';
 import { checkWatermark, decryptOpenData } from '../../../server/opendata';
+import { maskPhone } from '../../../server/phone';
+import { PHONES, type PhoneDocument } from '../../../server/user-data';
 import { getSessionKey, toProfile, updateUser } from '../../../server/users';
-import { requireAccount } from './account-user';
+import { requireConsentedAccount } from './account-user';
 
 interface PhoneInfo {
   phoneNumber?: string;
@@ -17,12 +19,15 @@ interface PhoneInfo {
 type Result = AccountActions['bindPhone']['result'];
 
 /**
- * The current flow: <button open-type="getPhoneNumber"> gives a code, the cloud call turns it into the number. The
- * account is checked first (each successful call is billed), and the caller's openid goes with the code so that
- * WeChat refuses a code obtained by another user ("填入后会校验openid和code的绑定关系", phonenumber.getPhoneNumber).
+ * The current flow: <button open-type="getPhoneNumber"> (or "getRealtimePhoneNumber": same code, same cloud call)
+ * gives a code, the cloud call turns it into the number. The account and its consent are checked first, and the
+ * caller's openid goes with the code so that WeChat refuses a code obtained by another user
+ * ("填入后会校验openid和code的绑定关系", phonenumber.getPhoneNumber). WeChat bills the component when it hands the
+ * code to the page (扣费节点, getPhoneNumber.html), so the client's one-tap guard is what saves money; the checks here
+ * keep a refused caller from costing a cloud call and from storing anything.
  */
 export async function bindPhone(identity: Identity, code: string): Promise<Result> {
-  await requireAccount(identity);
+  await requireConsentedAccount(identity);
   const { openid } = identity;
   const reply = await callOpenApi(
     'phonenumber.getPhoneNumber',
@@ -45,7 +50,7 @@ type LegacyInput = { cloudID?: string; encryptedData?: string; iv?: string };
  */
 export async function bindPhoneLegacy(identity: Identity, input: LegacyInput): Promise<Result> {
   if (input.cloudID !== undefined) {
-    await requireAccount(identity);
+    await requireConsentedAccount(identity);
     const cloudID = input.cloudID;
     const reply = await callOpenApi('getOpenData', async () => cloud.getOpenData({ list: [cloudID] }), {
       [-601005]: { code: 'OPEN_DATA_INVALID', message: '开放数据无效或已过期，请重试' }, // invalid cloudID
@@ -57,23 +62,45 @@ export async function bindPhoneLegacy(identity: Identity, input: LegacyInput): P
     checkWatermark(entry.data, identity.appid);
     return savePhone(identity, entry.data);
   }
-  const [, sessionKey] = await Promise.all([requireAccount(identity), getSessionKey(identity.openid)]);
+  const [, sessionKey] = await Promise.all([requireConsentedAccount(identity), getSessionKey(identity.openid)]);
   if (!sessionKey) throw new AppFailure('SESSION_EXPIRED', '登录状态已失效，请重新登录', { reason: 'no session' });
   const data = decryptOpenData(sessionKey, input.encryptedData ?? '', input.iv ?? '', identity.appid) as PhoneInfo;
   return savePhone(identity, data);
 }
 
+/**
+ * Minimisation: the full number goes to the server-only PHONES collection; the owner-readable users document keeps
+ * the masked number and the country code (and loses the full number older versions kept there).
+ *
+ * Racing 注销: the phone document is written first, then the users document is updated only if it still exists;
+ * when it is gone, the phone document is removed again. 注销 removes the users document before its last sweep of
+ * PHONES, so either the users update came first (the sweep after it removes the phone document) or it finds no
+ * account (and the removal here does). No phone document outlives its account.
+ */
 async function savePhone(identity: Identity, info: PhoneInfo | undefined): Promise<Result> {
   const phoneNumber = info?.purePhoneNumber || info?.phoneNumber;
   if (!phoneNumber) throw new AppFailure('OPEN_DATA_INVALID', '未获取到手机号', { reason: 'no number' });
   if (info?.watermark?.appid && info.watermark.appid !== identity.appid) {
     throw new AppFailure('OPEN_DATA_INVALID', '开放数据不属于本小程序', { reason: 'watermark appid' });
   }
+  const countryCode = String(info?.countryCode ?? '86');
+  const now = new Date();
+  const phone: Omit<PhoneDocument, '_id'> = { phoneNumber, countryCode, updatedAt: now };
+  const phones = db().collection(PHONES);
+  await phones.doc(identity.openid).set({ data: phone });
   const user = await updateUser(identity.openid, {
-    phoneNumber,
-    countryCode: String(info?.countryCode ?? '86'),
-    updatedAt: new Date(),
+    phoneMasked: maskPhone(phoneNumber),
+    countryCode,
+    phoneNumber: db().command.remove(),
+    updatedAt: now,
   });
-  if (!user) throw new AppFailure('USER_NOT_FOUND', '账号不存在，请先登录');
+  if (!user) {
+    // One retry: a phone document left here would outlive the account it belonged to.
+    const removePhone = async (): Promise<void> => {
+      await phones.doc(identity.openid).remove();
+    };
+    await removePhone().catch(removePhone);
+    throw new AppFailure('USER_NOT_FOUND', '账号不存在，请先登录');
+  }
   return { user: toProfile(user) };
 }

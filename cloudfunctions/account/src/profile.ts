@@ -4,8 +4,8 @@ import type { Identity } from '../../../server/identity';
 import { checkNickname } from '../../../server/nickname';
 import { callOpenApi, openapi } from '../../../server/openapi';
 import { deleteFiles } from '../../../server/storage';
-import { toProfile, updateUser, type UserDocument } from '../../../server/users';
-import { accountOf, requireAccount } from './account-user';
+import { fileKey, toProfile, updateUser, type UserDocument } from '../../../server/users';
+import { accountOf, requireConsentedAccount } from './account-user';
 import { checkAvatarFile, ownAvatarPath, reserveAvatar, setAvatar, sweepSupersededFiles } from './avatar';
 
 type Input = AccountActions['updateProfile']['event'];
@@ -15,14 +15,15 @@ export async function prepareAvatarUpload(
   identity: Identity,
   input: AccountActions['prepareAvatarUpload']['event'],
 ): Promise<AccountActions['prepareAvatarUpload']['result']> {
-  const user = await requireAccount(identity);
+  const user = await requireConsentedAccount(identity);
   return { cloudPath: await reserveAvatar(user, input.extension) };
 }
 
 /**
  * Nickname and/or avatar. Order matters: checks that need no I/O first (bad input changes nothing and costs
- * nothing), then the account (no content check, which WeChat limits, for a caller without one) with the avatar's
- * presence in storage asked alongside, then the content check, then one write.
+ * nothing), then the account and its consent to 《用户协议》和《隐私政策》 (no content check, which WeChat limits, for a
+ * caller without either) with the avatar's presence in storage asked alongside, then the content check, then one
+ * write.
  */
 export async function updateProfile(identity: Identity, input: Input): Promise<Result> {
   if (input.nickName === undefined && input.avatarFileID === undefined) {
@@ -45,7 +46,17 @@ export async function updateProfile(identity: Identity, input: Input): Promise<R
   ]);
   if (account.status === 'rejected') throw account.reason;
   if (!account.value.user) await forgetUpload(fileID, identity);
-  const user = account.value.require();
+  let user: UserDocument;
+  try {
+    user = account.value.requireConsent();
+  } catch (refusal) {
+    // No consent: an upload the account does not track would be left in the user's folder, where 注销 (which
+    // deletes what the account tracks) would never find it. The client deletes it too; this covers a client
+    // that cannot. A tracked file is left alone: the account still knows it.
+    const known = account.value.user;
+    if (known && fileID !== undefined && !tracksFile(known, fileID, identity)) await forgetUpload(fileID, identity);
+    throw refusal;
+  }
   if (avatar.status === 'rejected') throw avatar.reason;
   if (typeof changes.nickName === 'string') await contentCheck(identity.openid, changes.nickName);
   changes.updatedAt = new Date();
@@ -60,6 +71,12 @@ export async function updateProfile(identity: Identity, input: Input): Promise<R
   if (!after) throw new AppFailure('USER_NOT_FOUND', '账号不存在，请先登录');
   if (fileID !== undefined) await sweepSupersededFiles(after, identity);
   return { user: toProfile(after) };
+}
+
+/** Does the account know this file (its avatar, or a file it recorded)? */
+function tracksFile(user: UserDocument, fileID: string, identity: Identity): boolean {
+  const path = ownAvatarPath(fileID, identity);
+  return user.avatarUrl === fileID || (path !== undefined && user.files?.[fileKey(path)] !== undefined);
 }
 
 /**

@@ -6,7 +6,21 @@ const nonEmpty = (what: string, max: number) =>
 
 export const AVATAR_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif'] as const;
 
+/**
+ * A consent version: a positive integer. A decimal string ("2") is accepted too and read as its number, since a
+ * version often travels through configuration as text.
+ */
+const consentVersion = v.union(
+  [
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(999_999_999)),
+    v.pipe(v.string(), v.regex(/^[1-9][0-9]{0,8}$/), v.transform(Number)),
+  ],
+  'version 必须是正整数',
+);
+
 export const AccountEventSchema = v.variant('action', [
+  v.object({ action: v.literal('getConsent') }),
+  v.object({ action: v.literal('recordConsent'), version: consentVersion }),
   v.object({
     action: v.literal('prepareAvatarUpload'),
     extension: v.picklist(AVATAR_EXTENSIONS, `extension 必须是 ${AVATAR_EXTENSIONS.join('/')} 之一`),

@@ -40,6 +40,14 @@ export class DevCloudControl {
     return this.call('POST', '/functions/invoke', { name, event, ...(user === undefined ? {} : { user }) });
   }
 
+  /**
+   * Sets environment variables of a function (merged over its current ones), e.g. { CONSENT_VERSION: '2' }, as the
+   * CloudBase console does: instances started afterwards see them.
+   */
+  setFunctionEnv(name: string, env: Record<string, string>): Promise<void> {
+    return this.call('POST', '/functions/env', { name, env });
+  }
+
   documents<T = Record<string, unknown>>(collection: string): Promise<T[]> {
     return this.call('GET', `/db/${collection}`);
   }

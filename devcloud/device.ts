@@ -3,6 +3,16 @@ import { existsSync, readFileSync, writeFileSync } from 'fs';
 import * as http from 'http';
 import * as https from 'https';
 import { controlRequest } from './client';
+import {
+  DevicePrivacy,
+  tapAvatarButton,
+  tapPhoneButton,
+  type PhoneButtonOptions,
+  type PhoneCharges,
+  type PrivacyFailure,
+  type PrivacyOptions,
+  type PrivacyRecord,
+} from './privacy';
 import type { InvocationReport } from './runtime';
 import type { WxError } from './phone-api';
 import type { PhoneNumberDetail } from './server';
@@ -68,6 +78,10 @@ export interface DeviceOptions {
   storage?: DeviceStorage;
   /** Answer for wx.showModal (default: the user confirms). */
   confirmModals?: boolean;
+  /** The user's privacy agreement (用户隐私保护指引) on this phone: see devcloud/privacy.ts. */
+  privacy?: PrivacyOptions;
+  /** Kept across relaunches, as WeChat keeps the agreement per phone. */
+  privacyRecord?: PrivacyRecord;
 }
 
 interface WxCallbacks<T> {
@@ -96,8 +110,17 @@ export interface Device {
   relaunch(): Device;
   /** What `<button open-type="chooseAvatar">` hands the page: a temporary file path holding the image. */
   chooseAvatarEvent(bytes?: Buffer): { detail: { avatarUrl: string } };
-  /** What `<button open-type="getPhoneNumber">` hands the page when the user agrees (or declines). */
-  getPhoneNumberEvent(agree?: boolean): Promise<{ detail: PhoneNumberEventDetail }>;
+  /**
+   * What `<button open-type="getPhoneNumber">` (or, with `realtime`, "getRealtimePhoneNumber") hands the page when
+   * the user agrees (or declines). Waits for the privacy agreement first, as WeChat does.
+   */
+  getPhoneNumberEvent(agree?: boolean, options?: PhoneButtonOptions): Promise<{ detail: PhoneNumberEventDetail }>;
+  /** A tap on `<button open-type="chooseAvatar">`: waits for the privacy agreement, then hands the image. */
+  chooseAvatar(bytes?: Buffer): Promise<{ detail: { avatarUrl: string } | PrivacyFailure }>;
+  /** The privacy agreement, the listener the pages registered, and the popups on screen. */
+  privacy: DevicePrivacy;
+  /** Phone-number components WeChat billed on this launch. */
+  phoneCharges: PhoneCharges;
   /** Pages this launch navigated to (wx.navigateTo / redirectTo / reLaunch), newest last. */
   navigations: string[];
   /** Every WeChat call this launch made, in order (e.g. 'login', 'callFunction:account', 'request:GET /api/me'). */
@@ -118,6 +141,8 @@ export type SimulatedWx = ReturnType<typeof buildWx>;
 
 export function createDevice(options: DeviceOptions): Device {
   const storage = options.storage ?? new DeviceStorage();
+  const privacyRecord = options.privacyRecord ?? { agreed: options.privacy?.agreed ?? true };
+  const privacy = new DevicePrivacy(privacyRecord, options.privacy);
   const device: Device = {
     user: options.user,
     storage,
@@ -128,19 +153,19 @@ export function createDevice(options: DeviceOptions): Device {
     trail: [],
     requests: [],
     wx: undefined as unknown as SimulatedWx,
-    relaunch: () => createDevice({ ...options, storage }),
+    privacy,
+    phoneCharges: { getPhoneNumber: 0, getRealtimePhoneNumber: 0 },
+    relaunch: () => createDevice({ ...options, storage, privacyRecord }),
     chooseAvatarEvent: (bytes = randomBytes(64)) => {
       const path = `http://tmp/${randomBytes(8).toString('hex')}.jpg`;
       tempFiles.set(path, bytes);
       return { detail: { avatarUrl: path } };
     },
-    getPhoneNumberEvent: async (agree = true) => {
-      if (!agree) return { detail: { errMsg: 'getPhoneNumber:fail user deny' } };
-      const detail = await controlRequest<PhoneNumberDetail>(options.devcloudUrl, 'POST', '/wx/phoneNumber', {
-        user: options.user,
-      });
-      return { detail: { errMsg: 'getPhoneNumber:ok', ...detail } };
-    },
+    getPhoneNumberEvent: (agree = true, phoneOptions = {}) =>
+      tapPhoneButton(privacy, device.phoneCharges, agree, phoneOptions, () =>
+        controlRequest<PhoneNumberDetail>(options.devcloudUrl, 'POST', '/wx/phoneNumber', { user: options.user }),
+      ),
+    chooseAvatar: (bytes) => tapAvatarButton(privacy, () => device.chooseAvatarEvent(bytes)),
   };
   device.wx = buildWx(options, device);
   return device;
@@ -189,6 +214,7 @@ function buildWx(options: DeviceOptions, device: Device) {
     }
   };
   return {
+    ...device.privacy.wxApis(),
     login: (o?: WxCallbacks<{ code: string; errMsg: string }>) =>
       wxApi(o, async () => {
         device.calls.login += 1;

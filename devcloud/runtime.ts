@@ -71,6 +71,8 @@ interface Instance {
   child: ChildProcess;
   entry: string;
   busy: boolean;
+  /** Started with an environment that has since changed: ended when its invocation is over. */
+  stale?: boolean;
   ready: Promise<number>;
   pending?: { id: string; resolve: (reply: WorkerReply) => void; reject: (error: Error) => void };
 }
@@ -174,6 +176,21 @@ export class FunctionRuntime {
     }
   }
 
+  /**
+   * Changes a function's environment variables (merged over the current ones), as saving 环境变量 in the CloudBase
+   * console does: idle instances end now, busy ones when their invocation is over, and new ones start with it.
+   */
+  setFunctionEnv(functionName: string, env: Record<string, string>): void {
+    this.options.functionEnv = {
+      ...this.options.functionEnv,
+      [functionName]: { ...this.options.functionEnv?.[functionName], ...env },
+    };
+    for (const instance of [...(this.pools.get(functionName) ?? [])]) {
+      if (instance.busy) instance.stale = true;
+      else this.discard(functionName, instance);
+    }
+  }
+
   /** Warm instances per function (for reports). */
   instanceCount(functionName: string): number {
     return this.pools.get(functionName)?.length ?? 0;
@@ -230,6 +247,7 @@ export class FunctionRuntime {
    * served: a newcomer cannot take it in between), or to a fresh instance in its place if it was discarded.
    */
   private release(functionName: string, instance: Instance): void {
+    if (instance.stale) this.discard(functionName, instance);
     const next = this.waiting.get(functionName)?.shift();
     if (!next) {
       instance.busy = false;

@@ -566,6 +566,14 @@ async function route(cloud: DevCloud, request: http.IncomingMessage, response: h
     .end(JSON.stringify({ code: 'NOT_FOUND', message: path }));
 }
 
+/** A JSON object's string-valued entries (an environment): anything else is dropped. */
+function stringRecord(value: unknown): Record<string, string> {
+  if (!value || typeof value !== 'object') return {};
+  return Object.fromEntries(
+    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+}
+
 /** The control API: what simulated devices, tests, the journey and the benchmark ask of the local cloud. */
 async function control(
   cloud: DevCloud,
@@ -597,6 +605,9 @@ async function control(
       return ok({});
     case 'POST /wx/phoneNumber':
       return ok(cloud.phoneNumberDetail(needUser().name));
+    case 'POST /functions/env':
+      cloud.runtime.setFunctionEnv(String(body.name), stringRecord(body.env));
+      return ok({});
     case 'POST /faults': {
       // Checked in full before any is injected, so a bad request injects nothing.
       const specs: FaultSpec[] = [];

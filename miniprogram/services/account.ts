@@ -1,10 +1,21 @@
 import type { AccountAction, AccountActions, AvatarExtension, UserProfile } from '../../contracts';
 import { clearLogin, loginAgain, rememberUser } from './auth';
 import { callAccount as call, ClientError } from './cloud';
+import { isPrivacyDenied } from './privacy';
 
-/** What <button open-type="getPhoneNumber"> gives: a code (current flow) and, on older setups, legacy open data. */
+/**
+ * errno of a phone-number button when the mini-program's paid quota is used up: WeChat checks the quota when the
+ * button is tapped and hands no code (手机号快速验证组件, 查询和扣费节点说明).
+ */
+export const PHONE_NO_QUOTA_ERRNO = 1400001;
+
+/**
+ * What <button open-type="getPhoneNumber"> (or "getRealtimePhoneNumber") gives: a code (current flow) and, on older
+ * setups, legacy open data; on failure an errno.
+ */
 export interface PhoneNumberDetail {
   errMsg?: string;
+  errno?: number;
   code?: string;
   cloudID?: string;
   encryptedData?: string;
@@ -53,6 +64,8 @@ function definitelyNotSaved(error: unknown): boolean {
  */
 export async function bindPhone(detail: PhoneNumberDetail): Promise<UserProfile> {
   let result: { user: UserProfile };
+  if (isPrivacyDenied(detail)) throw new ClientError('PRIVACY_DENIED');
+  if (detail.errno === PHONE_NO_QUOTA_ERRNO) throw new ClientError('PHONE_QUOTA_EXHAUSTED');
   if (detail.code) {
     result = await callAccount('bindPhone', { code: detail.code });
   } else if (detail.cloudID) {
@@ -71,6 +84,23 @@ export async function bindPhone(detail: PhoneNumberDetail): Promise<UserProfile>
   }
   rememberUser(result.user);
   return result.user;
+}
+
+/** Does the button's detail carry something to bind (a code or open data)? A decline or a failure does not. */
+export function hasPhoneData(detail: PhoneNumberDetail): boolean {
+  return Boolean(detail.code || detail.cloudID || (detail.encryptedData && detail.iv));
+}
+
+/** The version of 《用户协议》和《隐私政策》 the server requires, and whether this user agreed to it. */
+export async function getConsent(): Promise<AccountActions['getConsent']['result']> {
+  return callAccount('getConsent', {});
+}
+
+/** Records the user's agreement to 《用户协议》和《隐私政策》 of `version` (getConsent's currentVersion). */
+export async function recordConsent(version: number): Promise<UserProfile> {
+  const { user } = await callAccount('recordConsent', { version });
+  rememberUser(user);
+  return user;
 }
 
 /** Logs out: the server forgets the session_key, the device forgets the login, even if the server is unreachable. */

@@ -7,6 +7,7 @@
 import { createDevice, type Device } from 'devcloud';
 import { startChildCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 import { gesture, openPage, text, until, type RenderedPage } from '../support/pages';
+import { tickConsent } from '../support/privacy';
 
 let t: TestCloud;
 beforeAll(async () => {
@@ -15,7 +16,10 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 afterEach(() => t.control.clearFaults());
 
-/** A logged-in user's phone, on the profile page. */
+/**
+ * A logged-in user's phone, on the profile page, with 《用户协议》和《隐私政策》 ticked (test/pages/consent.test.ts
+ * covers the page without it).
+ */
 async function profileOf(
   options: { confirmModals?: boolean } = {},
 ): Promise<{ device: Device; page: RenderedPage; openid: string }> {
@@ -23,6 +27,7 @@ async function profileOf(
   await openPage(device, 'login');
   const page = await openPage(device, 'profile');
   expect(page.data.status).toBe('ready');
+  await tickConsent(page);
   const { openid } = await t.control.user(device.user);
   return { device, page, openid };
 }
@@ -94,7 +99,8 @@ test('绑定手机号 with consent shows the masked number', async () => {
   await actionDone(page);
   expect(text(page, '.phone')).toBe('138****1234');
   expect(page.querySelector('.phone-btn')).toBeFalsy();
-  expect((await userDoc(openid))?.phoneNumber).toBe('13800001234');
+  expect(await userDoc(openid)).toMatchObject({ phoneMasked: '138****1234' });
+  expect((await t.control.documents('phones')).find((doc) => doc._id === openid)?.phoneNumber).toBe('13800001234');
 });
 
 test('declining the phone prompt says so and stores nothing', async () => {
@@ -103,7 +109,8 @@ test('declining the phone prompt says so and stores nothing', async () => {
   await gesture(page, '.phone-btn', 'getphonenumber', detail);
   await actionDone(page);
   expect(text(page, '.error-message')).toBe('你已取消授权手机号');
-  expect((await userDoc(openid))?.phoneNumber).toBeUndefined();
+  expect((await userDoc(openid))?.phoneMasked).toBeUndefined();
+  expect((await t.control.documents('phones')).some((doc) => doc._id === openid)).toBe(false);
 });
 
 test('an expired phone code asks the user to tap again', async () => {

@@ -1,0 +1,12 @@
+/**
+ * 《隐私政策》: a placeholder. Replace the text in privacy-policy.wxml with your own privacy policy, and raise CONSENT_VERSION
+ * on the account function whenever it changes (README, Privacy and consent).
+ */
+Component({
+  data: { status: 'ready' },
+  methods: {
+    onLoad() {
+      // Static text: nothing to load.
+    },
+  },
+});

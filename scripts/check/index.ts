@@ -1,4 +1,4 @@
-// `npm run check`: what WeChat DevTools would reject, from the command line. Every check runs (one failure does not
+// `npm run check`: what WeChat DevTools (or WeChat's review) would reject, from the command line. Every check runs (one failure does not
 // hide the next), problems print as file:line:column: message, and the exit code is 1 when any check failed.
 // Usage: npm run check [-- --only templates,config] [--skip lint,typecheck] [--root DIR]
 import * as path from 'node:path';
@@ -7,6 +7,7 @@ import { loadProject, type ShipProject } from '../ship/project';
 import { checkConfig } from './config';
 import { checkFunctions } from './functions';
 import { checkLint } from './lint';
+import { checkPrivacy } from './privacy';
 import { checkTemplates } from './templates';
 import { checkTypes } from './typecheck';
 import type { Check, CheckResult } from './types';
@@ -15,6 +16,7 @@ export const CHECKS: readonly Check[] = [
   { name: 'templates', run: checkTemplates },
   { name: 'config', run: checkConfig },
   { name: 'functions', run: checkFunctions },
+  { name: 'privacy', run: checkPrivacy },
   { name: 'lint', run: checkLint },
   { name: 'typecheck', run: checkTypes },
 ];

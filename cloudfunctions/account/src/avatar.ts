@@ -93,10 +93,14 @@ export async function setAvatar(
       { _id: user._id, [`files.${key}`]: _.exists(false) },
       { [`files.${key}`]: file, filesVersion: _.inc(1) },
     );
-    // Null: no user, or a concurrent retry recorded it first; read which.
+    // Null: no user, or a concurrent retry recorded it first; read which. A document that does not record the file
+    // is not the account this save was checked against: 注销 removed that one and a login created another in
+    // between. Setting the avatar there would leave a file the new account does not track (注销 would never
+    // delete it) on an account whose consent was never checked: treat it as gone.
     const current = recorded ?? (await getUser(user._id));
-    if (!current) return null;
-    entry = current.files?.[key] ?? file;
+    const recordedEntry = current?.files?.[key];
+    if (!recordedEntry) return null;
+    entry = recordedEntry;
   }
   const update: Record<string, unknown> = {
     ...changes,

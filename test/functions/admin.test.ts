@@ -201,6 +201,7 @@ describe('the admin function', () => {
     const name = uniqueUser('shown');
     const { openid } = await t.control.user(name, { phoneNumber: '13912345678' });
     expect((await loginWithCode(name)).ok).toBe(true);
+    await invoke('account', { action: 'recordConsent', version: 1 }, name);
     await invoke('account', { action: 'bindPhone', code: (await t.control.phoneNumberDetail(name)).code }, name);
     const reply = await admin({ action: 'getUser', openid });
     expect(data(reply).user).toMatchObject({ openid, status: 'active', phoneMasked: '139****5678', sessionVersion: 1 });

@@ -44,13 +44,18 @@ async function userDoc(openid: string): Promise<Record<string, unknown> | undefi
   return (await t.control.documents('users')).find((doc) => doc._id === openid);
 }
 
+/** The cloud calls (phonenumber.getPhoneNumber, security.msgSecCheck: paid or limited) made for this user. */
+async function cloudCallsOf(openid: string): Promise<string[]> {
+  const calls = await t.control.recordedCalls();
+  return calls.filter((call) => call.target === 'cloudCall' && call.openid === openid).map((call) => call.action);
+}
+
 /** What a refused action must not have done: a write, a paid or limited cloud call, a file. */
 async function expectNothingDone(openid: string, before: Record<string, unknown> | undefined): Promise<void> {
   expect(await userDoc(openid)).toEqual(before);
   expect((await t.control.documents('phones')).filter((doc) => doc._id === openid)).toEqual([]);
-  const { cloudCalls, database } = await t.control.stats();
-  expect(cloudCalls['phonenumber.getPhoneNumber'] ?? 0).toBe(0);
-  expect(cloudCalls['security.msgSecCheck'] ?? 0).toBe(0);
+  const { database } = await t.control.stats();
+  expect(await cloudCallsOf(openid)).toEqual([]);
   for (const action of ['insertDocument', 'modifyDocument', 'modifyAndReturnDoc', 'removeDocument']) {
     expect({ action, count: database.byAction[`database.${action}`] ?? 0 }).toEqual({ action, count: 0 });
   }
@@ -77,6 +82,7 @@ test('without a recorded consent every collecting action is CONSENT_REQUIRED, ch
   const actions = await collectingActions(name, openid);
   const before = await userDoc(openid);
   await t.control.resetStats();
+  await t.control.clearRecordedCalls();
   for (const event of actions) {
     expect({ event, reply: await account(name, event) }).toMatchObject({
       event,
@@ -122,6 +128,7 @@ test('when CONSENT_VERSION rises, older consents are refused until the user agre
   await withConsentVersion('2', async () => {
     const before = await userDoc(openid);
     await t.control.resetStats();
+    await t.control.clearRecordedCalls();
     expect(await account(name, { action: 'updateProfile', nickName: '第二版' })).toMatchObject({
       ok: false,
       error: { code: 'CONSENT_REQUIRED' },
@@ -234,4 +241,43 @@ test('a refused save removes an upload the account does not track, and keeps one
   expect(await t.cloud!.storage.read(tracked)).toBeInstanceOf(Buffer);
   expect(await account(name, { action: 'deleteAccount', confirm: true })).toMatchObject({ ok: true });
   expect(await t.cloud!.storage.read(tracked)).toBeUndefined();
+});
+
+test('a save that outlives its account (注销, then a new login) does not land on the new account', async () => {
+  const { name, openid } = await loggedIn();
+  expect(await account(name, { action: 'recordConsent', version: 1 })).toMatchObject({ ok: true });
+  const upload = await t.cloud!.storage.putFile(`avatars/${openid}/${Date.now()}-5afe00.jpg`, Buffer.from('a'), openid);
+  const isAccountCall =
+    (action: string) => (call: { target: string; action: string; functionName?: string; openid?: string }) =>
+      call.target === 'database' && call.action === action && call.functionName === 'account' && call.openid === openid;
+  await t.control.clearRecordedCalls();
+  // The save's first write (recording the unannounced upload) is held while the account is deleted...
+  await t.control.injectFault({
+    target: 'database',
+    mode: 'delay',
+    delayMs: 1500,
+    match: { action: 'database.modifyAndReturnDoc', functionName: 'account', openid },
+  });
+  const save = account(name, { action: 'updateProfile', avatarFileID: upload });
+  expect(await account(name, { action: 'deleteAccount', confirm: true })).toMatchObject({ ok: true });
+  // ...then finds no account, and its re-read is held while the user logs in again: a new, consent-less account.
+  await t.control.injectFault({
+    target: 'database',
+    mode: 'delay',
+    delayMs: 3000,
+    match: { action: 'database.getDocument', functionName: 'account', openid },
+  });
+  for (
+    let waited = 0;
+    !(await t.control.recordedCalls()).some(isAccountCall('database.modifyAndReturnDoc'));
+    waited += 50
+  ) {
+    if (waited > 10_000) throw new Error('the held write never ran');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect((await t.control.invoke('login', {}, name)).result).toMatchObject({ ok: true, data: { isNewUser: true } });
+
+  expect(await save).toMatchObject({ ok: false, error: { code: 'USER_NOT_FOUND' } });
+  expect((await userDoc(openid))?.avatarUrl).toBeUndefined();
+  expect(await t.cloud!.storage.read(upload)).toBeUndefined(); // nobody's file: deleted, not left untracked
 });

@@ -94,6 +94,12 @@ async function loginWithCode(user: User): Promise<void> {
   expect(result).toMatchObject({ ok: true });
 }
 
+/** A logged-in user who agreed to 《用户协议》和《隐私政策》: the account actions that collect data need it. */
+async function consentedUser(user: User): Promise<void> {
+  await loginWithCode(user);
+  expect(await call(user, 'account', { action: 'recordConsent', version: 1 })).toMatchObject({ ok: true });
+}
+
 /** An avatar as services/account uploads it: the server records the path, then the phone uploads there. */
 async function upload(user: User): Promise<string> {
   const reserved = await call(user, 'account', { action: 'prepareAvatarUpload', extension: 'jpg' });
@@ -143,15 +149,21 @@ const FLOWS: Flow[] = [
     project: (state) => userDoc(state)?.loginCount ?? 0,
   },
   {
-    name: 'updateProfile: nickname',
+    name: 'recordConsent',
     setup: loginWithCode,
+    act: (user) => call(user, 'account', { action: 'recordConsent', version: 1 }),
+    project: (state) => (userDoc(state)?.consent as { version?: number } | undefined)?.version ?? 0,
+  },
+  {
+    name: 'updateProfile: nickname',
+    setup: consentedUser,
     act: (user) => call(user, 'account', { action: 'updateProfile', nickName: '新名字' }),
     project: (state) => userDoc(state)?.nickName ?? null,
   },
   {
     name: 'updateProfile: avatar, replacing an old one',
     setup: async (user) => {
-      await loginWithCode(user);
+      await consentedUser(user);
       expect(await call(user, 'account', { action: 'updateProfile', avatarFileID: await upload(user) })).toMatchObject({
         ok: true,
       });
@@ -163,7 +175,7 @@ const FLOWS: Flow[] = [
   {
     name: 'updateProfile: nickname and avatar',
     setup: async (user) => {
-      await loginWithCode(user);
+      await consentedUser(user);
       avatars.set(user.name, await upload(user));
     },
     act: (user) =>
@@ -172,13 +184,13 @@ const FLOWS: Flow[] = [
   },
   {
     name: 'prepareAvatarUpload',
-    setup: loginWithCode,
+    setup: consentedUser,
     act: (user) => call(user, 'account', { action: 'prepareAvatarUpload', extension: 'png' }),
     project: () => 'no visible change', // it only records a path; "tracked" is checked for every flow
   },
   {
     name: 'bindPhone',
-    setup: loginWithCode,
+    setup: consentedUser,
     // Each tap of the button gives a new code: the retry is a new tap.
     act: async (user) =>
       call(user, 'account', { action: 'bindPhone', code: (await t.control.phoneNumberDetail(user.name)).code }),
@@ -186,7 +198,7 @@ const FLOWS: Flow[] = [
   },
   {
     name: 'bindPhoneLegacy with a cloudID',
-    setup: loginWithCode,
+    setup: consentedUser,
     act: async (user) =>
       call(user, 'account', {
         action: 'bindPhoneLegacy',
@@ -196,7 +208,7 @@ const FLOWS: Flow[] = [
   },
   {
     name: 'bindPhoneLegacy with encryptedData',
-    setup: loginWithCode,
+    setup: consentedUser,
     act: async (user) => {
       const { encryptedData, iv } = await t.control.phoneNumberDetail(user.name);
       return call(user, 'account', { action: 'bindPhoneLegacy', encryptedData, iv });
@@ -205,14 +217,14 @@ const FLOWS: Flow[] = [
   },
   {
     name: 'logout',
-    setup: loginWithCode,
+    setup: consentedUser,
     act: (user) => call(user, 'account', { action: 'logout' }),
     project: (state) => state.sessions.length,
   },
   {
     name: 'deleteAccount',
     setup: async (user) => {
-      await loginWithCode(user);
+      await consentedUser(user);
       expect(await call(user, 'account', { action: 'updateProfile', avatarFileID: await upload(user) })).toMatchObject({
         ok: true,
       });

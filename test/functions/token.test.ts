@@ -84,6 +84,7 @@ test('a login with a code carries one too, with the UNIONID; no code, session_ke
   const { openid, unionid } = await t.control.user(name, { unionid: true, phoneNumber: '13912345678' });
   // bind the phone number first, so the users document holds it when the token is minted
   data(await login(t, name));
+  await t.control.invoke('account', { action: 'recordConsent', version: 1 }, name);
   const { code: phoneCode } = await t.control.phoneNumberDetail(name);
   const bound = (await t.control.invoke('account', { action: 'bindPhone', code: phoneCode }, name)).result;
   expect(bound).toMatchObject({ ok: true });

@@ -9,6 +9,7 @@ import { join } from 'path';
 import { createDevice, startDevCloud, useDevice, type DevCloud, type Device } from 'devcloud';
 import { loadSimulate, type RenderedPage } from './simulate-env';
 import { prepareBackendJourney } from './journey-backend';
+import { profileWithPlatformRules } from './journey-privacy';
 
 const ROOT = join(__dirname, '..');
 const MINIPROGRAM = join(ROOT, 'miniprogram');
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
     const bob = cloud.user('bob', { unionid: true });
 
     console.log('1. alice opens the mini-program for the first time');
-    const alicePhone = createDevice({ devcloudUrl: cloud.url, user: 'alice' });
+    const alicePhone = createDevice({ devcloudUrl: cloud.url, user: 'alice', privacy: { agreed: false } });
     let page = await openPage(alicePhone);
     console.log(`   screen: ${screen(page)}\n   ${describeCalls(alicePhone)}`);
     check(page.data.status === 'ready' && page.data.loginCount === 1, 'logged in as a new user, login count 1');
@@ -108,16 +109,10 @@ async function main(): Promise<void> {
     check(bobDocs.length === 1 && bobDocs[0]?.loginCount === 3, 'one users document for bob, all 3 logins counted');
     check(bobDocs[0]?.unionid === bob.unionid, "bob's UNIONID recorded");
 
-    console.log('5. alice opens her profile, picks an avatar and the nickname 小艾, and saves');
-    relaunch = alicePhone.relaunch();
-    const profile = await openPage(relaunch, 'profile');
-    profile
-      .querySelector('.avatar-btn')
-      ?.dispatchEvent('chooseavatar', { detail: relaunch.chooseAvatarEvent().detail });
-    profile.querySelector('.nickname-form')?.dispatchEvent('submit', { detail: { value: { nickName: '小艾' } } });
-    await simulate.sleep(0);
-    for (let waited = 0; profile.data.busy === true && waited < 20_000; waited += 20) await simulate.sleep(20);
-    console.log(`   profile says: ${String(profile.data.notice || profile.data.errorMessage)}`);
+    await profileWithPlatformRules(
+      { cloud, check, openPage, sleep: (ms) => simulate.sleep(ms) },
+      alicePhone.relaunch(),
+    );
     page = await openPage(alicePhone.relaunch());
     console.log(`   screen: ${screen(page)}`);
     const aliceDoc = (await cloud.documents('users')).find((doc) => doc._id === alice.openid);

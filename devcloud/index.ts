@@ -49,6 +49,9 @@ export { DevCloudControl } from './control';
 export { createDevice, DeviceStorage } from './device';
 export type { Device, DeviceCalls, DeviceOptions, PhoneNumberEventDetail, RequestRecord, SimulatedWx } from './device';
 export { installForwardingWx, useDevice } from './wx-global';
+// The phone's privacy agreement (用户隐私保护指引) and its popups, and the phone-number buttons' billing.
+export { DevicePrivacy, PHONE_NO_QUOTA, PRIVACY_NOT_AUTHORIZED } from './privacy';
+export type { PhoneButtonOptions, PhoneCharges, PrivacyFailure, PrivacyOptions, PrivacyRecord } from './privacy';
 
 // Collections as files (the CLI's --import and --export-on-exit).
 export { CollectionFileError, exportCollections, importCollections, readCollectionFiles } from './collections';

@@ -2,7 +2,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import type { JSONWebKeySet } from 'jose';
 import { startBackend, type RunningBackend } from '../../backend/server';
-import { createDevice, useDevice, type DevCloudControl, type Device } from 'devcloud';
+import { createDevice, useDevice, type DevCloudControl, type Device, type PrivacyOptions } from 'devcloud';
 import { loadSimulate, type RenderedPage } from '../simulate-env';
 
 /**
@@ -48,8 +48,16 @@ export class PageDriver {
    * A phone of a WeChat user. `config` replaces values of the mini-program's config.ts on this phone, as a
    * developer sets them before building (e.g. API_BASE_URL).
    */
-  phone(user: string, options: { confirmModals?: boolean; config?: Record<string, string> } = {}): Device {
-    const device = createDevice({ devcloudUrl: this.control.url, user, confirmModals: options.confirmModals ?? true });
+  phone(
+    user: string,
+    options: { confirmModals?: boolean; config?: Record<string, string>; privacy?: PrivacyOptions } = {},
+  ): Device {
+    const device = createDevice({
+      devcloudUrl: this.control.url,
+      user,
+      confirmModals: options.confirmModals ?? true,
+      ...(options.privacy ? { privacy: options.privacy } : {}),
+    });
     if (options.config) this.configs.set(device, options.config);
     return device;
   }

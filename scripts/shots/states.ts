@@ -2,6 +2,12 @@ import type { RenderedPage } from '../simulate-env';
 import type { PageDriver } from './driver';
 import { until } from './driver';
 
+/** Whether the page's privacy popup (components/privacy-popup) is on screen. */
+function popupVisible(page: RenderedPage): boolean {
+  const popup = page.querySelector('#privacy-popup');
+  return (popup?.data as { visible?: boolean } | undefined)?.visible === true;
+}
+
 /**
  * Every picture in docs/screenshots: one row per page state, and how a user gets there on a simulated phone
  * reaching devcloud (fixed user names, the fixed avatar; devcloud's faults for the errors). The picture is
@@ -21,11 +27,18 @@ export interface Reached {
   typed?: Record<string, string>;
 }
 
+/** The user ticks 我已阅读并同意《用户协议》和《隐私政策》, which saving and binding need. */
+async function agreeToTerms(driver: PageDriver, profile: RenderedPage) {
+  await driver.gesture(profile, '.consent-group', 'change', { value: ['agree'] });
+  await until(profile, (data) => data.consentUpToDate === true);
+}
+
 /** A user who has used the app before: logged in once, saved a nickname and the avatar on the profile page. */
 async function returningUser(driver: PageDriver, user: string) {
   const phone = driver.phone(user);
   await driver.open(phone, 'login');
   const profile = await driver.open(phone, 'profile');
+  await agreeToTerms(driver, profile);
   await driver.chooseAvatar(phone, profile);
   await driver.gesture(profile, '.nickname-form', 'submit', { value: { nickName: '小红' } });
   await until(profile, (data) => data.busy === false && data.notice === '已保存');
@@ -164,9 +177,51 @@ export const PAGE_STATES: readonly PageState[] = [
     caption: 'nickname refused: CONTENT_RISKY',
     reach: async (driver) => {
       const { profile } = await newUserProfile(driver, 'shots-risky-name');
+      await agreeToTerms(driver, profile);
       await driver.gesture(profile, '.nickname-form', 'submit', { value: { nickName: '赌博大师' } });
       await until(profile, (data) => data.busy === false && data.errorMessage !== '');
       return { page: profile, typed: { '.nickname-input': '赌博大师' } };
+    },
+  },
+  {
+    page: 'profile',
+    state: 'consent-required',
+    caption: '保存 before ticking 《用户协议》和《隐私政策》: CONSENT_REQUIRED, nothing sent',
+    reach: async (driver) => {
+      const { profile } = await newUserProfile(driver, 'shots-consent');
+      await driver.gesture(profile, '.nickname-form', 'submit', { value: { nickName: '小绿' } });
+      await until(profile, (data) => data.busy === false && data.errorMessage !== '');
+      return { page: profile, typed: { '.nickname-input': '小绿' } };
+    },
+  },
+  {
+    page: 'profile',
+    state: 'privacy-popup',
+    caption: '换头像 before agreeing to the 用户隐私保护指引: the privacy popup',
+    reach: async (driver) => {
+      const phone = driver.phone('shots-privacy', { privacy: { agreed: false } });
+      await driver.open(phone, 'login');
+      const profile = await driver.open(phone, 'profile');
+      void phone.chooseAvatar(); // waits for the answer, as chooseAvatar does in WeChat
+      await until(profile, () => popupVisible(profile));
+      return { page: profile };
+    },
+  },
+  {
+    page: 'profile',
+    state: 'privacy-denied',
+    caption: 'after 不同意 in the privacy popup: PRIVACY_DENIED, 查看并同意',
+    reach: async (driver) => {
+      const phone = driver.phone('shots-privacy-denied', { privacy: { agreed: false } });
+      await driver.open(phone, 'login');
+      const profile = await driver.open(phone, 'profile');
+      const tap = phone.chooseAvatar();
+      await until(profile, () => popupVisible(profile));
+      const popup = profile.querySelector('#privacy-popup') as unknown as RenderedPage;
+      await driver.gesture(popup, '#privacy-disagree-btn', 'tap');
+      await driver.gesture(profile, '.avatar-btn', 'chooseavatar', (await tap).detail);
+      await until(profile, (data) => data.privacyDenied === true);
+      return { page: profile };
     },
   },
   {

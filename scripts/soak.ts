@@ -57,6 +57,8 @@ interface SimUser {
   /** Logical logins that succeeded: what loginCount must be. */
   logins: number;
   busy: boolean;
+  /** Agreed to 《用户协议》和《隐私政策》 (recordConsent), which the profile actions need first, as on the page. */
+  consented: boolean;
 }
 
 const unhandled = { count: 0 };
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
     const users: SimUser[] = [];
     for (let i = 0; i < USERS; i += 1) {
       const name = `soak-${i}`;
-      users.push({ name, openid: cloud.user(name).openid, logins: 0, busy: false });
+      users.push({ name, openid: cloud.user(name).openid, logins: 0, busy: false, consented: false });
     }
     console.log(`soak seed ${SEED}: ${OPERATIONS} operations by ${USERS} users, ${FAULT_RATE * 100}% with a fault`);
     const memoryBefore = memory();
@@ -96,17 +98,25 @@ async function main(): Promise<void> {
           return undefined; // the phone's call itself failed: unclear, retry
         }
       };
+      // The profile page records the consent when the box is ticked, before the first save.
+      const consented = async (): Promise<boolean> => {
+        if (!user.consented)
+          user.consented = (await invoke('account', { action: 'recordConsent', version: 1 }))?.ok === true;
+        return user.consented;
+      };
       switch (kind) {
         case 'loginWithCode':
           return (await invoke('login', { code: await control.loginCode(user.name), loginId }))?.ok === true;
         case 'loginWithoutCode':
           return (await invoke('login', { loginId }))?.ok === true;
         case 'nickname':
+          if (!(await consented())) return false;
           return (
             (await invoke('account', { action: 'updateProfile', nickName: `用户${attempt}${loginId.slice(-4)}` }))
               ?.ok === true
           );
         case 'avatar': {
+          if (!(await consented())) return false;
           const reserved = await invoke('account', { action: 'prepareAvatarUpload', extension: 'jpg' });
           if (!reserved?.ok) return false;
           const { cloudPath } = reserved.data as { cloudPath: string };

@@ -45,6 +45,7 @@ suite(title, () => {
   test('account: cloud calls, open data and storage, loaded from sdk-deferred.js on first use', async () => {
     const name = uniqueUser('node16');
     const { user } = await invoke<LoginResult>('login', { code: await t.control.loginCode(name) }, name);
+    await invoke('account', { action: 'recordConsent', version: 1 }, name); // 《用户协议》和《隐私政策》
     // security.msgSecCheck: a cloud call, sent as multipart form-data (form-data lives in the side file).
     const profile = await invoke<{ user: UserProfile }>('account', { action: 'updateProfile', nickName: '十六' }, name);
     expect(profile.user.nickName).toBe('十六');

@@ -5,8 +5,7 @@
  *
  * Runs inside the journey's process, on its DOM, `wx` forwarder and page loader, which it hands over in `tools`.
  */
-import { createDevice, type Device } from '../devcloud/device';
-import type { DevCloud } from '../devcloud/server';
+import { createDevice, type DevCloud, type Device } from 'devcloud';
 
 interface Page {
   data: Record<string, unknown>;

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { createDevice, type Device } from '../../devcloud/device';
+import { createDevice, type Device } from 'devcloud';
 import { startChildCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 import { gesture, openPage, text, until, type RenderedPage } from '../support/pages';
 import { agreeInPopup, disagreeInPopup, popupShown, popupVisible, tickConsent } from '../support/privacy';

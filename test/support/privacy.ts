@@ -1,5 +1,5 @@
 import simulate from 'miniprogram-simulate';
-import type { Device } from '../../devcloud/device';
+import type { Device } from 'devcloud';
 import { gesture, text, until, type RenderedPage } from './pages';
 
 /** The id of the popup's agree button (components/privacy-popup): WeChat checks that this button was tapped. */

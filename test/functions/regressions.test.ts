@@ -190,6 +190,7 @@ describe('d. the client deletes its upload only after a definite "not saved"', (
   test('the save never reached the server: the file stays, tracked by the reservation, and 注销 removes it', async () => {
     const { device, account: service, auth } = launch(uniqueUser('reset'));
     const { user } = await auth.ensureLogin();
+    ok(await account(device.user, { action: 'recordConsent', version: 1 }));
     await t.control.injectFault({
       target: 'device',
       mode: 'reset',

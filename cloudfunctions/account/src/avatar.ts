@@ -86,19 +86,22 @@ export async function setAvatar(
 ): Promise<UserDocument | null> {
   const _ = db().command;
   const key = fileKey(path);
+  // Every write is to the account this save was checked against: not to one a login created after a racing 注销.
+  const sameAccount = sameAccountAs(user);
   let entry = user.files?.[key];
   if (!entry) {
     const file: OwnedFile = { path, fileID, rank: rankAt(new Date()), at: new Date() };
     const recorded = await updateUserWhere(
-      { _id: user._id, [`files.${key}`]: _.exists(false) },
+      { ...sameAccount, [`files.${key}`]: _.exists(false) },
       { [`files.${key}`]: file, filesVersion: _.inc(1) },
+      user._id,
     );
     // Null: no user, or a concurrent retry recorded it first; read which. A document that does not record the file
     // is not the account this save was checked against: 注销 removed that one and a login created another in
     // between. Setting the avatar there would leave a file the new account does not track (注销 would never
     // delete it) on an account whose consent was never checked: treat it as gone.
     const current = recorded ?? (await getUser(user._id));
-    const recordedEntry = current?.files?.[key];
+    const recordedEntry = current && isSameAccount(current, user) ? current.files?.[key] : undefined;
     if (!recordedEntry) return null;
     entry = recordedEntry;
   }
@@ -119,13 +122,25 @@ export async function setAvatar(
     };
   }
   const newer = _.or([
-    { _id: user._id, avatarRank: _.lt(entry.rank) },
-    { _id: user._id, avatarRank: _.exists(false) },
+    { ...sameAccount, avatarRank: _.lt(entry.rank) },
+    { ...sameAccount, avatarRank: _.exists(false) },
   ]);
   const updated = await updateUserWhere(newer, update, user._id);
   if (updated) return updated;
-  // Not set: the user is gone, or a newer avatar is already set (ours is superseded). Apply the rest alone.
-  return updateUser(user._id, changes);
+  // Not set: the account is gone, or a newer avatar is already set (ours is superseded). Apply the rest alone.
+  return updateUserWhere(sameAccount, changes, user._id);
+}
+
+/**
+ * The query that names this incarnation of the user's account: its OPENID and when it was created. 注销 followed
+ * by a login makes a new document under the same OPENID; a save checked against the old one must not land there.
+ */
+export function sameAccountAs(user: UserDocument): Record<string, unknown> {
+  return { _id: user._id, createdAt: user.createdAt };
+}
+
+function isSameAccount(current: UserDocument, user: UserDocument): boolean {
+  return new Date(current.createdAt).getTime() === new Date(user.createdAt).getTime();
 }
 
 /**

@@ -4,9 +4,16 @@ import type { Identity } from '../../../server/identity';
 import { checkNickname } from '../../../server/nickname';
 import { callOpenApi, openapi } from '../../../server/openapi';
 import { deleteFiles } from '../../../server/storage';
-import { fileKey, toProfile, updateUser, type UserDocument } from '../../../server/users';
+import { fileKey, toProfile, updateUserWhere, type UserDocument } from '../../../server/users';
 import { accountOf, requireConsentedAccount } from './account-user';
-import { checkAvatarFile, ownAvatarPath, reserveAvatar, setAvatar, sweepSupersededFiles } from './avatar';
+import {
+  checkAvatarFile,
+  ownAvatarPath,
+  reserveAvatar,
+  sameAccountAs,
+  setAvatar,
+  sweepSupersededFiles,
+} from './avatar';
 
 type Input = AccountActions['updateProfile']['event'];
 type Result = AccountActions['updateProfile']['result'];
@@ -66,7 +73,7 @@ export async function updateProfile(identity: Identity, input: Input): Promise<R
     after = await setAvatar(user, fileID, avatar.value, changes);
     if (!after) await forgetUpload(fileID, identity);
   } else {
-    after = await updateUser(identity.openid, changes);
+    after = await updateUserWhere(sameAccountAs(user), changes, identity.openid);
   }
   if (!after) throw new AppFailure('USER_NOT_FOUND', '账号不存在，请先登录');
   if (fileID !== undefined) await sweepSupersededFiles(after, identity);

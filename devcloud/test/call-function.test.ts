@@ -63,7 +63,11 @@ afterAll(async () => {
 
 interface OuterResult {
   ok: boolean;
-  reply?: { result: { context: Record<string, unknown>; event: Record<string, unknown> }; errMsg: string; requestID: string };
+  reply?: {
+    result: { context: Record<string, unknown>; event: Record<string, unknown> };
+    errMsg: string;
+    requestID: string;
+  };
   errCode?: number;
   errMsg?: string;
   code?: string;
@@ -84,7 +88,12 @@ describe('identity and result', () => {
     expect(got.ok).toBe(true);
     expect(got.reply).toEqual({
       result: {
-        context: expect.objectContaining({ OPENID: openid, APPID: appid, ENV: envId, SOURCE: 'wx_client,scf' }) as unknown,
+        context: expect.objectContaining({
+          OPENID: openid,
+          APPID: appid,
+          ENV: envId,
+          SOURCE: 'wx_client,scf',
+        }) as unknown,
         // What the caller sent, and nothing added: no userInfo, which only the mini-program client injects.
         event: { x: 1, nested: { y: [2] } },
       },
@@ -124,7 +133,7 @@ describe('failures as the SDK reports them (errCode -1, the service code in `cod
     expect(got).toMatchObject({ ok: false, errCode: -1, code: 'FUNCTION_NOT_FOUND' });
   });
 
-  test("a callee past its own config.json timeout (1 s): FUNCTIONS_TIME_LIMIT_EXCEEDED", async () => {
+  test('a callee past its own config.json timeout (1 s): FUNCTIONS_TIME_LIMIT_EXCEEDED', async () => {
     const started = Date.now();
     const got = await outer('sleeper', {});
     expect(got).toMatchObject({ ok: false, errCode: -1, code: 'FUNCTIONS_TIME_LIMIT_EXCEEDED' });
@@ -142,14 +151,21 @@ describe('recorded, and faults can hit it (target functions)', () => {
     await outer('thrower', {}, user);
     const calls = (await cloud.control.recordedCalls()).filter((call) => call.target === 'functions');
     expect(calls).toEqual([
-      expect.objectContaining({ action: 'functions.invokeFunction', functionName: 'outer', callee: 'inner', openid, outcome: 'ok' }),
+      expect.objectContaining({
+        action: 'functions.invokeFunction',
+        functionName: 'outer',
+        callee: 'inner',
+        openid,
+        outcome: 'ok',
+      }),
       expect.objectContaining({ callee: 'thrower', outcome: 'error' }),
     ]);
   });
 
   test("an 'error' fault fails the call without running the callee; 'lost' runs it and still fails", async () => {
     const ran = async (tag: string) =>
-      (await cloud.control.logs()).filter((log) => log.functionName === 'inner' && log.line === `inner ran ${tag}`).length;
+      (await cloud.control.logs()).filter((log) => log.functionName === 'inner' && log.line === `inner ran ${tag}`)
+        .length;
     await cloud.control.injectFault({ target: 'functions', mode: 'error', match: { callee: 'inner' } });
     expect(await outer('inner', { tag: 'refused' })).toMatchObject({ ok: false, code: 'FUNCTIONS_EXECUTE_FAIL' });
     expect(await ran('refused')).toBe(0);

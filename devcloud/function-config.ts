@@ -90,6 +90,8 @@ export function parseFunctionConfig(text: string, file: string): FunctionConfig 
   } catch (error) {
     throw new FunctionConfigError(`${file}: invalid JSON (${(error as Error).message})`);
   }
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new FunctionConfigError(`${file}: not a JSON object`);
   const parsed = v.safeParse(ConfigSchema, json);
   if (!parsed.success) {
     const issue = parsed.issues[0];

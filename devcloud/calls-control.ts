@@ -101,7 +101,7 @@ export async function callsControl(
       cloud.subscriptions.configure(
         openid,
         Object.fromEntries(entries) as Record<string, SubscribeDecision>,
-        body.otherwise as SubscribeDecision | undefined,
+        body.otherwise,
       );
       return ok({ remaining: cloud.subscriptions.remaining(openid) });
     }

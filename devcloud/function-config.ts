@@ -129,8 +129,9 @@ export class FunctionConfigStore {
   async read(functionName: string): Promise<FunctionConfig> {
     if (!/^[A-Za-z0-9_-]{1,60}$/.test(functionName)) return EMPTY;
     const file = path.join(this.functionsDir, functionName, 'config.json');
-    const stat = await fs.stat(file).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+    const stat = await fs.stat(file).catch((error: unknown) => {
+      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
       throw error;
     });
     if (!stat) {

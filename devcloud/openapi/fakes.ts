@@ -101,7 +101,7 @@ async function wxacodeGetUnlimited(data: Reply): Promise<Reply | OpenApiBinary> 
   const page = data.page;
   if (page !== undefined && (typeof page !== 'string' || !/^[^/?][^?]*$/.test(page) || page.length > 1024))
     return fail(41030, 'invalid page rid: page must be a page path with no leading / and no query');
-  if (data.env_version !== undefined && !['release', 'trial', 'develop'].includes(String(data.env_version)))
+  if (data.env_version !== undefined && !['release', 'trial', 'develop'].includes(data.env_version as string))
     return fail(40097, 'invalid args: env_version must be release, trial or develop');
   return qrPng(scene, data);
 }
@@ -141,7 +141,7 @@ function subscribeMessageSend(data: Reply, ctx: OpenApiCallContext, deps: CloudC
   }
   if (page !== undefined && typeof page !== 'string') return fail(41030, 'invalid page');
   const state = data.miniprogram_state;
-  if (state !== undefined && !['developer', 'trial', 'formal'].includes(String(state)))
+  if (state !== undefined && !['developer', 'trial', 'formal'].includes(state as string))
     return fail(47003, 'argument invalid! miniprogram_state must be developer, trial or formal');
   if (!deps.subscriptions.consume(touser, templateId)) return fail(43101, 'user refuse to accept the msg');
   const msgid = randomInt(1_000_000_000, 2_000_000_000);

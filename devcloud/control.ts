@@ -4,6 +4,10 @@ import type { InvocationReport } from './runtime';
 import type { CloudCallFault, DatabaseFault, DevCloudStats, Latency, PhoneNumberDetail, SimulatedUser } from './server';
 import type { WxError } from './phone-api';
 import type { Fault } from './wechat';
+import type { OpenApiCallRecord, OpenApiFixture } from './openapi';
+import type { OutboxEntry } from './outbox';
+import type { SubscribeDecision } from './subscriptions';
+import type { ScheduledTrigger, TriggerFiring } from './timers';
 
 /**
  * A typed client of devcloud's control API (/devcloud/...). Tests, the journey and the benchmark use this, so
@@ -108,6 +112,59 @@ export class DevCloudControl {
 
   logs(): Promise<Array<{ functionName: string; line: string }>> {
     return this.call('GET', '/logs');
+  }
+
+  // ---- Cloud calls, triggers and subscription messages (calls-control.ts) ----
+
+  /** What devcloud's WeChat delivered (messages, content-check results, links), oldest first. */
+  async outbox(filter: { kind?: OutboxEntry['kind']; touser?: string } = {}): Promise<OutboxEntry[]> {
+    const entries = await this.call<OutboxEntry[]>('GET', '/outbox');
+    return entries.filter(
+      (entry) =>
+        (filter.kind === undefined || entry.kind === filter.kind) &&
+        (filter.touser === undefined || entry.touser === filter.touser),
+    );
+  }
+
+  clearOutbox(): Promise<void> {
+    return this.call('DELETE', '/outbox');
+  }
+
+  /** Answers cloud call `api` with `fixture` from now on (after the config.json permission check). */
+  setOpenApiFixture(api: string, fixture: OpenApiFixture): Promise<Record<string, OpenApiFixture>> {
+    return this.call('POST', '/openapi/fixtures', { api, ...fixture });
+  }
+
+  clearOpenApiFixtures(api?: string): Promise<void> {
+    return this.call('DELETE', '/openapi/fixtures', api === undefined ? {} : { api });
+  }
+
+  /** Every cloud call devcloud answered or refused, with its data and errcode. */
+  openApiCalls(): Promise<OpenApiCallRecord[]> {
+    return this.call('GET', '/openapi/calls');
+  }
+
+  /** The timer triggers config.json declares (with their next firing) and the firings so far. */
+  triggers(): Promise<{ triggers: ScheduledTrigger[]; firings: TriggerFiring[] }> {
+    return this.call('GET', '/functions/triggers');
+  }
+
+  /** Fires a function's timer trigger now (the only one when `trigger` is left out). */
+  fireTrigger(name: string, trigger?: string): Promise<TriggerFiring> {
+    return this.call('POST', '/functions/trigger', { name, ...(trigger === undefined ? {} : { trigger }) });
+  }
+
+  /** How `user` answers wx.requestSubscribeMessage from now on, per template (and for the rest: `otherwise`). */
+  subscribeDecisions(
+    user: string,
+    templates: Record<string, SubscribeDecision>,
+    otherwise?: SubscribeDecision,
+  ): Promise<{ remaining: Record<string, number> }> {
+    return this.call('POST', '/subscribeMessage/decisions', {
+      user,
+      templates,
+      ...(otherwise === undefined ? {} : { otherwise }),
+    });
   }
 
   private call<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -254,6 +254,19 @@ function buildWx(options: DeviceOptions, device: Device) {
     request: (o: RequestOptions & WxCallbacks<RequestSuccess>) => request(o, device),
     showLoading: (o?: WxCallbacks<{ errMsg: string }>) => wxApi(o, async () => ({ errMsg: 'showLoading:ok' })),
     hideLoading: (o?: WxCallbacks<{ errMsg: string }>) => wxApi(o, async () => ({ errMsg: 'hideLoading:ok' })),
+    // The subscription panel: the simulated user answers each template as configured (POST
+    // /devcloud/subscribeMessage/decisions; default accept); each accept allows one subscribeMessage.send.
+    requestSubscribeMessage: (o: { tmplIds: string[] } & WxCallbacks<Record<string, string>>) =>
+      wxApi(o, async () => {
+        device.trail.push('requestSubscribeMessage');
+        const { result, error } = await ask<{ result?: Record<string, string> }>(
+          'requestSubscribeMessage',
+          '/wx/requestSubscribeMessage',
+          { user, tmplIds: o.tmplIds },
+        );
+        if (error || !result) throw error ?? { errCode: -1, errMsg: 'requestSubscribeMessage:fail' };
+        return { ...result, errMsg: 'requestSubscribeMessage:ok' };
+      }),
     showModal: (o?: WxCallbacks<{ confirm: boolean; cancel: boolean; errMsg: string }>) =>
       wxApi(o, async () => {
         const confirm = options.confirmModals ?? true;

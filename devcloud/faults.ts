@@ -19,6 +19,8 @@
  *   - wechat: `{errcode, errmsg}` (default -1, "system error"), HTTP 200, as api.weixin.qq.com answers.
  *   - cloudCall: WeChat's `{errcode, errmsg}` inside the protobuf reply (default -1): the SDK rejects with
  *     errCode = errcode; for getOpenData (a svrkit call with no errcode) the reply's errorCode instead.
+ *   - functions: `{code}` (default FUNCTIONS_EXECUTE_FAIL) for cloud.callFunction inside a function, which is not
+ *     invoked: the SDK rejects with errCode -1, `code` = the code string, errMsg `callFunction:fail <message>`.
  *   - device: the wx API fails with `{errCode (default -1), errMsg: '<api>:fail ...'}`.
  * - 'reset': the connection is destroyed before anything is applied, with no reply. The SDK rejects at once
  *   (node-sdk retries only connection failures, not ECONNRESET): database and cloud calls with errCode -501001,
@@ -33,7 +35,7 @@
  */
 import * as v from 'valibot';
 
-export const FAULT_TARGETS = ['database', 'storage', 'wechat', 'cloudCall', 'device'] as const;
+export const FAULT_TARGETS = ['database', 'storage', 'wechat', 'cloudCall', 'functions', 'device'] as const;
 export type FaultTarget = (typeof FAULT_TARGETS)[number];
 
 export const FAULT_MODES = ['error', 'reset', 'lost', 'delay'] as const;
@@ -46,6 +48,7 @@ export const DEVICE_ACTIONS = [
   'cloud.callFunction',
   'cloud.uploadFile',
   'cloud.deleteFile',
+  'requestSubscribeMessage',
 ] as const;
 export type DeviceAction = (typeof DEVICE_ACTIONS)[number];
 
@@ -55,6 +58,8 @@ export interface FaultMatch {
   action?: string;
   collection?: string;
   functionName?: string;
+  /** target 'functions': the function called (functionName is the caller). */
+  callee?: string;
   openid?: string;
 }
 
@@ -67,7 +72,7 @@ export interface FaultSpec {
   /** Fail this many matching calls (default 1; 0 injects nothing). */
   times?: number;
   /**
-   * For mode 'error': the service's code string (database, storage) or the WeChat errcode / wx errCode
+   * For mode 'error': the service's code string (database, storage, functions) or the WeChat errcode / wx errCode
    * (wechat, cloudCall, device). Defaults as described at the top of this file.
    */
   code?: string | number;
@@ -83,12 +88,19 @@ export interface OutboundCall {
    * storage: the SDK action (`storage.getUploadMetadata`, ...) or the byte transfer (`storage.put`, `storage.get`);
    * wechat: the API (`jscode2session`, `checksession`, `getuserphonenumber`, `token`);
    * cloudCall: the apiName (`phonenumber.getPhoneNumber`, `security.msgSecCheck`, `getOpenData`);
-   * device: `login`, `checkSession`, `cloud.callFunction`, `cloud.uploadFile`, `cloud.deleteFile`.
+   * functions: `functions.invokeFunction` (cloud.callFunction inside a function);
+   * device: `login`, `checkSession`, `cloud.callFunction`, `cloud.uploadFile`, `cloud.deleteFile`,
+   * `requestSubscribeMessage`.
    */
   action: string;
   collection?: string;
-  /** The calling function (database, storage, cloudCall) or the one a phone invokes (device cloud.callFunction). */
+  /**
+   * The calling function (database, storage, cloudCall, functions) or the one a phone invokes (device
+   * cloud.callFunction).
+   */
   functionName?: string;
+  /** target 'functions': the function called. */
+  callee?: string;
   /**
    * Whose call it is: the user whose invocation is calling (database, storage, cloudCall), the phone's user
    * (device), or for the WeChat API the user the request names (the code's user, checksession's openid), since
@@ -151,6 +163,7 @@ const FaultSpecSchema: v.GenericSchema<unknown, FaultSpec> = v.pipe(
         action: v.optional(name),
         collection: v.optional(name),
         functionName: v.optional(name),
+        callee: v.optional(name),
         openid: v.optional(name),
       }),
     ),
@@ -163,7 +176,7 @@ const FaultSpecSchema: v.GenericSchema<unknown, FaultSpec> = v.pipe(
   v.check((spec) => spec.mode !== 'delay' || spec.delayMs !== undefined, 'mode "delay" needs delayMs'),
   v.check(
     (spec) => spec.code === undefined || typeof spec.code === (NUMERIC_CODES.has(spec.target) ? 'number' : 'string'),
-    'code is a number (errcode) for wechat, cloudCall and device, a string for database and storage',
+    'code is a number (errcode) for wechat, cloudCall and device, a string for database, storage and functions',
   ),
 );
 
@@ -305,6 +318,7 @@ function matches(spec: FaultSpec, call: OutboundCall): boolean {
     (match.action === undefined || match.action === call.action) &&
     (match.collection === undefined || match.collection === call.collection) &&
     (match.functionName === undefined || match.functionName === call.functionName) &&
+    (match.callee === undefined || match.callee === call.callee) &&
     (match.openid === undefined || match.openid === call.openid)
   );
 }

@@ -62,7 +62,8 @@ function applyContext(context) {
   previousKeys = [];
   for (const [name, value] of Object.entries(context)) {
     if (value === undefined || value === null || value === '') continue;
-    const key = name === 'SOURCE' ? 'TCB_SOURCE' : `WX_${name}`;
+    // SOURCE is read from TCB_SOURCE; TRIGGER_SRC ('timer') is SCF's own variable; the rest are WX_* context keys.
+    const key = name === 'SOURCE' ? 'TCB_SOURCE' : name === 'TRIGGER_SRC' ? 'TRIGGER_SRC' : `WX_${name}`;
     process.env[key] = String(value);
     previousKeys.push(key);
   }

@@ -39,6 +39,17 @@ export {
   node16Binary,
 } from './runtime';
 export type { InvocationContext, InvocationReport } from './runtime';
+// Cloud calls, the outbox, subscription messages, timer triggers and per-function config.
+export { FUNCTION_CONFIG_INVALID } from './runtime';
+export { NO_FIXTURE_ERRCODE } from './openapi';
+export type { OpenApiCallRecord, OpenApiFixture } from './openapi';
+export { RISKY_MARKER } from './openapi/fakes';
+export type { OutboxEntry, OutboxKind } from './outbox';
+export { SUBSCRIBE_DECISIONS } from './subscriptions';
+export type { SubscribeDecision } from './subscriptions';
+export type { ScheduledTrigger, TimerEvent, TriggerFiring } from './timers';
+export { parseCloudBaseCron, CronSyntaxError, TRIGGER_TIME_ZONE } from './cron';
+export type { CloudBaseCron } from './cron';
 export { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV, openidFor, unionidFor } from './identity';
 export { projectFunctionsDir } from './project';
 

@@ -2,14 +2,18 @@ import { fork, type ChildProcess } from 'child_process';
 import { randomUUID } from 'crypto';
 import { existsSync } from 'fs';
 import { join } from 'path';
+import { FunctionConfigError, FunctionConfigStore, type FunctionConfig } from './function-config';
 
 /** The caller's identity as WeChat's runtime sets it for one invocation (read by cloud.getWXContext()). */
 export interface InvocationContext {
   OPENID?: string;
   APPID?: string;
   UNIONID?: string;
+  /** What triggered the run: wx_client, wx_trigger (a timer), or a chain such as wx_client,scf (a function's call). */
   SOURCE?: string;
   CLIENTIP?: string;
+  /** 'timer' for a timer trigger: SCF sets TRIGGER_SRC, which node-sdk reads to pick the timer's API token. */
+  TRIGGER_SRC?: string;
 }
 
 export interface InvocationReport {
@@ -38,7 +42,7 @@ export interface RuntimeOptions {
   functionEnv?: Record<string, Record<string, string>>;
   /** Per-instance concurrency is one; this caps instances per function (CloudBase scales out similarly). */
   maxInstancesPerFunction?: number;
-  /** CloudBase's default function timeout is 3 s. */
+  /** The timeout of a function whose config.json sets none: CloudBase's default is 3 s. */
   timeoutMs?: number;
   /** Every line a function writes to stdout/stderr, for tests that check what is logged. */
   onLog?: (functionName: string, line: string) => void;
@@ -70,6 +74,8 @@ interface Instance {
   id: number;
   child: ChildProcess;
   entry: string;
+  /** The config.json environment it started with: an instance started before an edit is not reused. */
+  envKey: string;
   busy: boolean;
   /** Started with an environment that has since changed: ended when its invocation is over. */
   stale?: boolean;
@@ -94,6 +100,8 @@ const WORKER = join(__dirname, 'function-worker.js');
 export const FUNCTION_EXECUTE_FAIL = -504002;
 export const FUNCTION_TIMEOUT = -504003;
 export const FUNCTION_NOT_FOUND = -501000;
+/** An invalid config.json (timeout, envVariables or triggers): CloudBase's INVALID_PARAM, -501007. */
+export const FUNCTION_CONFIG_INVALID = -501007;
 
 class InvocationTimeout extends Error {}
 
@@ -117,12 +125,15 @@ export class FunctionRuntime {
   private readonly children = new Set<ChildProcess>();
   private stopped = false;
   readonly stats = { invocations: 0, coldStarts: 0, peakInstanceRssBytes: 0 };
+  /** The functions' config.json (timeout, envVariables, triggers), shared with the timer scheduler. */
+  readonly configs: FunctionConfigStore;
 
   /** The Node.js binary instances run on (see RuntimeOptions.nodeBinary). */
   readonly nodeBinary: string;
 
   constructor(private readonly options: RuntimeOptions) {
     this.nodeBinary = functionNodeBinary(options.nodeBinary);
+    this.configs = new FunctionConfigStore(options.functionsDir);
   }
 
   async invoke(functionName: string, event: unknown, context: InvocationContext): Promise<InvocationReport> {
@@ -136,12 +147,21 @@ export class FunctionRuntime {
         `FunctionName parameter could not be found (${functionName}); run npm run build`,
       );
     }
-    const instance = await this.acquire(functionName, entry);
+    let config: FunctionConfig;
+    try {
+      config = await this.configs.read(functionName);
+    } catch (error) {
+      if (!(error instanceof FunctionConfigError)) throw error;
+      return this.failure(requestId, functionName, FUNCTION_CONFIG_INVALID, `invalid parameters. ${error.message}`);
+    }
+    const timeoutMs =
+      config.timeoutSeconds !== undefined ? config.timeoutSeconds * 1000 : (this.options.timeoutMs ?? 3000);
+    const instance = await this.acquire(functionName, entry, config.envVariables);
     const started = Date.now();
     this.stats.invocations += 1;
     try {
       const initMs = await instance.ready;
-      const reply = await this.send(instance, requestId, event, context);
+      const reply = await this.send(instance, requestId, event, context, timeoutMs);
       if (reply.cold) this.stats.coldStarts += 1;
       this.stats.peakInstanceRssBytes = Math.max(this.stats.peakInstanceRssBytes, reply.rssBytes);
       const report: InvocationReport = {
@@ -222,9 +242,13 @@ export class FunctionRuntime {
     };
   }
 
-  private async acquire(functionName: string, entry: string): Promise<Instance> {
+  private async acquire(functionName: string, entry: string, configEnv: Record<string, string>): Promise<Instance> {
+    const envKey = JSON.stringify(configEnv);
     for (;;) {
       if (this.stopped) throw new Error('runtime stopped');
+      // Idle instances started with another config.json environment are gone, as after a redeploy.
+      for (const stale of (this.pools.get(functionName) ?? []).filter((i) => !i.busy && i.envKey !== envKey))
+        this.discard(functionName, stale);
       const pool = this.pools.get(functionName) ?? [];
       this.pools.set(functionName, pool);
       const idle = pool.find((instance) => !instance.busy);
@@ -232,7 +256,7 @@ export class FunctionRuntime {
         idle.busy = true;
         return idle;
       }
-      if (pool.length < (this.options.maxInstancesPerFunction ?? 8)) return this.spawn(functionName, entry);
+      if (pool.length < (this.options.maxInstancesPerFunction ?? 8)) return this.spawn(functionName, entry, configEnv);
       const handed = await new Promise<Instance | undefined>((resolve) => {
         const queue = this.waiting.get(functionName) ?? [];
         queue.push(resolve);
@@ -256,7 +280,7 @@ export class FunctionRuntime {
     const pool = this.pools.get(functionName) ?? [];
     if (pool.includes(instance)) next(instance);
     else if (!this.stopped && pool.length < (this.options.maxInstancesPerFunction ?? 8))
-      next(this.spawn(functionName, instance.entry));
+      next(this.spawn(functionName, instance.entry, JSON.parse(instance.envKey) as Record<string, string>));
     else next(undefined); // stopped (it fails), or the freed slot was taken meanwhile (it looks again)
   }
 
@@ -269,13 +293,15 @@ export class FunctionRuntime {
     );
   }
 
-  private spawn(functionName: string, entry: string): Instance {
+  private spawn(functionName: string, entry: string, configEnv: Record<string, string>): Instance {
     const { baseUrl, envId } = this.options;
     this.lastInstanceId += 1;
     const instanceId = this.lastInstanceId;
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
+      // config.json's envVariables: under what the runtime sets below, so they cannot point the SDK elsewhere.
+      ...configEnv,
       DEVCLOUD_FUNCTION_ENTRY: entry,
       // What wx-server-sdk reads to find "the cloud": here, this local one. The URL names the function (cloud
       // calls are checked against its config.json permissions) and the instance (whose invocation is calling:
@@ -324,7 +350,7 @@ export class FunctionRuntime {
     ready.catch(() => undefined); // observed by invoke(); never an unhandled rejection here
     // The handlers hold the instance itself: a pool lookup misses it once stop() or discard() has let go of it,
     // and its invocation would then wait for its timeout instead of failing when the process ends.
-    const instance: Instance = { id: instanceId, child, entry, busy: true, ready };
+    const instance: Instance = { id: instanceId, child, entry, envKey: JSON.stringify(configEnv), busy: true, ready };
     child.on('message', (message: WorkerReply | { type: 'ready'; initMs: number }) => {
       if (message.type === 'ready') {
         markReady(message.initMs);
@@ -359,8 +385,13 @@ export class FunctionRuntime {
     return this.callers.get(instanceId);
   }
 
-  private send(instance: Instance, id: string, event: unknown, context: InvocationContext): Promise<WorkerReply> {
-    const timeoutMs = this.options.timeoutMs ?? 3000;
+  private send(
+    instance: Instance,
+    id: string,
+    event: unknown,
+    context: InvocationContext,
+    timeoutMs: number,
+  ): Promise<WorkerReply> {
     this.callers.set(instance.id, context);
     const done = () => this.callers.delete(instance.id);
     return new Promise<WorkerReply>((resolve, reject) => {

@@ -33,6 +33,13 @@ import { OpenDataIssuer, type LegacyOpenData } from './opendata';
 import { WECHAT_APIS, WeChatFake, weChatFaultSpec, type Fault, type SessionKeyRotation } from './wechat';
 import { refuseForeignRequest } from './guard';
 import { projectFunctionsDir } from './project';
+// Cloud calls, function-to-function calls and timer triggers (see calls-control.ts for their control routes).
+import { callsControl } from './calls-control';
+import { calleeContext, INVOKE_FUNCTION_ACTION, invokeFunctionReply, parseInvokeFunction } from './functions-api';
+import { registerCloudCallFakes } from './openapi/fakes';
+import { Outbox } from './outbox';
+import { SubscriptionStore } from './subscriptions';
+import { TimerScheduler } from './timers';
 
 /**
  * devcloud: CloudBase and WeChat on loopback. One HTTP server carries
@@ -65,6 +72,8 @@ export interface DevCloudOptions {
   functionEnv?: Record<string, Record<string, string>>;
   /** The Node.js binary for function instances (default: DEVCLOUD_FUNCTION_NODE, else devcloud's own Node). */
   functionNode?: string;
+  /** Fire config.json timer triggers on schedule (default true); POST /devcloud/functions/trigger works either way. */
+  timers?: boolean;
 }
 
 /** Modelled distances, in ms per call: function to database, function to WeChat, phone to cloud (callFunction). */
@@ -113,6 +122,12 @@ export class DevCloud {
   readonly wechat: WeChatFake;
   readonly openData: OpenDataIssuer;
   readonly runtime: FunctionRuntime;
+  /** Messages, check results and links devcloud's WeChat delivered (GET /devcloud/outbox). */
+  readonly outbox = new Outbox();
+  /** One-time subscription messages the simulated users allowed (wx.requestSubscribeMessage). */
+  readonly subscriptions = new SubscriptionStore();
+  /** config.json timer triggers. */
+  readonly timers: TimerScheduler;
   /** Faults pending for every kind of call, and the record of the calls made. */
   readonly faults: FaultInjector;
   readonly logs: Array<{ functionName: string; line: string }> = [];
@@ -186,6 +201,16 @@ export class DevCloud {
         if (this.logs.length > MAX_LOG_LINES) this.logs.splice(0, this.logs.length - MAX_LOG_LINES);
       },
       ...(options.functionNode ? { nodeBinary: options.functionNode } : {}),
+    });
+    registerCloudCallFakes(this.openapi, {
+      outbox: this.outbox,
+      subscriptions: this.subscriptions,
+      knowsOpenid: (openid) => [...this.users.values()].some((user) => user.openid === openid),
+    });
+    this.timers = new TimerScheduler({
+      configs: this.runtime.configs,
+      appid: this.appid,
+      invoke: (functionName, event, context) => this.runtime.invoke(functionName, event, context),
     });
     this.rssTimer = setInterval(() => (this.peakRss = Math.max(this.peakRss, process.memoryUsage().rss)), 50);
     this.rssTimer.unref();
@@ -300,6 +325,8 @@ export class DevCloud {
         return (WECHAT_APIS as readonly string[]).includes(action);
       case 'cloudCall':
         return action === CLOUD_CALL_OPEN_DATA || this.openapi.knows(action);
+      case 'functions':
+        return action === INVOKE_FUNCTION_ACTION;
       case 'device':
         return (DEVICE_ACTIONS as readonly string[]).includes(action);
     }
@@ -332,6 +359,7 @@ export class DevCloud {
 
   async stop(): Promise<void> {
     clearInterval(this.rssTimer);
+    this.timers.stop();
     await this.runtime.stop();
     await new Promise<void>((done) => {
       this.server.close(() => done());
@@ -373,6 +401,7 @@ export class DevCloud {
       return serviceReply(requestId, { code: 'INVALID_PARAM', message: 'request body is not JSON' });
     }
     const action = typeof body.action === 'string' ? body.action : '';
+    if (action === INVOKE_FUNCTION_ACTION) return this.invokeFromFunction(functionName, instanceId, body, requestId);
     const target = action.startsWith('database.') ? 'database' : action.startsWith('storage.') ? 'storage' : undefined;
     if (!target)
       return serviceReply(requestId, { code: 'INVALID_ACTION', message: `devcloud does not emulate action ${action}` });
@@ -395,6 +424,40 @@ export class DevCloud {
         serviceReply(requestId, {
           code: typeof code === 'string' ? code : DEFAULT_SERVICE_CODE[target],
           message: `devcloud: injected ${target} fault`,
+        }),
+      outcomeOf: (reply) => reply.outcome,
+    });
+  }
+
+  /**
+   * cloud.callFunction inside a function (functions-api.ts): the callee runs for the caller's user, with SOURCE
+   * '<caller's SOURCE>,scf'; recorded and faultable as target 'functions' (callee: the function called).
+   */
+  private invokeFromFunction(
+    functionName: string,
+    instanceId: number | undefined,
+    body: Record<string, unknown>,
+    requestId: string,
+  ): Promise<CloudApiReply> {
+    const caller = instanceId === undefined ? undefined : this.runtime.callerOf(instanceId);
+    const request = parseInvokeFunction(body);
+    const call: OutboundCall = { target: 'functions', action: INVOKE_FUNCTION_ACTION, functionName };
+    if (typeof request !== 'string') call.callee = request.functionName;
+    if (caller?.OPENID) call.openid = caller.OPENID;
+    return this.faults.run(call, {
+      apply: async () => {
+        if (typeof request === 'string') return serviceReply(requestId, { code: 'INVALID_PARAM', message: request });
+        const report = await this.runtime.invoke(
+          request.functionName,
+          request.event,
+          calleeContext(caller, this.appid),
+        );
+        return serviceReply(report.requestId, invokeFunctionReply(report));
+      },
+      refuse: (code) =>
+        serviceReply(requestId, {
+          code: typeof code === 'string' ? code : 'FUNCTIONS_EXECUTE_FAIL',
+          message: 'devcloud: injected functions fault',
         }),
       outcomeOf: (reply) => reply.outcome,
     });
@@ -518,6 +581,7 @@ export async function startDevCloud(options: DevCloudOptions = {}): Promise<DevC
     server.close(); // a listening server would keep the process (and jest) alive
     throw error;
   }
+  if (options.timers !== false) await cloud.timers.start();
   return cloud;
 }
 
@@ -589,6 +653,8 @@ async function control(
   const ok = (value: unknown) => ({ status: 200, body: value });
   const phone = await phoneCall(cloud, `${method} ${path}`, body);
   if (phone !== undefined) return ok(phone);
+  const calls = await callsControl(cloud, `${method} ${path}`, body);
+  if (calls !== undefined) return calls;
   switch (`${method} ${path}`) {
     case 'GET /info':
       return ok({ url: cloud.url, appid: cloud.appid, envId: cloud.envId });

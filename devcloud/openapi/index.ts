@@ -33,10 +33,56 @@ import {
 import type { CommApiData, CommOpenApiResp, KeyValuePair, SvrkitApiData } from './protobuf';
 import { ConfigError, PermissionStore } from './permissions';
 
-export type OpenApiHandler = (
-  data: Record<string, unknown>,
-  ctx: { appid: string; functionName: string },
-) => Promise<Record<string, unknown>>;
+/** Who makes a cloud call: the calling function and, when devcloud knows it, the user whose invocation it is. */
+export interface OpenApiCallContext {
+  appid: string;
+  functionName: string;
+  openid?: string;
+}
+
+/**
+ * A binary reply (an image): WeChat answers the API with raw bytes instead of JSON. The SDK hands the caller
+ * `{contentType, buffer}` for any contentType that is not JSON or text (index.js `getGenericOpenAPI`).
+ */
+export class OpenApiBinary {
+  constructor(
+    readonly contentType: string,
+    readonly body: Buffer,
+  ) {}
+}
+
+/** WeChat's JSON reply (`{errcode, errmsg, ...}`, snake_case) or a binary one. */
+export type OpenApiHandlerReply = Record<string, unknown> | OpenApiBinary;
+
+export type OpenApiHandler = (data: Record<string, unknown>, ctx: OpenApiCallContext) => Promise<OpenApiHandlerReply>;
+
+/** A developer's canned reply for a cloud call devcloud has no fake of (or one that replaces the fake). */
+export type OpenApiFixture = { reply: Record<string, unknown> } | { binary: { contentType: string; base64: string } };
+
+/** One cloud call as devcloud answered it (GET /devcloud/openapi/calls). */
+export interface OpenApiCallRecord {
+  seq: number;
+  at: string;
+  api: string;
+  functionName: string;
+  openid?: string;
+  /** The request as WeChat receives it (snake_case keys); media values as `{contentType, fileName, bytes}`. */
+  data: Record<string, unknown>;
+  /** Who answered: a built-in fake, the developer's fixture, or nobody (refused). */
+  answeredBy: 'fake' | 'fixture' | 'none';
+  /** WeChat's errcode in the reply (0 for success), or the gateway's errorCode (-604101...). */
+  errcode: number;
+}
+
+/** Cloud calls kept for GET /devcloud/openapi/calls (the newest). */
+const MAX_CALL_RECORDS = 1000;
+
+/**
+ * errcode of a declared cloud call that devcloud can answer neither with a fake nor with a fixture: WeChat's
+ * "api unauthorized" (48001), which no caller retries, with an errmsg that says how to set a fixture. Our choice:
+ * the real platform would answer the call; devcloud cannot invent its reply.
+ */
+export const NO_FIXTURE_ERRCODE = 48001;
 
 /**
  * Resolves the cloudIDs of one cloud.getOpenData call: per requested id, in order, the JSON text WeChat would
@@ -59,6 +105,11 @@ export class OpenDataRefusal extends Error {
 
 export type OpenDataResolver = (cloudIds: string[], ctx: OpenDataContext) => Promise<Array<string | undefined>>;
 
+/** A cloud-call name as the SDK sends it: `<namespace>.<method>`, e.g. `wxacode.getUnlimited`. */
+export function isOpenApiName(name: unknown): name is string {
+  return typeof name === 'string' && /^[A-Za-z][A-Za-z0-9_]{0,63}\.[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name);
+}
+
 /** svrkit apiName (and multipart apiName) of cloud.getOpenData. */
 export const OPEN_DATA_API = 'ApiGetOpenDataByCloudId';
 
@@ -79,7 +130,10 @@ export const OPENAPI_ERROR = {
   INVALID_CLOUDID: -601005,
   /** 'cloudID and calling user does not match': a cloudID issued to another user (or no user is calling). */
   CLOUDID_USER_MISMATCH: -601007,
-  /** 'API not found': the API has no handler here (not faked yet), or is a SVRKIT_API other than getOpenData. */
+  /**
+   * 'API not found': an apiType devcloud does not serve (INNER_API, TOKEN_API), or a SVRKIT_API other than
+   * getOpenData. A declared OPEN_API without a fake or fixture answers NO_FIXTURE_ERRCODE instead.
+   */
   NOT_FOUND: -604100,
   /** 'function has no permission to call this API': not in the function's config.json permissions.openapi. */
   NO_PERMISSION: -604101,
@@ -125,6 +179,9 @@ interface OpenApiRequest {
 
 export class DevOpenApi {
   private readonly handlers = new Map<string, OpenApiHandler>();
+  private readonly fixtures = new Map<string, OpenApiFixture>();
+  private calls: OpenApiCallRecord[] = [];
+  private lastCallSeq = 0;
   private readonly permissions: PermissionStore;
   private readonly appId: string;
   private readonly onHandlerError: (apiName: string, err: unknown) => void;
@@ -137,14 +194,64 @@ export class DevOpenApi {
       options.onHandlerError ?? ((apiName, err) => console.error(`[devcloud] openapi ${apiName} handler failed:`, err));
   }
 
-  /** Registers (or replaces) the fake of one WeChat API, e.g. 'phonenumber.getPhoneNumber'. */
+  /**
+   * Registers (or replaces) the fake of one WeChat API, e.g. 'phonenumber.getPhoneNumber', or of every API of a
+   * namespace ('templateMessage.*'): an API's own fake wins over its namespace's.
+   */
   register(apiName: string, handler: OpenApiHandler): void {
     this.handlers.set(apiName, handler);
   }
 
-  /** Whether a cloud call has a fake here (a registered handler, or cloud.getOpenData). */
+  /** Whether a cloud call has an answer here (a fake, a fixture, or cloud.getOpenData). */
   knows(apiName: string): boolean {
-    return this.handlers.has(apiName) || apiName === OPEN_DATA_API;
+    return this.handlerOf(apiName) !== undefined || this.fixtures.has(apiName) || apiName === OPEN_DATA_API;
+  }
+
+  /**
+   * Answers `apiName` with a canned reply from now on (replacing a fake, if it has one). The permission check of
+   * config.json still comes first. Throws TypeError for a name or fixture that is not one.
+   */
+  setFixture(apiName: string, fixture: OpenApiFixture): void {
+    if (!isOpenApiName(apiName)) throw new TypeError(`not a cloud-call name: ${String(apiName)}`);
+    if ('binary' in fixture) {
+      const { contentType, base64 } = fixture.binary;
+      if (typeof contentType !== 'string' || !contentType || /application\/json|text\/plain/.test(contentType))
+        throw new TypeError('binary.contentType must be a non-JSON, non-text media type, e.g. image/png');
+      if (typeof base64 !== 'string') throw new TypeError('binary.base64 must be a string');
+    } else if (typeof fixture.reply !== 'object' || fixture.reply === null || Array.isArray(fixture.reply)) {
+      throw new TypeError('reply must be a JSON object, as WeChat answers: {errcode, errmsg, ...}');
+    }
+    this.fixtures.set(apiName, fixture);
+  }
+
+  /** Fixtures set, by API name. */
+  listFixtures(): Record<string, OpenApiFixture> {
+    return Object.fromEntries(this.fixtures);
+  }
+
+  /** Drops the fixture of one API, or all of them. */
+  clearFixtures(apiName?: string): void {
+    if (apiName === undefined) this.fixtures.clear();
+    else this.fixtures.delete(apiName);
+  }
+
+  /** Cloud calls answered (or refused), oldest first: the newest 1,000. */
+  recordedCalls(): OpenApiCallRecord[] {
+    return this.calls.map((call) => ({ ...call }));
+  }
+
+  clearRecordedCalls(): void {
+    this.calls = [];
+  }
+
+  private handlerOf(apiName: string): OpenApiHandler | undefined {
+    return this.handlers.get(apiName) ?? this.handlers.get(`${apiName.split('.')[0] ?? ''}.*`);
+  }
+
+  private record(call: Omit<OpenApiCallRecord, 'seq' | 'at'>): void {
+    this.lastCallSeq += 1;
+    this.calls.push({ seq: this.lastCallSeq, at: new Date().toISOString(), ...call });
+    if (this.calls.length > MAX_CALL_RECORDS + 100) this.calls = this.calls.slice(-MAX_CALL_RECORDS);
   }
 
   /**
@@ -183,19 +290,55 @@ export class DevOpenApi {
     caller: { openid?: string },
   ): Promise<CommOpenApiResp> {
     if (request.apiType === ApiType.SVRKIT_API) return this.answerSvrkit(functionName, request, caller);
+    const { apiName } = request;
+    const record = (answeredBy: OpenApiCallRecord['answeredBy'], errcode: number) =>
+      this.record({
+        api: apiName,
+        functionName,
+        ...(caller.openid ? { openid: caller.openid } : {}),
+        data: describeData(request.data),
+        answeredBy,
+        errcode,
+      });
     const allowed = await this.permissions.allowed(functionName).catch((err: unknown) => {
       throw err instanceof ConfigError ? new GatewayError('SYS_ERR', err.message) : err;
     });
-    if (!allowed.has(request.apiName)) return { errorCode: OPENAPI_ERROR.NO_PERMISSION };
-    const handler = this.handlers.get(request.apiName);
-    if (!handler || request.apiType !== ApiType.OPEN_API) return { errorCode: OPENAPI_ERROR.NOT_FOUND };
-    let reply: Record<string, unknown>;
-    try {
-      reply = await handler(request.data, { appid: request.appid || this.appId, functionName });
-    } catch (err) {
-      this.onHandlerError(request.apiName, err);
-      return { errorCode: OPENAPI_ERROR.SYSTEM_ERROR };
+    if (!allowed.has(apiName)) {
+      record('none', OPENAPI_ERROR.NO_PERMISSION);
+      return { errorCode: OPENAPI_ERROR.NO_PERMISSION };
     }
+    if (request.apiType !== ApiType.OPEN_API) {
+      record('none', OPENAPI_ERROR.NOT_FOUND);
+      return { errorCode: OPENAPI_ERROR.NOT_FOUND };
+    }
+    const fixture = this.fixtures.get(apiName);
+    const handler = this.handlerOf(apiName);
+    let reply: OpenApiHandlerReply;
+    if (fixture) {
+      reply = 'binary' in fixture ? fixtureBinary(fixture.binary) : fixture.reply;
+    } else if (handler) {
+      try {
+        const ctx: OpenApiCallContext = { appid: request.appid || this.appId, functionName };
+        if (caller.openid) ctx.openid = caller.openid;
+        reply = await handler(request.data, ctx);
+      } catch (err) {
+        this.onHandlerError(apiName, err);
+        record('fake', OPENAPI_ERROR.SYSTEM_ERROR);
+        return { errorCode: OPENAPI_ERROR.SYSTEM_ERROR };
+      }
+    } else {
+      // Declared in config.json, so the platform would answer it: say what devcloud lacks, never -604100.
+      reply = {
+        errcode: NO_FIXTURE_ERRCODE,
+        errmsg: `api unauthorized: devcloud has no fake of ${apiName}; set its reply with POST /devcloud/openapi/fixtures {"api":"${apiName}","reply":{...}}`,
+      };
+    }
+    const answeredBy = fixture ? 'fixture' : handler ? 'fake' : 'none';
+    if (reply instanceof OpenApiBinary) {
+      record(answeredBy, 0);
+      return { respData: reply.body, contentType: reply.contentType, httpCode: 200 };
+    }
+    record(answeredBy, typeof reply.errcode === 'number' ? reply.errcode : 0);
     // WeChat's own errors (errcode) travel inside respData with HTTP 200, as from api.weixin.qq.com.
     return { respData: Buffer.from(JSON.stringify(reply)), contentType: RESP_JSON_CONTENT_TYPE, httpCode: 200 };
   }
@@ -259,6 +402,23 @@ function checkResolved(cloudIds: string[], texts: unknown): asserts texts is Arr
       throw new Error(`open-data resolver returned non-JSON text for ${cloudIds[i]}`);
     }
   });
+}
+
+function fixtureBinary(binary: { contentType: string; base64: string }): OpenApiBinary {
+  return new OpenApiBinary(binary.contentType, Buffer.from(binary.base64, 'base64'));
+}
+
+/** The request data for the call record: media bytes replaced by their size. */
+function describeData(data: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(data).map(([key, value]) => {
+      if (value && typeof value === 'object' && Buffer.isBuffer((value as { value?: unknown }).value)) {
+        const media = value as { contentType?: string; fileName?: string; value: Buffer };
+        return [key, { contentType: media.contentType, fileName: media.fileName, bytes: media.value.length }];
+      }
+      return [key, value];
+    }),
+  );
 }
 
 function shapeOf(value: unknown): string {

@@ -6,7 +6,13 @@ import { mkdir, mkdtemp, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import cloud from 'wx-server-sdk';
-import { DevOpenApi, GATEWAY_ERROR_CONTENT_TYPE, isOpenApiRequest, OPENAPI_ERROR } from '../openapi';
+import {
+  DevOpenApi,
+  GATEWAY_ERROR_CONTENT_TYPE,
+  isOpenApiRequest,
+  NO_FIXTURE_ERRCODE,
+  OPENAPI_ERROR,
+} from '../openapi';
 import { ApiType, decodeCommApiData, decodeCommOpenApiResp, encodeCommApiData } from '../openapi/protobuf';
 import type { CloudbaseHarness, CloudbaseRoute } from './support/cloudbase-harness';
 import { jsonReply, multipart, readBody, rejectionOf, startCloudbaseHarness } from './support/cloudbase-harness';
@@ -121,9 +127,51 @@ describe('cloud.openapi through the real SDK', () => {
     }
   });
 
-  it('answers -604100 for a permitted API that has no fake', async () => {
+  it('answers a declared API that has neither fake nor fixture with 48001 saying how to set one (not -604100)', async () => {
     const err = await rejectionOf(api('wxa', 'notFakedYet')({}));
-    expect(err['errCode']).toBe(OPENAPI_ERROR.NOT_FOUND);
+    expect(err['errCode']).toBe(NO_FIXTURE_ERRCODE);
+    expect(String(err['errMsg'])).toContain('POST /devcloud/openapi/fixtures');
+    expect(openapi.recordedCalls().at(-1)).toMatchObject({ api: 'wxa.notFakedYet', answeredBy: 'none' });
+  });
+
+  it('answers a declared API from its fixture, JSON or binary, and records the call with its data', async () => {
+    openapi.setFixture('wxa.notFakedYet', { reply: { errcode: 0, errmsg: 'ok', some_field: { inner_value: 7 } } });
+    expect(await api('wxa', 'notFakedYet')({ askedFor: 'x' })).toEqual({
+      someField: { innerValue: 7 },
+      errMsg: 'openapi.wxa.notFakedYet:ok',
+      errCode: 0,
+    });
+    expect(openapi.recordedCalls().at(-1)).toMatchObject({
+      api: 'wxa.notFakedYet',
+      functionName: 'login',
+      data: { asked_for: 'x' },
+      answeredBy: 'fixture',
+      errcode: 0,
+    });
+    openapi.setFixture('wxa.notFakedYet', { reply: { errcode: 40097, errmsg: 'invalid args' } });
+    expect((await rejectionOf(api('wxa', 'notFakedYet')({})))['errCode']).toBe(40097);
+    openapi.setFixture('wxa.notFakedYet', { binary: { contentType: 'image/jpeg', base64: 'AQID' } });
+    const binary = await api('wxa', 'notFakedYet')({});
+    expect(binary['contentType']).toBe('image/jpeg');
+    expect(Buffer.isBuffer(binary['buffer'])).toBe(true);
+    expect([...(binary['buffer'] as Buffer)]).toEqual([1, 2, 3]);
+    openapi.clearFixtures('wxa.notFakedYet');
+    expect((await rejectionOf(api('wxa', 'notFakedYet')({})))['errCode']).toBe(NO_FIXTURE_ERRCODE);
+  });
+
+  it('refuses a fixture for an API the function does not declare: -604101 comes first', async () => {
+    openapi.setFixture('wxa.undeclared', { reply: { errcode: 0, errmsg: 'ok' } });
+    expect((await rejectionOf(api('wxa', 'undeclared')({})))['errCode']).toBe(OPENAPI_ERROR.NO_PERMISSION);
+    openapi.clearFixtures();
+  });
+
+  it('refuses fixtures that are not one: a bad name, a reply that is not an object, a JSON binary', () => {
+    expect(() => openapi.setFixture('notAnApi', { reply: {} })).toThrow(TypeError);
+    expect(() => openapi.setFixture('wxa.x', { reply: [] as unknown as Record<string, unknown> })).toThrow(TypeError);
+    expect(() => openapi.setFixture('wxa.x', { binary: { contentType: 'application/json', base64: '' } })).toThrow(
+      TypeError,
+    );
+    expect(openapi.listFixtures()).toEqual({});
   });
 
   it('answers -604103 when the handler throws, and reports the crash', async () => {

@@ -23,6 +23,7 @@ export async function startTestCloud(options: DevCloudOptions = {}): Promise<Tes
   const cloud = await startDevCloud({
     functionsDir: FUNCTIONS,
     functionTimeoutMs: 10_000, // generous: two cores shared by jest workers; the real default (3 s) is for prod
+    timers: false, // admin's pruneLogs fires daily at 03:00 UTC+8: never in the middle of a test's assertions
     ...options,
     functionEnv: {
       ...options.functionEnv,

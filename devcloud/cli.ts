@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'fs';
 import { resolve } from 'path';
 import { parseArgs } from 'util';
 import { exportCollections, importCollections } from './collections';
+import { consoleAssets } from './console-assets';
 import { projectFunctionsDir } from './project';
 import { startDevCloud, type DevCloud } from './server';
 
@@ -117,6 +118,7 @@ function describeCounts(counts: Record<string, number>): string {
 
 function printHelp(cloud: DevCloud, options: CliOptions): void {
   console.log(`devcloud is serving at ${cloud.url} (appid ${cloud.appid}, env ${cloud.envId})`);
+  console.log(`console: ${cloud.url}/console (functions, database, storage, users, WeChat, faults)`);
   console.log(`functions: ${options.functionsDir}`);
   console.log(options.dataDir ? `store: ${options.dataDir}` : 'store: in memory');
   if (options.exportDir) console.log(`on exit, collections are exported to ${options.exportDir}`);
@@ -206,6 +208,10 @@ async function serve(args: readonly string[]): Promise<number | undefined> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 
+  // Build the console's page now (about 0.1 s, in the background), so that a build problem shows at start.
+  consoleAssets().catch((error: unknown) =>
+    console.error(`devcloud: the console at /console will not load: ${String(error)}`),
+  );
   if (options.json) console.log(JSON.stringify({ url: cloud.url, appid: cloud.appid, envId: cloud.envId }));
   else printHelp(cloud, options);
   return undefined;

@@ -6,7 +6,7 @@
 import { EJSON } from 'bson';
 import { existsSync } from 'fs';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'fs/promises';
-import { join } from 'path';
+import { basename, join } from 'path';
 import type { DevDatabase } from './database';
 import { newDocId } from './database/actions';
 import { isPlainObject, type PlainObject } from './database/values';
@@ -25,7 +25,7 @@ export interface CollectionFile {
 const SUFFIX = '.json';
 
 /** File name of a collection: encoded, so any collection name is one safe file name (as the on-disk store does). */
-function fileNameOf(collection: string): string {
+export function fileNameOf(collection: string): string {
   return `${encodeURIComponent(collection)}${SUFFIX}`;
 }
 
@@ -35,14 +35,31 @@ export async function readCollectionFiles(dir: string): Promise<CollectionFile[]
     throw new CollectionFileError(`${dir}: no such folder to import collections from`);
   const names = (await readdir(dir)).filter((name) => name.endsWith(SUFFIX)).sort();
   const files: CollectionFile[] = [];
-  for (const name of names) {
-    const file = join(dir, name);
-    const collection = decodeURIComponent(name.slice(0, -SUFFIX.length));
-    if (collection === '' || collection.length > 128)
-      throw new CollectionFileError(`${file}: a collection name has 1 to 128 characters`);
-    files.push({ collection, file, documents: parseDocuments(await readFile(file, 'utf8'), file) });
-  }
+  for (const name of names) files.push(parseCollectionFile(join(dir, name), await readFile(join(dir, name), 'utf8')));
   return files;
+}
+
+/**
+ * One `<collection>.json` file's text, checked (the collection is named by the file's base name, as `--import`
+ * reads it); throws CollectionFileError naming `file`.
+ */
+export function parseCollectionFile(file: string, text: string): CollectionFile {
+  const name = basename(file);
+  if (!name.endsWith(SUFFIX)) throw new CollectionFileError(`${file}: a collection file is named <collection>.json`);
+  let collection: string;
+  try {
+    collection = decodeURIComponent(name.slice(0, -SUFFIX.length));
+  } catch {
+    throw new CollectionFileError(`${file}: the file name is not a percent-encoded collection name`);
+  }
+  if (collection === '' || collection.length > 128)
+    throw new CollectionFileError(`${file}: a collection name has 1 to 128 characters`);
+  return { collection, file, documents: parseDocuments(text, file) };
+}
+
+/** The text `--export-on-exit` writes for a collection's documents (relaxed Extended JSON, as given). */
+export function collectionFileText(documents: readonly Record<string, unknown>[]): string {
+  return `${EJSON.stringify(documents, undefined, 2, { relaxed: true })}\n`;
 }
 
 function parseDocuments(text: string, file: string): PlainObject[] {
@@ -57,16 +74,25 @@ function parseDocuments(text: string, file: string): PlainObject[] {
   const ids = new Set<string>();
   return parsed.map((document: unknown, index) => {
     const where = `${file}: document ${index}`;
-    if (!isPlainObject(document)) throw new CollectionFileError(`${where} is ${describe(document)}, not an object`);
-    if (document._id !== undefined && (typeof document._id !== 'string' || document._id === ''))
-      throw new CollectionFileError(`${where}: _id must be a non-empty string`);
-    const badDate = findInvalidDate(document);
-    if (badDate !== undefined) throw new CollectionFileError(`${where}: ${badDate} is not a valid $date`);
-    const id = typeof document._id === 'string' ? document._id : newDocId();
+    const checked = checkDocument(document, where);
+    const id = typeof checked._id === 'string' ? checked._id : newDocId();
     if (ids.has(id)) throw new CollectionFileError(`${where}: _id ${JSON.stringify(id)} appears twice`);
     ids.add(id);
-    return { ...document, _id: id };
+    return { ...checked, _id: id };
   });
+}
+
+/**
+ * One document as a collection file holds it, already parsed from Extended JSON (EJSON.deserialize, relaxed):
+ * an object, `_id` absent or a non-empty string, every `$date` valid. Throws CollectionFileError starting `where`.
+ */
+export function checkDocument(document: unknown, where: string): PlainObject {
+  if (!isPlainObject(document)) throw new CollectionFileError(`${where} is ${describe(document)}, not an object`);
+  if (document._id !== undefined && (typeof document._id !== 'string' || document._id === ''))
+    throw new CollectionFileError(`${where}: _id must be a non-empty string`);
+  const badDate = findInvalidDate(document);
+  if (badDate !== undefined) throw new CollectionFileError(`${where}: ${badDate} is not a valid $date`);
+  return document;
 }
 
 function describe(value: unknown): string {
@@ -94,7 +120,14 @@ function findInvalidDate(value: unknown, path = ''): string | undefined {
  * Returns the number of documents per collection.
  */
 export async function importCollections(database: DevDatabase, dir: string): Promise<Record<string, number>> {
-  const files = await readCollectionFiles(dir);
+  return importCollectionFiles(database, await readCollectionFiles(dir));
+}
+
+/** importCollections for files already read and checked (parseCollectionFile): one transaction, all or nothing. */
+export async function importCollectionFiles(
+  database: DevDatabase,
+  files: readonly CollectionFile[],
+): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   const { transactionId } = (await database.handle('database.startTransaction', {})) as { transactionId: string };
   let committed = false;
@@ -143,7 +176,7 @@ export async function exportCollections(database: DevDatabase, dir: string): Pro
     const documents = await database.dump(collection);
     const target = join(dir, fileNameOf(collection));
     const partial = `${target}.${process.pid}.partial`;
-    await writeFile(partial, `${EJSON.stringify(documents, undefined, 2, { relaxed: true })}\n`);
+    await writeFile(partial, collectionFileText(documents));
     await rename(partial, target);
     counts[collection] = documents.length;
   }

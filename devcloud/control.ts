@@ -1,4 +1,14 @@
 import { controlRequest } from './client';
+import type {
+  CollectionView,
+  DocumentPage,
+  ExportEntry,
+  FileView,
+  InvocationPage,
+  LoginAsAnswer,
+  UserView,
+  WeChatStateView,
+} from './console/types';
 import type { FaultSpec, RecordedCall } from './faults';
 import type { InvocationReport } from './runtime';
 import type { CloudCallFault, DatabaseFault, DevCloudStats, Latency, PhoneNumberDetail, SimulatedUser } from './server';
@@ -165,6 +175,72 @@ export class DevCloudControl {
       templates,
       ...(otherwise === undefined ? {} : { otherwise }),
     });
+  }
+
+  // ---- what devcloud's console uses (console-api.ts) ----------------------------------------------------------
+
+  /** The invocation history (the newest 500), oldest first: those started after `afterSeq`. */
+  invocations(afterSeq = 0): Promise<InvocationPage> {
+    return this.call('GET', `/invocations?after=${afterSeq}`);
+  }
+
+  /** Every simulated user with their WeChat session (never the key) and the claims of their last token. */
+  simulatedUsers(): Promise<UserView[]> {
+    return this.call('GET', '/users');
+  }
+
+  /** "Log in as": the user's phone calls wx.login (unless withCode is false), then the login function. */
+  logInAs(user: string, options: { withCode?: boolean; functionName?: string } = {}): Promise<LoginAsAnswer> {
+    return this.call('POST', '/users/login', { user, ...options });
+  }
+
+  /** The WeChat fake's codes, sessions (key versions only), rotations and calls, newest first. */
+  weChatState(): Promise<WeChatStateView> {
+    return this.call('GET', '/wechat');
+  }
+
+  storedFiles(): Promise<FileView[]> {
+    return this.call('GET', '/storage/files');
+  }
+
+  collections(): Promise<CollectionView[]> {
+    return this.call('GET', '/collections');
+  }
+
+  /** A page of a collection's documents (relaxed Extended JSON, secrets redacted), optionally searched. */
+  findDocuments(
+    collection: string,
+    options: { search?: string; limit?: number; offset?: number } = {},
+  ): Promise<DocumentPage> {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(options)) if (value !== undefined) query.set(key, String(value));
+    return this.call('GET', `/collections/${encodeURIComponent(collection)}/documents?${query.toString()}`);
+  }
+
+  /** Inserts a document (relaxed Extended JSON) as a database call; a duplicate _id is refused (HTTP 409). */
+  insertDocument(collection: string, document: Record<string, unknown>): Promise<{ _id: string }> {
+    return this.call('POST', `/collections/${encodeURIComponent(collection)}/documents`, { document });
+  }
+
+  /** Replaces an existing document, keeping the stored values where the document holds {"$redacted"} markers. */
+  replaceDocument(collection: string, id: string, document: Record<string, unknown>): Promise<{ updated: number }> {
+    return this.call('PUT', `/collections/${encodeURIComponent(collection)}/documents/${encodeURIComponent(id)}`, {
+      document,
+    });
+  }
+
+  removeDocument(collection: string, id: string): Promise<{ deleted: number }> {
+    return this.call('DELETE', `/collections/${encodeURIComponent(collection)}/documents/${encodeURIComponent(id)}`);
+  }
+
+  /** The collection files an export holds (GET /devcloud/export/<file> downloads one). */
+  exportEntries(): Promise<ExportEntry[]> {
+    return this.call('GET', '/export');
+  }
+
+  /** Imports `<collection>.json` files (`--import`'s format) in one transaction: all or nothing. */
+  importFiles(files: Array<{ name: string; text: string }>): Promise<{ imported: Record<string, number> }> {
+    return this.call('POST', '/import', { files });
   }
 
   private call<T>(method: string, path: string, body?: unknown): Promise<T> {

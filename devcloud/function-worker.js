@@ -54,6 +54,32 @@ Module._resolveFilename = function (request, parent, ...rest) {
 };
 let handler;
 let served = 0;
+/** The invocation being served: what the function writes meanwhile is sent with it (see captureOutput). */
+let running;
+
+/**
+ * Output written during an invocation goes to the parent over IPC, tagged with the invocation, rather than down the
+ * stdout/stderr pipes: IPC messages arrive in order, so every line reaches the parent before the invocation's
+ * result and is credited to the right invocation. Outside an invocation (loading, a promise left running) the
+ * stream writes to its pipe as usual.
+ */
+function captureOutput(stream) {
+  const write = stream.write.bind(stream);
+  stream.write = function (chunk, encoding, callback) {
+    if (running === undefined || !process.connected) return write(chunk, encoding, callback);
+    const done = typeof encoding === 'function' ? encoding : callback;
+    let text;
+    if (typeof chunk !== 'string') text = Buffer.from(chunk).toString('utf8');
+    else if (typeof encoding === 'string' && !/^utf-?8$/i.test(encoding))
+      text = Buffer.from(chunk, encoding).toString('utf8');
+    else text = chunk;
+    process.send({ type: 'output', id: running, text });
+    if (typeof done === 'function') process.nextTick(done);
+    return true;
+  };
+}
+captureOutput(process.stdout);
+captureOutput(process.stderr);
 /** WX_* keys set for the previous invocation: removed before the next one so no identity carries over. */
 let previousKeys = [];
 
@@ -89,6 +115,7 @@ process.on('message', async (message) => {
   const cold = served === 0;
   served += 1;
   let reply;
+  running = message.id;
   try {
     applyContext(message.context || {});
     const result = await handler(message.event, { request_id: message.id, environment: '{}' });
@@ -104,6 +131,7 @@ process.on('message', async (message) => {
   reply.durationMs = performance.now() - started;
   reply.rssBytes = process.memoryUsage().rss;
   reply.nodeVersion = process.version;
+  running = undefined;
   process.send(reply);
 });
 

@@ -64,6 +64,25 @@ export { installForwardingWx, useDevice } from './wx-global';
 export { DevicePrivacy, PHONE_NO_QUOTA, PRIVACY_NOT_AUTHORIZED } from './privacy';
 export type { PhoneButtonOptions, PhoneCharges, PrivacyFailure, PrivacyOptions, PrivacyRecord } from './privacy';
 
+// What the console's control routes answer (console-api.ts; the page is served at /console).
+export type {
+  CollectionView,
+  ControlError,
+  DecodedToken,
+  DocumentPage,
+  ExportEntry,
+  FaultOptions,
+  FileView,
+  InvocationCaller,
+  InvocationPage,
+  InvocationRecord,
+  InvocationReportView,
+  LoginAsAnswer,
+  SessionView,
+  UserView,
+  WeChatStateView,
+} from './console/types';
+
 // Collections as files (the CLI's --import and --export-on-exit).
 export { CollectionFileError, exportCollections, importCollections, readCollectionFiles } from './collections';
 export type { CollectionFile } from './collections';

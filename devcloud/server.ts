@@ -40,6 +40,9 @@ import { registerCloudCallFakes } from './openapi/fakes';
 import { Outbox } from './outbox';
 import { SubscriptionStore } from './subscriptions';
 import { TimerScheduler } from './timers';
+import { InvocationHistory } from './invocations';
+import { ChangeFeed } from './live';
+import { serveConsole } from './console-api';
 
 /**
  * devcloud: CloudBase and WeChat on loopback. One HTTP server carries
@@ -131,6 +134,10 @@ export class DevCloud {
   /** Faults pending for every kind of call, and the record of the calls made. */
   readonly faults: FaultInjector;
   readonly logs: Array<{ functionName: string; line: string }> = [];
+  /** Every invocation, with its event, result and log lines (the newest 500): what the console shows. */
+  readonly invocations: InvocationHistory;
+  /** Changes made through the control API, for the console's live stream. */
+  readonly changes = new ChangeFeed();
   /** Added to every database call (ms), to model the distance between a function and the database. */
   databaseLatencyMs = 0;
   /** Added to every callFunction (ms), half each way: the phone's round trip to the cloud. */
@@ -183,6 +190,10 @@ export class DevCloud {
     this.openapi.register('security.msgSecCheck', async (data) => msgSecCheck(data));
     this.openapi.register('riskControl.getUserRiskRank', async (data) => this.userRiskRank(data));
     this.openData = new OpenDataIssuer(this.wechat, this.appid);
+    this.invocations = new InvocationHistory({
+      userOf: (openid) => this.userWithOpenid(openid)?.name,
+      secrets: () => [options.appSecret, ...this.wechat.sessionKeys()],
+    });
     this.openapi.setOpenDataResolver(async (cloudIds, ctx) => this.openData.resolve(cloudIds, ctx.openid));
     this.runtime = new FunctionRuntime({
       functionsDir: options.functionsDir,
@@ -195,7 +206,10 @@ export class DevCloud {
       },
       maxInstancesPerFunction: options.maxInstancesPerFunction ?? 8,
       timeoutMs: options.functionTimeoutMs ?? 3000,
-      onLog: (functionName, line) => {
+      onInvocationStart: (start) => this.invocations.started(start),
+      onInvocationEnd: (report) => this.invocations.ended(report),
+      onLog: (functionName, line, requestId) => {
+        this.invocations.log(requestId, line);
         this.logs.push({ functionName, line });
         // A long-running devcloud keeps the newest lines only, so its memory stays flat.
         if (this.logs.length > MAX_LOG_LINES) this.logs.splice(0, this.logs.length - MAX_LOG_LINES);
@@ -234,6 +248,16 @@ export class DevCloud {
     return user;
   }
 
+  /** Every simulated user, in order of creation. */
+  simulatedUsers(): SimulatedUser[] {
+    return [...this.users.values()].map((user) => ({ ...user }));
+  }
+
+  /** The simulated user with this OPENID, if any. */
+  userWithOpenid(openid: string): SimulatedUser | undefined {
+    return [...this.users.values()].find((user) => user.openid === openid);
+  }
+
   /**
    * riskControl.getUserRiskRank: {appid, openid, scene, client_ip (required), ...} -> {errcode, errmsg, risk_rank,
    * unoin_id} (sic, WeChat's spelling). The rank is the simulated user's (POST /devcloud/users {riskRank}).
@@ -243,7 +267,7 @@ export class DevCloud {
       return { errcode: 47001, errmsg: 'data format error: openid and client_ip are required' };
     }
     if (data.scene !== 0 && data.scene !== 1 && data.scene !== 2) return { errcode: 47001, errmsg: 'invalid scene' };
-    const user = [...this.users.values()].find((candidate) => candidate.openid === data.openid);
+    const user = this.userWithOpenid(data.openid);
     return { errcode: 0, errmsg: 'getUserRiskRank succ', risk_rank: user?.riskRank ?? 0, unoin_id: 0 };
   }
 
@@ -312,6 +336,18 @@ export class DevCloud {
   /** Drops pending faults: all, or only those scoped to one user's calls (match.openid). */
   clearFaults(filter: { openid?: string } = {}): void {
     this.faults.clear(filter);
+  }
+
+  /** The action names a fault's match.action may name, per target (for the console's fault form). */
+  faultActions(): Record<FaultTarget, string[]> {
+    return {
+      database: [...DATABASE_ACTIONS],
+      storage: [...STORAGE_ACTIONS],
+      wechat: [...WECHAT_APIS],
+      cloudCall: [...this.openapi.apiNames(), CLOUD_CALL_OPEN_DATA],
+      functions: [INVOKE_FUNCTION_ACTION],
+      device: [...DEVICE_ACTIONS],
+    };
   }
 
   /** Action names a fault may match, per target: a misspelt one would never act. */
@@ -618,11 +654,15 @@ async function route(cloud: DevCloud, request: http.IncomingMessage, response: h
   if (path.startsWith('/storage/')) {
     if (await cloud.storage.serve(request, response, path.slice('/storage'.length))) return;
   }
+  // The console's page and the control routes it adds (./console-api.ts).
+  if (await serveConsole(cloud, request, response, url)) return;
   if (path.startsWith('/devcloud/')) {
     const raw = await readBody(request);
     const body = (raw.length ? JSON.parse(raw.toString('utf8')) : {}) as Record<string, unknown>;
-    const reply = await control(cloud, request.method ?? 'GET', path.slice('/devcloud'.length), body);
+    const method = request.method ?? 'GET';
+    const reply = await control(cloud, method, path.slice('/devcloud'.length), body);
     response.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
+    if (method !== 'GET') cloud.changes.notify({ route: `${method} ${path.slice('/devcloud'.length)}` });
     return;
   }
   response

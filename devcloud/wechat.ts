@@ -31,14 +31,56 @@ export interface WeChatReply {
 
 interface PendingCode {
   openid: string;
+  issuedAt: number;
   expiresAt: number;
   used: boolean;
+  usedAt?: number;
 }
 
 interface Session {
   sessionKey: string;
   expiresAt: number;
+  /** 1 for the user's first key, + 1 on each rotation: tells rotations apart without showing a key. */
+  keyVersion: number;
+  /** When the current key was issued. */
+  rotatedAt: number;
 }
+
+/** A code as the console sees it: its first characters only (a wx.login code is a credential until used). */
+export interface IssuedCodeView {
+  codePrefix: string;
+  openid: string;
+  issuedAt: number;
+  expiresAt: number;
+  usedAt?: number;
+  status: 'unused' | 'used' | 'expired';
+}
+
+/** One wx.login and what it did to the user's session_key (never the key itself). */
+export interface SessionRotation {
+  openid: string;
+  at: number;
+  /** The key version after this login. */
+  keyVersion: number;
+  /** false: the live session kept its key ('when-expired' rotation). */
+  rotated: boolean;
+}
+
+/** The fake's state for inspection (devcloud's console): session keys and codes redacted. */
+export interface WeChatState {
+  sessionKeyRotation: SessionKeyRotation;
+  loginCodes: IssuedCodeView[];
+  phoneCodes: IssuedCodeView[];
+  sessions: Array<{ openid: string; alive: boolean; expiresAt: number; keyVersion: number; rotatedAt: number }>;
+  rotations: SessionRotation[];
+  calls: Record<WeChatApi, number>;
+  accessTokensIssued: number;
+}
+
+/** Codes and rotations kept for inspection (the newest); older codes stay valid to WeChat's rules regardless. */
+const INSPECTED_ENTRIES = 200;
+/** Characters of a code shown by inspect(). */
+const CODE_PREFIX_LENGTH = 6;
 
 export interface WeChatUser {
   openid: string;
@@ -70,6 +112,8 @@ export class WeChatFake {
   private readonly users = new Map<string, WeChatUser>();
   private readonly accessTokens = new Set<string>();
   private readonly recentCalls = new Map<string, number[]>();
+  /** The newest wx.login key events, for inspect(). */
+  private readonly rotations: SessionRotation[] = [];
   /** Calls per API, for tests and the benchmark's round-trip counts. */
   readonly calls: Record<WeChatApi, number> = { jscode2session: 0, checksession: 0, getuserphonenumber: 0, token: 0 };
   /** Added to every answer (ms), to model the network distance to WeChat. */
@@ -97,10 +141,22 @@ export class WeChatFake {
   /** wx.login: a single-use code valid for 5 minutes. A new code rotates the user's session_key. */
   issueLoginCode(openid: string): string {
     const code = randomBytes(16).toString('hex');
-    this.codes.set(code, { openid, expiresAt: this.now() + CODE_TTL_MS, used: false });
-    const live = this.sessionAlive(openid) ? this.sessions.get(openid) : undefined;
-    const sessionKey = live && this.rotation === 'when-expired' ? live.sessionKey : randomBytes(16).toString('base64');
-    this.sessions.set(openid, { sessionKey, expiresAt: this.now() + SESSION_TTL_MS });
+    const now = this.now();
+    this.codes.set(code, { openid, issuedAt: now, expiresAt: now + CODE_TTL_MS, used: false });
+    const previous = this.sessions.get(openid);
+    const keep = previous && this.sessionAlive(openid) && this.rotation === 'when-expired';
+    const session: Session =
+      previous && keep
+        ? { ...previous, expiresAt: now + SESSION_TTL_MS }
+        : {
+            sessionKey: randomBytes(16).toString('base64'),
+            expiresAt: now + SESSION_TTL_MS,
+            keyVersion: (previous?.keyVersion ?? 0) + 1,
+            rotatedAt: now,
+          };
+    this.sessions.set(openid, session);
+    this.rotations.push({ openid, at: now, keyVersion: session.keyVersion, rotated: !keep });
+    if (this.rotations.length > INSPECTED_ENTRIES) this.rotations.splice(0, this.rotations.length - INSPECTED_ENTRIES);
     return code;
   }
 
@@ -116,6 +172,11 @@ export class WeChatFake {
     if (session) session.expiresAt = 0;
   }
 
+  /** Every user's current session_key: what inspection output must never show (see ../redact.ts). */
+  sessionKeys(): string[] {
+    return [...this.sessions.values()].map((session) => session.sessionKey);
+  }
+
   /** The session_key WeChat currently holds for the user (for tests that check what the server stored). */
   currentSessionKey(openid: string): string | undefined {
     return this.sessions.get(openid)?.sessionKey;
@@ -124,8 +185,43 @@ export class WeChatFake {
   /** <button open-type="getPhoneNumber">: a single-use code for the phone number flow. */
   issuePhoneCode(openid: string): string {
     const code = randomBytes(16).toString('hex');
-    this.phoneCodes.set(code, { openid, expiresAt: this.now() + CODE_TTL_MS, used: false });
+    this.phoneCodes.set(code, { openid, issuedAt: this.now(), expiresAt: this.now() + CODE_TTL_MS, used: false });
     return code;
+  }
+
+  /**
+   * What the fake holds, for inspection: the newest codes (first characters only), each user's session (its key's
+   * version, never the key), the newest rotations, call counts. Newest first.
+   */
+  inspect(): WeChatState {
+    const now = this.now();
+    const codes = (map: Map<string, PendingCode>): IssuedCodeView[] =>
+      [...map.entries()]
+        .slice(-INSPECTED_ENTRIES)
+        .reverse()
+        .map(([code, pending]) => ({
+          codePrefix: `${code.slice(0, CODE_PREFIX_LENGTH)}…`,
+          openid: pending.openid,
+          issuedAt: pending.issuedAt,
+          expiresAt: pending.expiresAt,
+          ...(pending.usedAt === undefined ? {} : { usedAt: pending.usedAt }),
+          status: pending.used ? 'used' : pending.expiresAt <= now ? 'expired' : 'unused',
+        }));
+    return {
+      sessionKeyRotation: this.rotation,
+      loginCodes: codes(this.codes),
+      phoneCodes: codes(this.phoneCodes),
+      sessions: [...this.sessions.entries()].map(([openid, session]) => ({
+        openid,
+        alive: session.expiresAt > now,
+        expiresAt: session.expiresAt,
+        keyVersion: session.keyVersion,
+        rotatedAt: session.rotatedAt,
+      })),
+      rotations: [...this.rotations].reverse(),
+      calls: { ...this.calls },
+      accessTokensIssued: this.accessTokens.size,
+    };
   }
 
   /** Queue a fault for one API; faults for the same API apply in the order injected. `times: 0` injects nothing. */
@@ -195,6 +291,7 @@ export class WeChatFake {
     if (openid !== undefined && openid !== pending.openid)
       return { status: 200, body: { errcode: 40029, errmsg: 'invalid code, the openid does not match the code' } };
     pending.used = true;
+    pending.usedAt = this.now();
     const phone = this.users.get(pending.openid)?.phoneNumber ?? '13800001234';
     const pure = phone.replace(/^\+?86/, '');
     return {
@@ -229,6 +326,7 @@ export class WeChatFake {
     if (pending.used) return this.error(40163);
     if (!this.withinRateLimit(pending.openid)) return this.error(45011);
     pending.used = true;
+    pending.usedAt = this.now();
     const session = this.sessions.get(pending.openid);
     if (!session) return this.error(40029);
     const user = this.users.get(pending.openid);

@@ -202,6 +202,12 @@ export class DevOpenApi {
     this.handlers.set(apiName, handler);
   }
 
+  /** The cloud calls with a fake or a fixture here (cloud.getOpenData and wildcard fakes aside), sorted. */
+  apiNames(): string[] {
+    const named = [...this.handlers.keys()].filter((name) => !name.endsWith('.*'));
+    return [...new Set([...named, ...this.fixtures.keys()])].sort();
+  }
+
   /** Whether a cloud call has an answer here (a fake, a fixture, or cloud.getOpenData). */
   knows(apiName: string): boolean {
     return this.handlerOf(apiName) !== undefined || this.fixtures.has(apiName) || apiName === OPEN_DATA_API;

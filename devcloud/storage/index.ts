@@ -263,6 +263,14 @@ export class DevStorage {
     });
   }
 
+  /** Every stored file with its size, owner and upload time, sorted by fileID. */
+  async files(): Promise<StoredFileInfo[]> {
+    const metas = await this.backend.list();
+    return metas
+      .map((meta) => ({ fileID: this.fileIdOf(meta.cloudPath), ...meta }))
+      .sort((a, b) => (a.fileID < b.fileID ? -1 : a.fileID > b.fileID ? 1 : 0));
+  }
+
   /** Stored fileIDs, sorted. */
   async list(): Promise<string[]> {
     const metas = await this.backend.list();

@@ -146,6 +146,16 @@ function invoke(url: string, name: string, event: unknown, user?: string): Promi
 const documents = (url: string, collection: string) =>
   controlRequest<Array<Record<string, unknown>>>(url, 'GET', `/db/${collection}`);
 
+/** The console's page and script, as a browser gets them: built from the installed package's sources. */
+async function consolePage(url: string): Promise<{ html: string; script: string }> {
+  const text = async (path: string) => {
+    const response = await fetch(`${url}${path}`);
+    expect(response.status).toBe(200);
+    return response.text();
+  };
+  return { html: await text('/console'), script: await text('/console/app.js') };
+}
+
 test('npm install <folder> links the package and its bin into the project', () => {
   const bin = join(project, 'node_modules', '.bin', 'devcloud');
   expect(realpathSync(bin)).toBe(realpathSync(join(PACKAGE, 'bin', 'devcloud.js')));
@@ -180,6 +190,9 @@ test("--functions --memory --json: one JSON line, the project's function runs on
     expect(fileID).toMatch(/^cloud:\/\/.+\/notes\/a\.txt$/);
     expect((await invoke(url, 'notes', { fileID }, 'alice')).result).toBe('uploaded by alice');
     expect((await invoke(url, 'missing', {}, 'alice')).error?.errCode).toBe(-501000);
+    const page = await consolePage(url);
+    expect(page.html).toContain('devcloud console');
+    expect(page.script).toContain('/devcloud/events');
   } finally {
     expect(await cloud.stop('SIGTERM')).toBe(0);
   }
@@ -300,7 +313,7 @@ test('what npm pack ships is enough: its imports are dependencies, and its bin s
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (/\.(ts|js)$/.test(entry.name)) {
+      else if (/\.(ts|tsx|js)$/.test(entry.name)) {
         const source = readFileSync(path, 'utf8');
         const specifiers = [
           ...source.matchAll(/^import (?!type )[^;]*? from '([^'.][^']*)'/gm),
@@ -333,6 +346,8 @@ test('what npm pack ships is enough: its imports are dependencies, and its bin s
     expect((await invoke(cloud.ready.url, 'notes', { text: 'from a tarball' }, 'dave')).result).toMatchObject([
       { text: 'from a tarball', atIsDate: true },
     ]);
+    // The console's sources ship too: the installed package builds and serves its page.
+    expect((await consolePage(cloud.ready.url)).script).toContain('/devcloud/events');
   } finally {
     expect(await cloud.stop()).toBe(0);
   }

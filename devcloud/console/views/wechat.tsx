@@ -1,0 +1,403 @@
+/**
+ * The WeChat fake: fault injection (any FaultSpec, POST /devcloud/faults), login codes issued and used, session key
+ * rotations (versions only: keys are never shown), phone codes, WeChat API and cloud calls, and the outbox when
+ * this devcloud has one (GET /devcloud/outbox).
+ */
+import { useState } from 'preact/hooks';
+import type { FaultSpec } from '../../faults';
+import { api, ApiError, describeError } from '../api';
+import type { CodeView, FaultOptions, UserView, WeChatStateView } from '../types';
+import { ErrorMessage, Json, Loading, StatusMessage, Time, useResource, ViewHeading } from '../ui';
+
+export function WeChatView({ version }: { version: number }) {
+  const state = useResource(() => api.get<WeChatStateView>('/wechat'), version);
+  return (
+    <section aria-labelledby="view-title">
+      <ViewHeading>WeChat &amp; faults</ViewHeading>
+      <p class="lead">
+        What the WeChat fake has handed out and been asked, and the faults waiting for calls. Session keys are never
+        shown: a key is known by its version, which goes up on each rotation.
+      </p>
+      <Faults version={version} />
+      <ErrorMessage error={state.error} />
+      {!state.data ? <Loading what="the WeChat fake's state" /> : <WeChatState state={state.data} />}
+      <Outbox version={version} />
+    </section>
+  );
+}
+
+function WeChatState({ state }: { state: WeChatStateView }) {
+  return (
+    <>
+      <h3>Login codes</h3>
+      <Codes codes={state.loginCodes} what="login codes" />
+      <h3>Session keys</h3>
+      <p class="muted">
+        Rotation: {state.sessionKeyRotation === 'every-code' ? 'every wx.login code' : 'only when expired'}.
+      </p>
+      {state.sessions.length === 0 ? (
+        <p class="empty">No sessions yet.</p>
+      ) : (
+        <table>
+          <caption class="visually-hidden">WeChat sessions</caption>
+          <thead>
+            <tr>
+              <th scope="col">User</th>
+              <th scope="col">Session</th>
+              <th scope="col">Key version</th>
+              <th scope="col">Rotated</th>
+              <th scope="col">Expires</th>
+            </tr>
+          </thead>
+          <tbody>
+            {state.sessions.map((session) => (
+              <tr key={session.openid}>
+                <td>{session.user ?? session.openid}</td>
+                <td>{session.alive ? 'alive' : 'expired'}</td>
+                <td>#{session.keyVersion}</td>
+                <td>
+                  <Time iso={session.rotatedAt} />
+                </td>
+                <td>{new Date(session.expiresAt).toLocaleString()}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h4>Rotations</h4>
+      {state.rotations.length === 0 ? (
+        <p class="empty">No wx.login yet.</p>
+      ) : (
+        <table class="rotations">
+          <caption class="visually-hidden">Session key rotations, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">User</th>
+              <th scope="col">wx.login</th>
+            </tr>
+          </thead>
+          <tbody>
+            {state.rotations.map((rotation, index) => (
+              <tr key={`${rotation.at}-${index}`}>
+                <td>
+                  <Time iso={rotation.at} />
+                </td>
+                <td>{rotation.user ?? rotation.openid}</td>
+                <td>
+                  {rotation.rotated
+                    ? `new session_key #${rotation.keyVersion} (redacted)`
+                    : `kept session_key #${rotation.keyVersion}`}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h3>Phone number codes</h3>
+      <Codes codes={state.phoneCodes} what="phone number codes" />
+      <h3>WeChat API and cloud calls</h3>
+      <p class="muted">
+        Calls so far:{' '}
+        {Object.entries(state.apiCalls)
+          .map(([api, count]) => `${api} ${count}`)
+          .join(', ')}
+        .
+      </p>
+      {state.recentCalls.length === 0 ? (
+        <p class="empty">No calls yet.</p>
+      ) : (
+        <table class="calls">
+          <caption class="visually-hidden">The newest WeChat API and cloud calls</caption>
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">Kind</th>
+              <th scope="col">API</th>
+              <th scope="col">Function</th>
+              <th scope="col">User</th>
+              <th scope="col">Outcome</th>
+            </tr>
+          </thead>
+          <tbody>
+            {state.recentCalls.map((call) => (
+              <tr key={call.seq}>
+                <td>{call.seq}</td>
+                <td>{call.target === 'wechat' ? 'server API' : 'cloud call'}</td>
+                <td class="mono">{call.action}</td>
+                <td>{call.functionName ?? '—'}</td>
+                <td>{call.user ?? call.openid ?? '—'}</td>
+                <td>
+                  <span class={`badge badge-${call.outcome === 'ok' ? 'ok' : 'failed'}`}>
+                    {call.outcome}
+                    {call.fault ? ` (${call.fault})` : ''}
+                  </span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+function Codes({ codes, what }: { codes: CodeView[]; what: string }) {
+  if (codes.length === 0) return <p class="empty">No {what} yet.</p>;
+  return (
+    <table class="codes">
+      <caption class="visually-hidden">{what}, newest first (first characters of each code)</caption>
+      <thead>
+        <tr>
+          <th scope="col">Code</th>
+          <th scope="col">User</th>
+          <th scope="col">Issued</th>
+          <th scope="col">Status</th>
+        </tr>
+      </thead>
+      <tbody>
+        {codes.map((code) => (
+          <tr key={`${code.codePrefix}-${code.issuedAt}`}>
+            <td class="mono">{code.codePrefix}</td>
+            <td>{code.user ?? code.openid}</td>
+            <td>
+              <Time iso={code.issuedAt} />
+            </td>
+            <td>
+              {code.status === 'used' ? (
+                <>
+                  used at <Time iso={code.usedAt} />
+                </>
+              ) : (
+                code.status
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+interface FaultForm {
+  target: string;
+  mode: string;
+  action: string;
+  openid: string;
+  functionName: string;
+  collection: string;
+  code: string;
+  delayMs: string;
+  skip: string;
+  times: string;
+}
+
+const EMPTY_FORM: FaultForm = {
+  target: 'wechat',
+  mode: 'error',
+  action: 'jscode2session',
+  openid: '',
+  functionName: '',
+  collection: '',
+  code: '',
+  delayMs: '',
+  skip: '',
+  times: '1',
+};
+
+/** The form's fields as a FaultSpec; devcloud checks it (400 INVALID_FAULT names what is wrong). */
+function specOf(form: FaultForm): FaultSpec {
+  const match: NonNullable<FaultSpec['match']> = {};
+  if (form.action.trim()) match.action = form.action.trim();
+  if (form.openid) match.openid = form.openid;
+  if (form.functionName.trim()) match.functionName = form.functionName.trim();
+  if (form.collection.trim()) match.collection = form.collection.trim();
+  const spec: FaultSpec = { target: form.target as FaultSpec['target'], mode: form.mode as FaultSpec['mode'] };
+  if (Object.keys(match).length) spec.match = match;
+  const number = (text: string) => (text.trim() === '' ? undefined : Number(text));
+  const code = form.code.trim();
+  // WeChat errcodes and wx errCodes are numbers; database and storage codes are strings.
+  if (code) spec.code = /^-?\d+$/.test(code) ? Number(code) : code;
+  const delayMs = number(form.delayMs);
+  if (delayMs !== undefined) spec.delayMs = delayMs;
+  const skip = number(form.skip);
+  if (skip !== undefined) spec.skip = skip;
+  const times = number(form.times);
+  if (times !== undefined) spec.times = times;
+  return spec;
+}
+
+function Faults({ version }: { version: number }) {
+  const options = useResource(() => api.get<FaultOptions>('/faults/options'), 0);
+  const users = useResource(() => api.get<UserView[]>('/users'), version);
+  const pending = useResource(() => api.get<FaultSpec[]>('/faults'), version);
+  const [form, setForm] = useState<FaultForm>(EMPTY_FORM);
+  const [status, setStatus] = useState('');
+  const [error, setError] = useState<string>();
+  const field = (name: keyof FaultForm) => (event: { currentTarget: HTMLInputElement | HTMLSelectElement }) =>
+    setForm((current) => ({ ...current, [name]: event.currentTarget.value }));
+
+  const inject = async (event: Event) => {
+    event.preventDefault();
+    const spec = specOf(form);
+    try {
+      await api.post('/faults', { fault: spec });
+      setError(undefined);
+      setStatus(`Injected: ${describeSpec(spec)}.`);
+      pending.reload();
+    } catch (injectError) {
+      setStatus('');
+      setError(injectError instanceof ApiError ? injectError.message : describeError(injectError));
+    }
+  };
+  const clear = async () => {
+    try {
+      await api.delete('/faults');
+      setError(undefined);
+      setStatus('Every pending fault dropped.');
+      pending.reload();
+    } catch (clearError) {
+      setError(describeError(clearError));
+    }
+  };
+  const actions = options.data?.actions[form.target] ?? [];
+
+  return (
+    <>
+      <h3 id="faults-title">Faults</h3>
+      <form class="fault-form" onSubmit={(event) => void inject(event)} aria-labelledby="faults-title">
+        <fieldset>
+          <legend>Inject a fault</legend>
+          <label>
+            Target
+            <select
+              value={form.target}
+              onChange={(event) => setForm({ ...form, target: event.currentTarget.value, action: '' })}
+            >
+              {(options.data?.targets ?? ['wechat']).map((target) => (
+                <option key={target} value={target}>
+                  {target}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Mode
+            <select value={form.mode} onChange={field('mode')}>
+              {(options.data?.modes ?? ['error']).map((mode) => (
+                <option key={mode} value={mode}>
+                  {mode}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Action
+            <select value={form.action} onChange={field('action')}>
+              <option value="">any</option>
+              {actions.map((action) => (
+                <option key={action} value={action}>
+                  {action}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            User
+            <select value={form.openid} onChange={field('openid')}>
+              <option value="">any</option>
+              {(users.data ?? []).map((user) => (
+                <option key={user.openid} value={user.openid}>
+                  {user.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Function <input value={form.functionName} onInput={field('functionName')} placeholder="any" />
+          </label>
+          <label>
+            Collection <input value={form.collection} onInput={field('collection')} placeholder="any" />
+          </label>
+          <label>
+            Code <input value={form.code} onInput={field('code')} placeholder="e.g. 40226" inputMode="text" />
+          </label>
+          <label>
+            Delay (ms) <input value={form.delayMs} onInput={field('delayMs')} inputMode="numeric" />
+          </label>
+          <label>
+            Skip <input value={form.skip} onInput={field('skip')} inputMode="numeric" placeholder="0" />
+          </label>
+          <label>
+            Times <input value={form.times} onInput={field('times')} inputMode="numeric" />
+          </label>
+        </fieldset>
+        <p class="hint muted">
+          <strong>error</strong>: the service's own error reply (the code: a WeChat errcode such as 40029, 45011, 40226
+          or -1; a database code string); <strong>reset</strong>: the connection drops before anything is applied;{' '}
+          <strong>lost</strong>: applied, then the reply is lost; <strong>delay</strong>: answered late.
+        </p>
+        <div class="actions">
+          <button type="submit">Inject fault</button>
+          <button type="button" class="secondary" onClick={() => void clear()}>
+            Clear all faults
+          </button>
+        </div>
+      </form>
+      <ErrorMessage error={error ?? options.error ?? pending.error} />
+      {status && <StatusMessage>{status}</StatusMessage>}
+      <h4>Pending faults</h4>
+      {!pending.data ? (
+        <Loading what="faults" />
+      ) : pending.data.length === 0 ? (
+        <p class="empty">None: every call is answered normally.</p>
+      ) : (
+        <ul class="pending-faults">
+          {pending.data.map((spec, index) => (
+            <li key={index}>{describeSpec(spec)}</li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+/** "wechat jscode2session: error 40226, 1 time" */
+export function describeSpec(spec: FaultSpec): string {
+  const match = spec.match ?? {};
+  const scope = [match.action, match.collection, match.functionName && `in ${match.functionName}`, match.openid]
+    .filter(Boolean)
+    .join(' ');
+  const times = spec.times ?? 1;
+  return (
+    `${spec.target}${scope ? ` ${scope}` : ''}: ${spec.mode}` +
+    `${spec.code !== undefined ? ` ${spec.code}` : ''}${spec.delayMs ? ` after ${spec.delayMs} ms` : ''}` +
+    `${spec.skip ? `, after ${spec.skip} let through` : ''}, ${times} time${times === 1 ? '' : 's'}`
+  );
+}
+
+function Outbox({ version }: { version: number }) {
+  const outbox = useResource(
+    () =>
+      api.get<unknown>('/outbox').catch((error: unknown) => {
+        if (error instanceof ApiError && error.status === 404) return null;
+        throw error;
+      }),
+    version,
+  );
+  if (outbox.data === null) return null; // this devcloud has no outbox
+  return (
+    <>
+      <h3>Outbox</h3>
+      <p class="muted">What functions sent out through WeChat (subscribe messages and others).</p>
+      <ErrorMessage error={outbox.error} />
+      {outbox.data === undefined ? (
+        <Loading what="the outbox" />
+      ) : Array.isArray(outbox.data) && outbox.data.length === 0 ? (
+        <p class="empty">Nothing sent yet.</p>
+      ) : (
+        <Json value={outbox.data} label="Outbox entries" />
+      )}
+    </>
+  );
+}

@@ -1,0 +1,94 @@
+/**
+ * What devcloud's inspection routes (the console's) never show: session keys, secrets, full phone numbers. A value
+ * under a secret field name becomes a marker object `{"$redacted": "<hint>"}`, which no stored document can hold
+ * (field names starting with `$` are refused by the database), so a document edited in the console and saved with
+ * its markers keeps the stored values (see restoreRedacted).
+ */
+import { isPlainObject } from './database/values';
+
+export const REDACTED = '$redacted';
+
+export interface RedactedMarker {
+  [REDACTED]: string;
+}
+
+/** Field names whose values are secrets: a session_key, an AppSecret, a private key, a password. */
+const SECRET_FIELD = /^(session_?key|app_?secret|secret|private_?key|password)$/i;
+/** Field names whose values are phone numbers: shown masked, as the kit's functions answer them (138****1234). */
+const PHONE_FIELD = /^(phone_?number|pure_?phone_?number|mobile)$/i;
+
+export function isRedactedMarker(value: unknown): value is RedactedMarker {
+  return isPlainObject(value) && Object.keys(value).length === 1 && typeof value[REDACTED] === 'string';
+}
+
+function marker(field: string, value: unknown): RedactedMarker | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (SECRET_FIELD.test(field)) {
+    const hint = typeof value === 'string' ? `${value.length} characters` : 'secret';
+    return { [REDACTED]: hint };
+  }
+  if (PHONE_FIELD.test(field) && (typeof value === 'string' || typeof value === 'number')) {
+    const digits = String(value);
+    return { [REDACTED]: digits.length >= 7 ? `${digits.slice(0, 3)}****${digits.slice(-4)}` : '****' };
+  }
+  return undefined;
+}
+
+/**
+ * A copy of `value` with secret fields replaced by markers, and any of `secrets` found inside a string replaced
+ * by `[redacted]`. Values that are not plain data (Dates, Buffers) are kept as they are.
+ */
+export function redact(value: unknown, secrets: readonly string[] = []): unknown {
+  if (typeof value === 'string') return redactText(value, secrets);
+  if (Array.isArray(value)) return value.map((item) => redact(item, secrets));
+  if (!isPlainObject(value)) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [field, item] of Object.entries(value)) copy[field] = marker(field, item) ?? redact(item, secrets);
+  return copy;
+}
+
+/** `text` with every occurrence of one of `secrets` (8 characters or more) replaced by `[redacted]`. */
+export function redactText(text: string, secrets: readonly string[]): string {
+  let result = text;
+  for (const secret of secrets)
+    if (secret.length >= 8 && result.includes(secret)) result = result.split(secret).join('[redacted]');
+  return result;
+}
+
+/** Whether a marker is anywhere inside `value`. */
+export function containsRedacted(value: unknown): boolean {
+  if (isRedactedMarker(value)) return true;
+  if (Array.isArray(value)) return value.some(containsRedacted);
+  return isPlainObject(value) && Object.values(value).some(containsRedacted);
+}
+
+/** Where a document sent back from the console still holds a marker that has no stored value: a field path. */
+export class UnrestorableMarker extends Error {
+  constructor(readonly path: string) {
+    super(`${path} holds a {"${REDACTED}"} marker but the stored document has no value there to keep`);
+  }
+}
+
+/**
+ * A document sent back by the console, with each marker replaced by the stored value at the same path. Throws
+ * UnrestorableMarker when there is none (a marker cannot be stored: it would be a `$` field name).
+ */
+export function restoreRedacted(edited: unknown, stored: unknown, path = ''): unknown {
+  if (isRedactedMarker(edited)) {
+    if (stored === undefined) throw new UnrestorableMarker(path || '(document)');
+    return stored;
+  }
+  if (Array.isArray(edited))
+    return edited.map((item, index) =>
+      restoreRedacted(item, Array.isArray(stored) ? stored[index] : undefined, `${path}[${index}]`),
+    );
+  if (!isPlainObject(edited)) return edited;
+  const copy: Record<string, unknown> = {};
+  for (const [field, item] of Object.entries(edited))
+    copy[field] = restoreRedacted(
+      item,
+      isPlainObject(stored) ? stored[field] : undefined,
+      path ? `${path}.${field}` : field,
+    );
+  return copy;
+}

@@ -13,9 +13,10 @@ interface Target {
 }
 
 /**
- * The three TypeScript programs: the root (Node 20: devcloud, scripts, tests), the mini-program against
- * miniprogram-api-typings, and the code that runs in CloudBase (contracts, server, cloudfunctions/*\/src) against
- * the SDK's own types and Node 16's library, so an API newer than the oldest runtime fails here.
+ * The TypeScript programs: the root (Node 20: devcloud, scripts, tests), the mini-program against
+ * miniprogram-api-typings, the code that runs in CloudBase (contracts, server, cloudfunctions/*\/src) against
+ * the SDK's own types and Node 16's library, so an API newer than the oldest runtime fails here, and devcloud's
+ * console page (browser code).
  */
 export async function checkTypes(project: ShipProject): Promise<CheckResult> {
   // Most specific first: an error found by several programs is reported once, under the config that explains it
@@ -35,6 +36,8 @@ export async function checkTypes(project: ShipProject): Promise<CheckResult> {
       verify: (program, fileNames, file) => verifyFunctionsProgram(project, program, fileNames, file),
     },
     { config: path.join(project.root, 'tsconfig.json'), required: false },
+    // devcloud's console: browser code (Preact, JSX), outside the root program.
+    { config: path.join(project.root, 'devcloud', 'console', 'tsconfig.json'), required: false },
   ];
   const problems: Problem[] = [];
   const ran: string[] = [];

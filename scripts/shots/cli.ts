@@ -1,16 +1,20 @@
 import { readdirSync, rmSync } from 'fs';
 import { join, resolve } from 'path';
 import { performance } from 'perf_hooks';
+import { renderConsoleShots } from './console';
 import { updateReadme } from './readme';
 import { renderShots } from './render';
 import { PAGE_STATES, shotName } from './states';
 
 const DOCS = resolve(__dirname, '..', '..', 'docs', 'screenshots');
+/** The console's pictures (not page states: the screenshot test compares docs/screenshots/ only). */
+const CONSOLE_DOCS = resolve(__dirname, '..', '..', 'docs');
 
 /**
  * `npm run shots`: every page state as a picture, into docs/screenshots/ (or --out DIR). --only a,b keeps the
  * pictures whose file name contains one of the words. Into docs/screenshots/, it also removes the pictures of
- * states no longer in the table and rewrites README's gallery.
+ * states no longer in the table, rewrites README's gallery, and pictures devcloud's console (docs/console-*.png;
+ * `--only console` for those alone).
  */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -27,6 +31,8 @@ async function main(): Promise<void> {
     ...(words ? { only: (state) => words.some((word) => `${state.page}-${state.state}`.includes(word)) } : {}),
     log: (line) => console.log(line),
   });
+  if (outDir === DOCS && (!words || words.includes('console')))
+    await renderConsoleShots({ outDir: CONSOLE_DOCS, log: (line) => console.log(line) });
   if (outDir === DOCS) {
     const pictured = new Set(PAGE_STATES.map(shotName));
     for (const file of readdirSync(DOCS)) if (file.endsWith('.png') && !pictured.has(file)) rmSync(join(DOCS, file));

@@ -151,15 +151,24 @@ function UserCard({
       {user.token ? (
         <>
           <p class="muted">
-            The last token <code>{user.token.functionName}</code> returned, at <Time iso={user.token.issuedAt} />{' '}
-            {user.token.expired && <span class="badge badge-failed">expired</span>} (decoded, not verified):
+            The last token <code>{user.token.functionName}</code> returned, at <Time iso={user.token.issuedAt} />,{' '}
+            {typeof user.token.claims.exp === 'number' && (
+              <>
+                {user.token.expired ? 'expired' : 'expires'} at{' '}
+                <Time iso={new Date(user.token.claims.exp * 1000).toISOString()} />{' '}
+              </>
+            )}
+            (decoded, not verified):
           </p>
           <Json value={user.token.claims} label={`Token claims of ${user.name}`} />
         </>
       ) : user.tokenError ? (
         <p class="message error">The last token could not be decoded: {user.tokenError}</p>
       ) : (
-        <p class="muted">No token yet (the login function returns one when it has AUTH_TOKEN_PRIVATE_KEY).</p>
+        <p class="muted">
+          No token yet: no login has returned one to this user (the kit's login function returns one when it has
+          AUTH_TOKEN_PRIVATE_KEY).
+        </p>
       )}
       <div class="actions">
         <button type="button" onClick={() => void logIn()} disabled={busy}>

@@ -3,6 +3,7 @@
  * rotations (versions only: keys are never shown), phone codes, WeChat API and cloud calls, and the outbox when
  * this devcloud has one (GET /devcloud/outbox).
  */
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { FaultSpec } from '../../faults';
 import { api, ApiError, describeError } from '../api';
@@ -268,9 +269,9 @@ function Faults({ version }: { version: number }) {
       <form class="fault-form" onSubmit={(event) => void inject(event)} aria-labelledby="faults-title">
         <fieldset>
           <legend>Inject a fault</legend>
-          <label>
-            Target
+          <Field id="fault-target" label="Target">
             <select
+              id="fault-target"
               value={form.target}
               onChange={(event) => setForm({ ...form, target: event.currentTarget.value, action: '' })}
             >
@@ -280,20 +281,18 @@ function Faults({ version }: { version: number }) {
                 </option>
               ))}
             </select>
-          </label>
-          <label>
-            Mode
-            <select value={form.mode} onChange={field('mode')}>
+          </Field>
+          <Field id="fault-mode" label="Mode">
+            <select id="fault-mode" value={form.mode} onChange={field('mode')}>
               {(options.data?.modes ?? ['error']).map((mode) => (
                 <option key={mode} value={mode}>
                   {mode}
                 </option>
               ))}
             </select>
-          </label>
-          <label>
-            Action
-            <select value={form.action} onChange={field('action')}>
+          </Field>
+          <Field id="fault-action" label="Action">
+            <select id="fault-action" value={form.action} onChange={field('action')}>
               <option value="">any</option>
               {actions.map((action) => (
                 <option key={action} value={action}>
@@ -301,10 +300,9 @@ function Faults({ version }: { version: number }) {
                 </option>
               ))}
             </select>
-          </label>
-          <label>
-            User
-            <select value={form.openid} onChange={field('openid')}>
+          </Field>
+          <Field id="fault-user" label="User">
+            <select id="fault-user" value={form.openid} onChange={field('openid')}>
               <option value="">any</option>
               {(users.data ?? []).map((user) => (
                 <option key={user.openid} value={user.openid}>
@@ -312,25 +310,25 @@ function Faults({ version }: { version: number }) {
                 </option>
               ))}
             </select>
-          </label>
-          <label>
-            Function <input value={form.functionName} onInput={field('functionName')} placeholder="any" />
-          </label>
-          <label>
-            Collection <input value={form.collection} onInput={field('collection')} placeholder="any" />
-          </label>
-          <label>
-            Code <input value={form.code} onInput={field('code')} placeholder="e.g. 40226" inputMode="text" />
-          </label>
-          <label>
-            Delay (ms) <input value={form.delayMs} onInput={field('delayMs')} inputMode="numeric" />
-          </label>
-          <label>
-            Skip <input value={form.skip} onInput={field('skip')} inputMode="numeric" placeholder="0" />
-          </label>
-          <label>
-            Times <input value={form.times} onInput={field('times')} inputMode="numeric" />
-          </label>
+          </Field>
+          <Field id="fault-function" label="Function">
+            <input id="fault-function" value={form.functionName} onInput={field('functionName')} placeholder="any" />
+          </Field>
+          <Field id="fault-collection" label="Collection">
+            <input id="fault-collection" value={form.collection} onInput={field('collection')} placeholder="any" />
+          </Field>
+          <Field id="fault-code" label="Code">
+            <input id="fault-code" value={form.code} onInput={field('code')} placeholder="e.g. 40226" />
+          </Field>
+          <Field id="fault-delay" label="Delay (ms)">
+            <input id="fault-delay" value={form.delayMs} onInput={field('delayMs')} inputMode="numeric" />
+          </Field>
+          <Field id="fault-skip" label="Skip">
+            <input id="fault-skip" value={form.skip} onInput={field('skip')} inputMode="numeric" placeholder="0" />
+          </Field>
+          <Field id="fault-times" label="Times">
+            <input id="fault-times" value={form.times} onInput={field('times')} inputMode="numeric" />
+          </Field>
         </fieldset>
         <p class="hint muted">
           <strong>error</strong>: the service's own error reply (the code: a WeChat errcode such as 40029, 45011, 40226
@@ -359,6 +357,16 @@ function Faults({ version }: { version: number }) {
         </ul>
       )}
     </>
+  );
+}
+
+/** A label and its control, tied by id: the control's accessible name is the label alone. */
+function Field({ id, label, children }: { id: string; label: string; children: ComponentChildren }) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {children}
+    </div>
   );
 }
 

@@ -148,12 +148,19 @@ export class InvocationHistory {
     return redactText(text, this.options.secrets?.() ?? []);
   }
 
-  /** A value to keep: redacted, and cut down to a preview when it is too big. */
+  /**
+   * A value to keep: redacted, and cut down to a preview when it is too big. Never throws: the history must not
+   * fail an invocation, whatever its event holds.
+   */
   private keep(value: unknown): unknown {
-    const kept = redact(value, this.options.secrets?.() ?? []);
-    const json = JSON.stringify(kept) ?? 'undefined';
-    if (json.length <= MAX_VALUE_BYTES) return kept === undefined ? null : JSON.parse(json);
-    return { $truncated: `${json.length} characters`, preview: json.slice(0, 2000) };
+    try {
+      const kept = redact(value, this.options.secrets?.() ?? []);
+      const json = JSON.stringify(kept) ?? 'null';
+      if (json.length <= MAX_VALUE_BYTES) return JSON.parse(json) as unknown;
+      return { $truncated: `${json.length} characters`, preview: json.slice(0, 2000) };
+    } catch (error) {
+      return { $truncated: `not kept: ${error instanceof Error ? error.message : String(error)}` };
+    }
   }
 }
 

@@ -34,16 +34,23 @@ function marker(field: string, value: unknown): RedactedMarker | undefined {
   return undefined;
 }
 
+/** Nesting kept by redact(); deeper values (a hostile event nests thousands of levels) become a note. */
+export const MAX_SHOWN_DEPTH = 64;
+
 /**
  * A copy of `value` with secret fields replaced by markers, and any of `secrets` found inside a string replaced
- * by `[redacted]`. Values that are not plain data (Dates, Buffers) are kept as they are.
+ * by `[redacted]`. Values that are not plain data (Dates, Buffers) are kept as they are; what is nested deeper than
+ * MAX_SHOWN_DEPTH becomes a marker, `{"$redacted": "nested deeper than 64 levels"}`.
  */
-export function redact(value: unknown, secrets: readonly string[] = []): unknown {
+export function redact(value: unknown, secrets: readonly string[] = [], depth = 0): unknown {
   if (typeof value === 'string') return redactText(value, secrets);
-  if (Array.isArray(value)) return value.map((item) => redact(item, secrets));
-  if (!isPlainObject(value)) return value;
+  if (!Array.isArray(value) && !isPlainObject(value)) return value;
+  // A marker too, so that a document saved from the console keeps what it did not show.
+  if (depth >= MAX_SHOWN_DEPTH) return { [REDACTED]: `nested deeper than ${MAX_SHOWN_DEPTH} levels` };
+  if (Array.isArray(value)) return value.map((item) => redact(item, secrets, depth + 1));
   const copy: Record<string, unknown> = {};
-  for (const [field, item] of Object.entries(value)) copy[field] = marker(field, item) ?? redact(item, secrets);
+  for (const [field, item] of Object.entries(value))
+    copy[field] = marker(field, item) ?? redact(item, secrets, depth + 1);
   return copy;
 }
 

@@ -161,6 +161,17 @@ describe('a function of its own', () => {
     }
   });
 
+  test('a hostile event (3000 levels deep) runs as before; the history keeps 64 levels and says so', async () => {
+    let deep: unknown = 'bottom';
+    for (let level = 0; level < 3000; level += 1) deep = { level: deep };
+    const report = await own.control.invoke('chatty', { tag: 'deep', deep });
+    expect(report.result).toBe('deep');
+    const record = (await own.control.invocations()).invocations.find((r) => r.requestId === report.requestId)!;
+    let shown = (record.event as { deep: unknown }).deep;
+    for (let level = 1; level < 64; level += 1) shown = (shown as { level: unknown }).level;
+    expect(shown).toEqual({ $redacted: 'nested deeper than 64 levels' });
+  });
+
   test('the history is a bounded buffer: the newest 500 invocations', async () => {
     const capacity = (await own.control.invocations()).capacity;
     expect(capacity).toBe(500);
@@ -354,6 +365,17 @@ describe('documents', () => {
     expect(stored).toEqual({ _id: id, sessionKey: 'c2VjcmV0LWtleS0xMjM0NQ==', note: 'b' });
     await expect(t.control.insertDocument(collection, { sessionKey: { $redacted: 'x' } })).rejects.toThrow(/400/);
     await expect(t.control.replaceDocument(collection, id, { other: { $redacted: 'x' } })).rejects.toThrow(/400/);
+  });
+
+  test('a document deeper than the console shows keeps its depth when saved', async () => {
+    let deep: unknown = 'bottom';
+    for (let level = 0; level < 100; level += 1) deep = { level: deep };
+    await t.control.insertDocument(collection, { _id: 'deep', deep, note: 'a' });
+    const [shown] = (await t.control.findDocuments(collection, { search: '"_id":"deep"' })).documents;
+    expect(JSON.stringify(shown)).toContain('nested deeper than 64 levels');
+    await t.control.replaceDocument(collection, 'deep', { ...shown!, note: 'b' });
+    const [stored] = (await t.control.documents(collection)).filter((doc) => doc._id === 'deep');
+    expect(stored).toEqual({ _id: 'deep', deep, note: 'b' });
   });
 
   test("a pending database fault acts on the console's writes as on a function's", async () => {

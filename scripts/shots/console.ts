@@ -32,7 +32,9 @@ export const CONSOLE_SHOTS: readonly ConsoleShot[] = [
 function launch(cloud: DevCloud, user: string) {
   const phone = createDevice({ devcloudUrl: cloud.url, user });
   useDevice(phone);
-  for (const key of Object.keys(require.cache)) if (key.startsWith(MINIPROGRAM)) delete require.cache[key];
+  // (miniprogram-api-typings redeclares `require`; Node's own is what runs here.)
+  const cache = (require as unknown as NodeJS.Require).cache;
+  for (const key of Object.keys(cache)) if (key.startsWith(MINIPROGRAM)) delete cache[key];
   /* eslint-disable @typescript-eslint/no-require-imports -- fresh client modules per launch, as on a phone */
   const auth = require('../../miniprogram/services/auth') as typeof AuthService;
   const account = require('../../miniprogram/services/account') as typeof AccountService;
@@ -64,7 +66,7 @@ export async function renderConsoleShots(options: { outDir: string; log?: (line:
   let browser: Browser | undefined;
   try {
     // The functions run on the pictures' fixed clock when npm run shots has set one (render.ts), as devcloud does.
-    const clock = process.env.SHOTS_CLOCK
+    const clock: Record<string, string> = process.env.SHOTS_CLOCK
       ? { NODE_OPTIONS: `--require ${JSON.stringify(FIXED_CLOCK)}`, SHOTS_CLOCK: process.env.SHOTS_CLOCK }
       : {};
     cloud = await startDevCloud({

@@ -13,6 +13,7 @@ import { EJSON } from 'bson';
 import type * as http from 'http';
 import { consoleAssets } from './console-assets';
 import type {
+  CloudCallView,
   CollectionView,
   ControlError,
   DecodedToken,
@@ -340,6 +341,17 @@ async function weChatState(cloud: DevCloud): Promise<WeChatStateView> {
     rotations: state.rotations.map((rotation) => named({ ...rotation, at: iso(rotation.at) })),
     apiCalls: state.calls,
     recentCalls,
+    cloudCalls: cloud.openapi
+      .recordedCalls()
+      .slice(-RECENT_CALLS)
+      .reverse()
+      .map(({ seq, at, api, functionName, openid, answeredBy, errcode }) => {
+        const view: CloudCallView = { seq, at, api, functionName, answeredBy, errcode };
+        if (openid) view.openid = openid;
+        const user = userOf(openid);
+        if (user !== undefined) view.user = user;
+        return view;
+      }),
   };
 }
 

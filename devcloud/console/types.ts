@@ -132,6 +132,20 @@ export interface WeChatCallView {
   fault?: string;
 }
 
+/** One cloud call (`cloud.openapi.*`) as devcloud answered it, without its data. */
+export interface CloudCallView {
+  seq: number;
+  at: string;
+  api: string;
+  functionName: string;
+  openid?: string;
+  user?: string;
+  /** A built-in fake, the developer's fixture, or nobody (refused, e.g. -604101 without permission). */
+  answeredBy: 'fake' | 'fixture' | 'none';
+  /** WeChat's errcode (0: success) or the gateway's errorCode. */
+  errcode: number;
+}
+
 /** GET /devcloud/wechat: the WeChat fake's state, session keys never included. Newest first. */
 export interface WeChatStateView {
   sessionKeyRotation: 'every-code' | 'when-expired';
@@ -141,8 +155,10 @@ export interface WeChatStateView {
   rotations: RotationView[];
   /** Calls per WeChat server API. */
   apiCalls: Record<string, number>;
-  /** The newest calls to the WeChat server API and cloud calls (phonenumber.getPhoneNumber, ...). */
+  /** The newest calls to the WeChat server API and cloud calls, from the call record (faulted ones included). */
   recentCalls: WeChatCallView[];
+  /** The newest cloud calls devcloud answered or refused, with their errcode (GET /devcloud/openapi/calls). */
+  cloudCalls: CloudCallView[];
 }
 
 /** GET /devcloud/faults/options: what a FaultSpec may name. */

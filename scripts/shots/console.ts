@@ -48,6 +48,8 @@ async function story(cloud: DevCloud, control: DevCloudControl): Promise<void> {
   await control.user('alice', { unionid: true });
   const alice = launch(cloud, 'alice');
   await alice.auth.ensureLogin();
+  // She ticks 同意《用户协议》和《隐私政策》, as the profile page sends it before a save.
+  await alice.account.recordConsent((await alice.account.getConsent()).currentVersion);
   await alice.account.saveProfile({
     nickName: '小艾',
     avatarTempPath: alice.phone.chooseAvatarEvent(readFileSync(AVATAR)).detail.avatarUrl,

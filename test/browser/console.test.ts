@@ -5,17 +5,18 @@
  * with the kit's error code; an avatar saved through services/account on a simulated phone shows as a preview. A
  * page of another origin can neither drive devcloud nor frame the console, and the main actions work by keyboard.
  */
-import { readFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import * as http from 'http';
+import { createRequire } from 'module';
 import type { AddressInfo } from 'net';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import type { Browser, Page } from 'playwright-core';
-import { createDevice, useDevice } from 'devcloud';
-import type * as AccountService from '../../miniprogram/services/account';
-import type * as AuthService from '../../miniprogram/services/auth';
+import { createDevice } from 'devcloud';
 import { launchChromium } from '../../scripts/browser/chromium';
 import { generateTokenKeys } from '../../scripts/keys';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
+import { launchServices } from '../support/services';
 
 const AVATAR = readFileSync(join(__dirname, '..', '..', 'scripts', 'shots', 'avatar.png'));
 
@@ -168,15 +169,10 @@ test('a WeChat fault injected from the page fails the next login with the mapped
 test('an avatar saved through services/account on a simulated phone shows as a preview, with its owner', async () => {
   const user = uniqueUser('avatar');
   const phone = createDevice({ devcloudUrl: t.control.url, user });
-  useDevice(phone);
-  let services!: { account: typeof AccountService; auth: typeof AuthService };
-  jest.isolateModules(() => {
-    services = {
-      account: jest.requireActual<typeof AccountService>('../../miniprogram/services/account'),
-      auth: jest.requireActual<typeof AuthService>('../../miniprogram/services/auth'),
-    };
-  });
+  const services = launchServices(phone);
   await services.auth.ensureLogin();
+  // The user ticks 同意《用户协议》和《隐私政策》, as the profile page sends it before a save.
+  await services.account.recordConsent((await services.account.getConsent()).currentVersion);
   const saved = await services.account.saveProfile({
     avatarTempPath: phone.chooseAvatarEvent(AVATAR).detail.avatarUrl,
   });
@@ -197,6 +193,67 @@ test('an avatar saved through services/account on a simulated phone shows as a p
   ]);
   expect(await row.locator('.owner').textContent()).toBe(`${user}${openid}`);
   expect(await row.locator('.size').textContent()).toBe(`${(AVATAR.length / 1024).toFixed(1)} KB`);
+});
+
+test('a subscribe message a function sent shows in the outbox, and its cloud call with its errcode', async () => {
+  // A function of its own, as a project writes one: it sends the caller a subscribe message.
+  const functionsDir = mkdtempSync(join(tmpdir(), 'console-outbox-'));
+  mkdirSync(join(functionsDir, 'notify'));
+  writeFileSync(
+    join(functionsDir, 'notify', 'index.js'),
+    `const cloud = require(${JSON.stringify(createRequire(__filename).resolve('wx-server-sdk'))});
+     cloud.init({ env: cloud.DYNAMIC_CURRENT_ENV });
+     exports.main = async () => {
+       const { OPENID } = cloud.getWXContext();
+       try {
+         return await cloud.openapi.subscribeMessage.send({
+           touser: OPENID, templateId: 'order-shipped', data: { thing1: { value: '已发货' } },
+         });
+       } catch (error) {
+         return { errCode: error.errCode };
+       }
+     };`,
+  );
+  writeFileSync(
+    join(functionsDir, 'notify', 'config.json'),
+    JSON.stringify({ permissions: { openapi: ['subscribeMessage.send'] } }),
+  );
+  const own = await startTestCloud({ functionsDir });
+  try {
+    const user = uniqueUser('subscriber');
+    const phone = createDevice({ devcloudUrl: own.control.url, user });
+    await phone.wx.requestSubscribeMessage({ tmplIds: ['order-shipped'] }); // the user accepts one message
+    expect(await own.control.invoke('notify', {}, user)).toMatchObject({ result: { errCode: 0 } });
+    expect(await own.control.invoke('notify', {}, user)).toMatchObject({ result: { errCode: 43101 } }); // used up
+
+    await page.goto(`${own.control.url}/console#/wechat`);
+    const entry = page.locator('tr.outbox-entry');
+    await entry.waitFor();
+    expect(await entry.count()).toBe(1);
+    expect((await entry.locator('td').allTextContents()).slice(0, 4)).toEqual([
+      expect.stringMatching(/^\d\d:\d\d:\d\d$/),
+      'subscribeMessage',
+      'notify',
+      user,
+    ]);
+    expect(await entry.locator('summary').textContent()).toBe('template_id: order-shipped');
+    await entry.locator('summary').click(); // the payload opens in full
+    expect(await entry.getByLabel(/^Payload of subscribeMessage/).textContent()).toContain('"value": "已发货"');
+    const calls = page.locator('table.cloud-calls tbody tr');
+    expect(await calls.count()).toBe(2);
+    expect(await calls.nth(0).locator('td').allTextContents()).toEqual([
+      expect.any(String),
+      'subscribeMessage.send',
+      'notify',
+      user,
+      'fake',
+      '43101',
+    ]);
+    expect(await calls.nth(1).locator('td').last().textContent()).toBe('0');
+  } finally {
+    await own.stop();
+    rmSync(functionsDir, { recursive: true, force: true });
+  }
 });
 
 test('a page of another origin can neither drive devcloud nor frame the console', async () => {

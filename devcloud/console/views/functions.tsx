@@ -99,7 +99,15 @@ function InvocationRows({
 }) {
   const outcome = outcomeOf(record);
   const detailsId = `invocation-${record.seq}`;
-  const caller = record.caller.user ?? (record.caller.openid ? shortId(record.caller.openid) : 'no identity');
+  const caller =
+    record.caller.user ??
+    (record.caller.openid
+      ? shortId(record.caller.openid)
+      : record.caller.source === 'wx_trigger'
+        ? 'timer trigger'
+        : 'no identity');
+  // Not a phone's call: a timer (wx_trigger), another function (…,scf), a test without a user.
+  const source = record.caller.source && record.caller.source !== 'wx_client' ? record.caller.source : undefined;
   return (
     <>
       <tr class={`invocation outcome-${outcome.kind}`} data-seq={record.seq} data-function={record.functionName}>
@@ -110,6 +118,7 @@ function InvocationRows({
         <td class="caller">
           {caller}
           {record.caller.openid && <span class="subtle mono"> {shortId(record.caller.openid, 12)}</span>}
+          {source && <span class="subtle"> via {source}</span>}
         </td>
         <td class="start">
           {record.cold === undefined

@@ -97,7 +97,41 @@ function WeChatState({ state }: { state: WeChatStateView }) {
       )}
       <h3>Phone number codes</h3>
       <Codes codes={state.phoneCodes} what="phone number codes" />
-      <h3>WeChat API and cloud calls</h3>
+      <h3>Cloud calls</h3>
+      {state.cloudCalls.length === 0 ? (
+        <p class="empty">No cloud calls yet.</p>
+      ) : (
+        <table class="cloud-calls">
+          <caption class="visually-hidden">The newest cloud calls, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">API</th>
+              <th scope="col">Function</th>
+              <th scope="col">User</th>
+              <th scope="col">Answered by</th>
+              <th scope="col">errcode</th>
+            </tr>
+          </thead>
+          <tbody>
+            {state.cloudCalls.map((call) => (
+              <tr key={call.seq}>
+                <td>
+                  <Time iso={call.at} />
+                </td>
+                <td class="mono">{call.api}</td>
+                <td>{call.functionName}</td>
+                <td>{call.user ?? call.openid ?? '—'}</td>
+                <td>{call.answeredBy === 'none' ? 'nobody (refused)' : call.answeredBy}</td>
+                <td>
+                  <span class={`badge badge-${call.errcode === 0 ? 'ok' : 'failed'}`}>{call.errcode}</span>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h3>All WeChat calls</h3>
       <p class="muted">
         Calls so far:{' '}
         {Object.entries(state.apiCalls)
@@ -384,28 +418,86 @@ export function describeSpec(spec: FaultSpec): string {
   );
 }
 
+/** What devcloud's WeChat delivered (GET /devcloud/outbox): an array of entries when this devcloud has one. */
+interface OutboxEntryView {
+  id: string;
+  kind: string;
+  at: string;
+  functionName: string;
+  touser?: string;
+  payload: Record<string, unknown>;
+}
+
 function Outbox({ version }: { version: number }) {
   const outbox = useResource(
     () =>
-      api.get<unknown>('/outbox').catch((error: unknown) => {
+      api.get<OutboxEntryView[]>('/outbox').catch((error: unknown) => {
         if (error instanceof ApiError && error.status === 404) return null;
         throw error;
       }),
     version,
   );
+  const users = useResource(() => api.get<UserView[]>('/users'), version);
   if (outbox.data === null) return null; // this devcloud has no outbox
+  const nameOf = (openid: string | undefined) =>
+    openid === undefined ? '—' : (users.data?.find((user) => user.openid === openid)?.name ?? openid);
+  const entries = Array.isArray(outbox.data) ? [...outbox.data].reverse() : [];
   return (
     <>
       <h3>Outbox</h3>
-      <p class="muted">What functions sent out through WeChat (subscribe messages and others).</p>
+      <p class="muted">
+        What functions sent through WeChat, newest first: subscribe messages, customer service messages, content check
+        results, URL links.
+      </p>
       <ErrorMessage error={outbox.error} />
       {outbox.data === undefined ? (
         <Loading what="the outbox" />
-      ) : Array.isArray(outbox.data) && outbox.data.length === 0 ? (
+      ) : entries.length === 0 ? (
         <p class="empty">Nothing sent yet.</p>
       ) : (
-        <Json value={outbox.data} label="Outbox entries" />
+        <table class="outbox">
+          <caption class="visually-hidden">Outbox entries, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Kind</th>
+              <th scope="col">From</th>
+              <th scope="col">To</th>
+              <th scope="col">Payload</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entries.map((entry) => (
+              <tr key={entry.id} class="outbox-entry" data-kind={entry.kind}>
+                <td>
+                  <Time iso={entry.at} />
+                </td>
+                <td>{entry.kind}</td>
+                <td>{entry.functionName}</td>
+                <td>{nameOf(entry.touser)}</td>
+                <td>
+                  <details>
+                    <summary class="mono">{summaryOf(entry.payload)}</summary>
+                    <Json value={entry.payload} label={`Payload of ${entry.kind} ${entry.id}`} />
+                  </details>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
     </>
   );
+}
+
+/** Fields that say what an entry is, shown first in its one-line summary. */
+const SUMMARY_FIELDS = ['template_id', 'msgtype', 'page', 'path', 'trace_id', 'openlink', 'url_link'];
+
+/** A payload in one line: the fields that say what it is (a template, a page...), else its first characters. */
+function summaryOf(payload: Record<string, unknown>): string {
+  const key = SUMMARY_FIELDS.filter((field) => typeof payload[field] === 'string' || typeof payload[field] === 'number')
+    .map((field) => `${field}: ${String(payload[field])}`)
+    .join(', ');
+  const text = key || JSON.stringify(payload);
+  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }

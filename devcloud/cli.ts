@@ -3,7 +3,7 @@ import { resolve } from 'path';
 import { parseArgs } from 'util';
 import { exportCollections, importCollections } from './collections';
 import { consoleAssets } from './console-assets';
-import { projectFunctionsDir } from './project';
+import { projectFunctionsDir, projectRulesDir } from './project';
 import { startDevCloud, type DevCloud } from './server';
 
 /**
@@ -16,7 +16,11 @@ const USAGE = `Usage: devcloud [options]
                          else ./cloudfunctions); each <DIR>/<name>/index.js exports main(event, context)
   --memory               keep everything in memory (nothing on disk)
   --data DIR             the on-disk store: database and files (default: ./.devcloud)
-  --import DIR           seed collections from DIR/<collection>.json (arrays of documents, Extended JSON)
+  --rules DIR            the security-rules folder, one <collection>.json per collection: each of those
+                         collections exists from the start (default: ./database-rules when present).
+                         Other collections must be created (db.createCollection) or imported first
+  --import DIR           seed collections from DIR/<collection>.json (arrays of documents, Extended JSON);
+                         each file's collection is created if missing
   --export-on-exit DIR   on Ctrl-C / SIGTERM, write every collection to DIR/<collection>.json (same format)
   --port N               port on 127.0.0.1 (default 8787; 0 picks a free one)
   --host HOST            127.0.0.1 or localhost only: devcloud never listens beyond loopback
@@ -33,6 +37,8 @@ export interface CliOptions {
   /** Absent: in memory. */
   dataDir?: string;
   importDir?: string;
+  /** Absent: no rules folder, no collection declared up front. */
+  rulesDir?: string;
   exportDir?: string;
   port: number;
   json: boolean;
@@ -55,6 +61,7 @@ export function parseCli(args: readonly string[], cwd: string): CliOptions | 'he
         memory: { type: 'boolean' },
         data: { type: 'string' },
         import: { type: 'string' },
+        rules: { type: 'string' },
         'export-on-exit': { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
@@ -82,10 +89,12 @@ export function parseCli(args: readonly string[], cwd: string): CliOptions | 'he
     return dir;
   };
   const functionEnv = parsed['function-env'] === undefined ? undefined : parseFunctionEnv(parsed['function-env']);
+  const rulesDir = parsed.rules === undefined ? projectRulesDir(cwd) : folder('--rules', parsed.rules);
   return {
     functionsDir: parsed.functions === undefined ? projectFunctionsDir(cwd) : folder('--functions', parsed.functions),
     ...(parsed.memory ? {} : { dataDir: resolve(cwd, parsed.data ?? '.devcloud') }),
     ...(parsed.import === undefined ? {} : { importDir: folder('--import', parsed.import) }),
+    ...(rulesDir === undefined ? {} : { rulesDir }),
     ...(parsed['export-on-exit'] === undefined ? {} : { exportDir: resolve(cwd, parsed['export-on-exit']) }),
     port,
     json: parsed.json === true,
@@ -116,11 +125,13 @@ function describeCounts(counts: Record<string, number>): string {
   return entries.length === 0 ? 'no collections' : entries.map(([name, count]) => `${name} (${count})`).join(', ');
 }
 
-function printHelp(cloud: DevCloud, options: CliOptions): void {
+function printHelp(cloud: DevCloud, options: CliOptions, collections: readonly string[]): void {
   console.log(`devcloud is serving at ${cloud.url} (appid ${cloud.appid}, env ${cloud.envId})`);
   console.log(`console: ${cloud.url}/console (functions, database, storage, users, WeChat, faults)`);
   console.log(`functions: ${options.functionsDir}`);
   console.log(options.dataDir ? `store: ${options.dataDir}` : 'store: in memory');
+  if (options.rulesDir) console.log(`rules: ${options.rulesDir}`);
+  console.log(`collections: ${collections.join(', ') || 'none yet (db.createCollection, or --import)'}`);
   if (options.exportDir) console.log(`on exit, collections are exported to ${options.exportDir}`);
   console.log(`
 Invoke a cloud function as a chosen WeChat user (the user is created on first use):
@@ -177,6 +188,7 @@ async function serve(args: readonly string[]): Promise<number | undefined> {
     functionsDir: options.functionsDir,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.functionEnv ? { functionEnv: options.functionEnv } : {}),
+    rulesDir: options.rulesDir ?? false,
   });
   if (options.importDir) {
     try {
@@ -213,6 +225,6 @@ async function serve(args: readonly string[]): Promise<number | undefined> {
     console.error(`devcloud: the console at /console will not load: ${String(error)}`),
   );
   if (options.json) console.log(JSON.stringify({ url: cloud.url, appid: cloud.appid, envId: cloud.envId }));
-  else printHelp(cloud, options);
+  else printHelp(cloud, options, await cloud.database.collections());
   return undefined;
 }

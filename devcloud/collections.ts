@@ -114,8 +114,9 @@ function findInvalidDate(value: unknown, path = ''): string | undefined {
 }
 
 /**
- * Seeds the database from `dir`: every document replaces the one with its `_id` (a document without one gets a
- * new id). Everything is checked first and written in one transaction, so a bad file or document changes nothing.
+ * Seeds the database from `dir`: each file's collection is created if missing (an empty file still names one), and
+ * every document replaces the one with its `_id` (a document without one gets a new id). Everything is checked first
+ * and written in one transaction, so a bad file or document changes nothing and creates no collection.
  * The writes go through the same database actions wx-server-sdk's `doc(id).set()` uses, with the same checks.
  * Returns the number of documents per collection.
  */
@@ -129,6 +130,7 @@ export async function importCollectionFiles(
   files: readonly CollectionFile[],
 ): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
+  const created = await database.ensureCollections(files.map(({ collection }) => collection));
   const { transactionId } = (await database.handle('database.startTransaction', {})) as { transactionId: string };
   let committed = false;
   try {
@@ -155,11 +157,10 @@ export async function importCollectionFiles(
     await database.handle('database.commitTransaction', { transactionId });
     committed = true;
   } finally {
-    if (!committed) await database.handle('database.abortTransaction', { transactionId }).catch(() => undefined);
-  }
-  // An empty file still names a collection: create it (after the commit, so a failed import creates nothing).
-  for (const { collection, documents } of files) {
-    if (documents.length === 0) await database.handle('database.addCollection', { collectionName: collection });
+    if (!committed) {
+      await database.handle('database.abortTransaction', { transactionId }).catch(() => undefined);
+      for (const collection of created) await database.dropCollection(collection);
+    }
   }
   return counts;
 }

@@ -32,7 +32,7 @@ import { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV, openidFor, unionidFor } 
 import { OpenDataIssuer, type LegacyOpenData } from './opendata';
 import { WECHAT_APIS, WeChatFake, weChatFaultSpec, type Fault, type SessionKeyRotation } from './wechat';
 import { refuseForeignRequest } from './guard';
-import { projectFunctionsDir } from './project';
+import { collectionsInRulesDir, projectFunctionsDir, projectRulesDir } from './project';
 // Cloud calls, function-to-function calls and timer triggers (see calls-control.ts for their control routes).
 import { callsControl } from './calls-control';
 import { calleeContext, INVOKE_FUNCTION_ACTION, invokeFunctionReply, parseInvokeFunction } from './functions-api';
@@ -77,6 +77,14 @@ export interface DevCloudOptions {
   functionNode?: string;
   /** Fire config.json timer triggers on schedule (default true); POST /devcloud/functions/trigger works either way. */
   timers?: boolean;
+  /**
+   * The project's security-rules folder, one `<collection>.json` per collection: each of those collections exists
+   * from the start, as one created in the console. Default: ./database-rules when present; false: none.
+   * (Any other collection must be created first, as in CloudBase: db.createCollection, or an import.)
+   */
+  rulesDir?: string | false;
+  /** More collections that exist from the start. */
+  collections?: string[];
 }
 
 /** Modelled distances, in ms per call: function to database, function to WeChat, phone to cloud (callFunction). */
@@ -573,7 +581,14 @@ function readBody(request: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** The collections a project declares: its rules folder's, and any named in the options. */
+function declaredCollections(options: DevCloudOptions): string[] {
+  const rulesDir = options.rulesDir === false ? undefined : (options.rulesDir ?? projectRulesDir());
+  return [...(rulesDir === undefined ? [] : collectionsInRulesDir(resolve(rulesDir))), ...(options.collections ?? [])];
+}
+
 export async function startDevCloud(options: DevCloudOptions = {}): Promise<DevCloud> {
+  const collections = declaredCollections(options);
   // Assigned once listening (the URL needs the port); requests before that get 503.
   let cloud: DevCloud | undefined;
   const server = http.createServer((request, response) => {
@@ -615,6 +630,12 @@ export async function startDevCloud(options: DevCloudOptions = {}): Promise<DevC
     });
   } catch (error) {
     server.close(); // a listening server would keep the process (and jest) alive
+    throw error;
+  }
+  try {
+    await cloud.database.ensureCollections(collections);
+  } catch (error) {
+    await cloud.stop();
     throw error;
   }
   if (options.timers !== false) await cloud.timers.start();

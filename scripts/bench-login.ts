@@ -231,6 +231,8 @@ export async function benchLogin(functionNode: string | undefined): Promise<void
     functionTimeoutMs: 30_000,
     // The classic baseline calls code2Session too, so it needs the AppSecret as well.
     functionEnv: { 'classic-login': { WECHAT_APPSECRET: DEFAULT_APPSECRET } },
+    // The kit's collections come from database-rules/; the classic baseline keeps its users apart.
+    collections: ['classic_users'],
     ...(functionNode ? { functionNode } : {}),
   });
   try {

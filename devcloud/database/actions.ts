@@ -2,7 +2,7 @@
 import { randomBytes } from 'crypto';
 import { parseEJSON, stringifyEJSON } from './ejson';
 import { invalidParam, notEmulated, requestFailed } from './errors';
-import { page, project, sortDocs, toSortSpec } from './find';
+import { nearestFirst, page, project, sortDocs, toSortSpec } from './find';
 import { isOperatorObject, matches, type Query } from './match';
 import { setAt, splitPath } from './paths';
 import {
@@ -55,7 +55,8 @@ function touchAll(ctx: ActionContext, query: Query, docs: readonly Doc[]): void 
 
 export const getDocument: Action = async (ctx, body) => {
   const query = readQuery(body, ctx.now);
-  const sorted = sortDocs(await findMatching(ctx.source, query), toSortSpec(readOrder(body, ctx.now)));
+  const matching = nearestFirst(await findMatching(ctx.source, query), query);
+  const sorted = sortDocs(matching, toSortSpec(readOrder(body, ctx.now)));
   const limit = readLimit(body);
   const offset = readOffset(body);
   const docs = page(sorted, offset, limit);
@@ -88,7 +89,7 @@ export const modifyDocument: Action = async (ctx, body) => {
   const query = readQuery(body, ctx.now);
   const merge = readBool(body, 'merge', true);
   const data = readEJSON(body, 'data', ctx.now);
-  const change = merge ? updater(data, ctx.now) : (doc: Doc) => replaceDocument(doc._id, data);
+  const change = merge ? updater(data, ctx.now, query) : (doc: Doc) => replaceDocument(doc._id, data);
   const matched = await findMatching(ctx.source, query);
   const targets = readMulti(body) ? matched : matched.slice(0, 1);
   touchAll(ctx, query, targets);
@@ -112,7 +113,7 @@ export const modifyAndReturnDoc: Action = async (ctx, body) => {
   const [target] = await findMatching(ctx.source, query);
   touchAll(ctx, query, target ? [target] : []);
   if (!target) return { data: { updated: 0 } };
-  const next = storable(updater(readEJSON(body, 'data', ctx.now), ctx.now)(target));
+  const next = storable(updater(readEJSON(body, 'data', ctx.now), ctx.now, query)(target));
   const changed = !valueEquals(target, next);
   if (changed) await ctx.write(next._id, next);
   return { data: { updated: changed ? 1 : 0, doc: stringifyEJSON(next) } };
@@ -127,9 +128,9 @@ export const removeDocument: Action = async (ctx, body) => {
   return { data: { deleted: targets.length } };
 };
 
-function updater(data: unknown, now: number): (doc: Doc) => Doc {
+function updater(data: unknown, now: number, query: Query): (doc: Doc) => Doc {
   const spec = toUpdateSpec(data);
-  return (doc) => applyUpdate(doc, spec, now);
+  return (doc) => applyUpdate(doc, spec, now, query);
 }
 
 async function insertChecked(ctx: ActionContext, body: RequestBody, doc: Doc): Promise<void> {

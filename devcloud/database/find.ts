@@ -1,5 +1,7 @@
 /** orderBy, skip/limit and field() projection over documents that already matched. */
-import { notEmulated, requestFailed } from './errors';
+import { failedOperation, notEmulated, requestFailed } from './errors';
+import { nearSphereDistance, readNearSphere } from './geo';
+import { elementMatches } from './match';
 import { resolvePath, splitPath } from './paths';
 import { clone, compareValues, isList, isPlainObject, type Doc, type PlainObject } from './values';
 
@@ -39,20 +41,78 @@ function sortKey(doc: Doc, path: string, direction: 1 | -1): unknown {
   return best;
 }
 
-/** field(): 1/true includes, 0/false excludes; `_id` is kept unless excluded. */
+/**
+ * field(): 1/true includes, 0/false excludes; `_id` is kept unless excluded. The SDK's projection operators:
+ * `_.project.slice(n | [skip, n])` trims an array and keeps the projection's mode; `_.project.elemMatch(query)`
+ * includes the array's first matching element only (MongoDB's $elemMatch projection, an inclusion).
+ */
 export function project(doc: Doc, projection: PlainObject | undefined): PlainObject {
   if (projection === undefined || Object.keys(projection).length === 0) return clone(doc);
   const includes: string[] = [];
   const excludes: string[] = [];
+  const slices: Array<[string, unknown]> = [];
+  const elemMatches: Array<[string, unknown]> = [];
   for (const [path, flag] of Object.entries(projection)) {
-    if (isPlainObject(flag)) throw notEmulated(`projection operators (${path}: ${Object.keys(flag).join(', ')})`);
-    (flag === 0 || flag === false ? excludes : includes).push(path);
+    if (!isPlainObject(flag)) {
+      (flag === 0 || flag === false ? excludes : includes).push(path);
+      continue;
+    }
+    const operators = Object.keys(flag);
+    if (operators.length === 1 && operators[0] === '$slice') {
+      slices.push([path, flag.$slice]);
+    } else if (operators.length === 1 && operators[0] === '$elemMatch') {
+      if (path.includes('.')) throw failedOperation('Location2', 'Cannot use $elemMatch projection on a nested field.');
+      elemMatches.push([path, flag.$elemMatch]);
+    } else {
+      throw notEmulated(`the projection operator ${operators.join(', ')} (on ${path})`);
+    }
   }
+  const inclusion = includes.length > 0 || elemMatches.length > 0;
   const otherExcludes = excludes.filter((path) => path !== '_id');
-  if (includes.length > 0 && otherExcludes.length > 0) {
+  if (inclusion && otherExcludes.length > 0) {
     throw requestFailed(`Cannot do exclusion on field ${otherExcludes[0] ?? ''} in inclusion projection`);
   }
-  return includes.length > 0 ? include(doc, includes, !excludes.includes('_id')) : exclude(doc, excludes);
+  const paths = [...includes, ...slices.map(([path]) => path), ...elemMatches.map(([path]) => path)];
+  const projected = inclusion ? include(doc, paths, !excludes.includes('_id')) : exclude(doc, excludes);
+  for (const [path, argument] of slices) sliceAt(projected, splitPath(path), sliceOf(argument));
+  for (const [path, condition] of elemMatches) {
+    const value = doc[path];
+    const found: unknown = isList(value) ? value.find((item) => elementMatches(item, condition)) : undefined;
+    if (found === undefined) delete projected[path];
+    else projected[path] = [clone(found)];
+  }
+  return projected;
+}
+
+/** `$slice: n` (first n, or last -n) or `[skip, n]` (skip < 0 counts from the end), as an array slicer. */
+function sliceOf(argument: unknown): (items: unknown[]) => unknown[] {
+  if (typeof argument === 'number' && Number.isInteger(argument)) {
+    return (items) => (argument >= 0 ? items.slice(0, argument) : items.slice(argument));
+  }
+  if (Array.isArray(argument) && argument.length === 2) {
+    const [skip, limit] = argument as unknown[];
+    if (typeof skip === 'number' && typeof limit === 'number' && Number.isInteger(skip) && Number.isInteger(limit)) {
+      if (limit <= 0) throw failedOperation('Location28724', '$slice limit must be positive');
+      return (items) => {
+        const start = skip >= 0 ? skip : Math.max(items.length + skip, 0);
+        return items.slice(start, start + limit);
+      };
+    }
+  }
+  throw failedOperation('Location28667', '$slice takes an integer or an array of two integers [skip, limit]');
+}
+
+/** Applies a slice to the array at a path, through arrays of embedded documents on the way. */
+function sliceAt(target: unknown, parts: readonly string[], slice: (items: unknown[]) => unknown[]): void {
+  const [head, ...rest] = parts;
+  if (head === undefined) return;
+  if (Array.isArray(target)) {
+    for (const item of target) sliceAt(item, parts, slice);
+  } else if (isPlainObject(target)) {
+    const value = target[head];
+    if (rest.length > 0) sliceAt(value, rest, slice);
+    else if (Array.isArray(value)) target[head] = slice(value);
+  }
 }
 
 function include(doc: Doc, paths: readonly string[], keepId: boolean): PlainObject {
@@ -108,4 +168,17 @@ function removePath(target: unknown, parts: readonly string[]): void {
 /** skip/limit: the SDK always sends a limit (default 100, at most 1000). */
 export function page<T>(items: readonly T[], offset: number, limit: number): T[] {
   return items.slice(offset, offset + limit);
+}
+
+/** A query's top-level `$nearSphere` (`_.geoNear()`) returns documents nearest first, before any orderBy (MongoDB). */
+export function nearestFirst(docs: readonly Doc[], query: PlainObject): Doc[] {
+  for (const [path, condition] of Object.entries(query)) {
+    if (!isPlainObject(condition) || condition.$nearSphere === undefined) continue;
+    const near = readNearSphere(condition.$nearSphere);
+    return docs
+      .map((doc) => ({ doc, distance: nearSphereDistance(resolvePath(doc, splitPath(path)), near) ?? Infinity }))
+      .sort((a, b) => a.distance - b.distance)
+      .map(({ doc }) => doc);
+  }
+  return [...docs];
 }

@@ -13,7 +13,15 @@ import {
   type ActionContext,
   type Reply,
 } from './actions';
-import { DevCloudError, ErrorCode, invalidParam, requestFailed } from './errors';
+import { aggregate, aggregateReply, lookupSources, readPipeline } from './aggregate';
+import {
+  collectionAlreadyExist,
+  collectionNotExist,
+  DevCloudError,
+  ErrorCode,
+  invalidParam,
+  requestFailed,
+} from './errors';
 import type { RequestBody } from './request';
 import { checkCollectionName, CollectionRegistry, Mutex } from './store';
 import { Transaction, VersionClock, type DocSource } from './transactions';
@@ -41,6 +49,7 @@ const DOCUMENT_ACTIONS: Record<string, Action> = {
 /** Every action this emulator answers (what a database fault's match.action may name). */
 export const DATABASE_ACTIONS: readonly string[] = [
   ...Object.keys(DOCUMENT_ACTIONS),
+  'database.aggregateDocuments',
   'database.startTransaction',
   'database.commitTransaction',
   'database.abortTransaction',
@@ -73,8 +82,10 @@ export class DevDatabase {
         this.clock.closed();
         return {};
       case 'database.addCollection':
-        await this.registry.openOrCreate(checkCollectionName(body.collectionName));
+        await this.createCollection(checkCollectionName(body.collectionName));
         return {};
+      case 'database.aggregateDocuments':
+        return this.aggregate(body);
       default:
         return this.runDocumentAction(action, body);
     }
@@ -92,6 +103,39 @@ export class DevDatabase {
     return this.registry.names();
   }
 
+  hasCollection(name: string): boolean {
+    return this.registry.exists(name);
+  }
+
+  /** db.createCollection: fails when the collection exists, as the service does. */
+  async createCollection(name: string): Promise<void> {
+    await this.lock(name).run(async () => {
+      if (this.registry.exists(name)) throw collectionAlreadyExist();
+      await this.registry.openOrCreate(name);
+    });
+  }
+
+  /**
+   * Makes sure the collections exist (as if created in the console: a project's declared collections, an import's);
+   * returns the ones it created.
+   */
+  async ensureCollections(names: readonly string[]): Promise<string[]> {
+    const created: string[] = [];
+    for (const name of new Set(names.map((candidate) => checkCollectionName(candidate)))) {
+      await this.lock(name).run(async () => {
+        if (this.registry.exists(name)) return;
+        await this.registry.openOrCreate(name);
+        created.push(name);
+      });
+    }
+    return created;
+  }
+
+  /** Deletes a collection and its documents (devcloud's own use, e.g. undoing a failed import; no SDK action does). */
+  async dropCollection(name: string): Promise<void> {
+    await this.lock(name).run(() => this.registry.drop(name));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.locks.values()].map((lock) => lock.idle()));
@@ -105,7 +149,30 @@ export class DevDatabase {
       throw new DevCloudError(ErrorCode.invalidAction, `devcloud does not emulate the database action ${action}`);
     const collection = checkCollectionName(body.collectionName);
     const transaction = this.openTransaction(body.transactionId);
-    return this.lock(collection).run(() => run(this.context(collection, transaction), body));
+    // "在事务中不支持批量操作（where 语句），只支持单记录操作（collection.doc, collection.add）":
+    // https://developers.weixin.qq.com/miniprogram/dev/wxcloud/guide/database/transaction.html
+    if (transaction && body.queryType === 'WHERE') {
+      throw new DevCloudError(
+        ErrorCode.invalidOperator,
+        'transactions support single-document operations only (collection.doc(), collection.add()): where() is not allowed in a transaction',
+      );
+    }
+    return this.lock(collection).run(async () => {
+      if (!this.registry.exists(collection)) throw collectionNotExist(collection);
+      return run(this.context(collection, transaction), body);
+    });
+  }
+
+  private async aggregate(body: RequestBody): Promise<Reply> {
+    const collection = checkCollectionName(body.collectionName);
+    return this.lock(collection).run(async () => {
+      if (!this.registry.exists(collection)) throw collectionNotExist(collection);
+      const pipeline = readPipeline(body, Date.now());
+      const documents = await this.committedSource(collection).all();
+      const foreign = new Map<string, readonly Doc[]>();
+      for (const name of lookupSources(pipeline)) foreign.set(name, await this.committedSource(name).all());
+      return aggregateReply(aggregate(documents, pipeline, foreign));
+    });
   }
 
   private context(collection: string, transaction: Transaction | undefined): ActionContext {

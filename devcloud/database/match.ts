@@ -3,14 +3,24 @@
  * (nedb's own matcher differs from MongoDB: null does not match a missing field, $ne/$nin look inside arrays,
  * and $eq/$nor/$all/$mod/field-level $not are missing; transactions also need to match buffered documents.)
  */
+import { loadEngine } from './engine-loader';
 import { notEmulated, requestFailed } from './errors';
+import { anyGeometry, geoIntersectsTest, geoWithinTest, nearSphereDistance, readNearSphere } from './geo';
 import { resolvePath, splitPath } from './paths';
 import { compareValues, isPlainObject, sameTypeBracket, valueEquals, type PlainObject } from './values';
 
 export type Query = PlainObject;
 
 const LOGICAL = new Set(['$and', '$or', '$nor']);
-const GEO = new Set(['$near', '$nearSphere', '$geoWithin', '$geoIntersects', '$within']);
+
+/** Compiled forms of operator arguments, kept per parsed request (the argument objects live as long as it does). */
+const compiled = new WeakMap<object, unknown>();
+
+function compile<T>(argument: unknown, build: () => T): T {
+  if (typeof argument !== 'object' || argument === null) return build();
+  if (!compiled.has(argument)) compiled.set(argument, build());
+  return compiled.get(argument) as T;
+}
 
 export function matches(doc: PlainObject, query: Query): boolean {
   return Object.entries(query).every(([key, condition]) => matchEntry(doc, key, condition));
@@ -20,6 +30,8 @@ function matchEntry(doc: PlainObject, key: string, condition: unknown): boolean 
   if (key === '$and') return queryList(key, condition).every((sub) => matches(doc, sub));
   if (key === '$or') return queryList(key, condition).some((sub) => matches(doc, sub));
   if (key === '$nor') return !queryList(key, condition).some((sub) => matches(doc, sub));
+  // _.expr(): an aggregation expression evaluated against the document (MongoDB's $expr).
+  if (key === '$expr') return compile(condition, () => loadEngine().exprTest(condition))(doc);
   if (key.startsWith('$')) throw notEmulated(`the top-level query operator ${key}`);
   return matchValues(resolvePath(doc, splitPath(key)), condition);
 }
@@ -118,7 +130,33 @@ function applyArrayOrTextOperator(
     case '$options':
       return true;
     default:
-      if (GEO.has(op)) throw notEmulated(`geo queries (${op})`);
+      return applyGeoOperator(values, op, arg);
+  }
+}
+
+function applyGeoOperator(values: readonly unknown[], op: string, arg: unknown): boolean {
+  switch (op) {
+    case '$geoWithin':
+      return anyGeometry(
+        values,
+        compile(arg, () => geoWithinTest(arg)),
+      );
+    case '$geoIntersects':
+      return anyGeometry(
+        values,
+        compile(arg, () => geoIntersectsTest(arg)),
+      );
+    case '$nearSphere':
+      return (
+        nearSphereDistance(
+          values,
+          compile(arg, () => readNearSphere(arg)),
+        ) !== undefined
+      );
+    case '$near':
+    case '$within':
+      throw notEmulated(`the legacy geo operator ${op} (the SDK sends $nearSphere and $geoWithin)`);
+    default:
       throw requestFailed(`unknown operator: ${op}`);
   }
 }

@@ -1,5 +1,5 @@
 /** Collections on nedb: one datastore (one file when persisted) per collection. */
-import { existsSync, mkdirSync, readdirSync } from 'fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'fs';
 import { join } from 'path';
 import Datastore from '@seald-io/nedb';
 import { invalidParam } from './errors';
@@ -106,7 +106,10 @@ function toDoc(record: StoredRecord): Doc {
   return { _id: record._id, ...record.doc };
 }
 
-/** Opens collections lazily; with a folder, a collection exists once its file does. */
+/**
+ * Collections as the service has them: one exists once created (db.createCollection, a declared rules file, an
+ * import), and only then can it be read or written. With a folder, a collection exists once its file does.
+ */
 export class CollectionRegistry {
   private readonly stores = new Map<string, Promise<CollectionStore>>();
 
@@ -114,17 +117,31 @@ export class CollectionRegistry {
     if (dir !== undefined) mkdirSync(dir, { recursive: true });
   }
 
-  /** The store, or undefined for a collection nobody has written to (reads must not create it). */
+  exists(name: string): boolean {
+    if (this.stores.has(name)) return true;
+    const file = this.fileFor(name);
+    return file !== undefined && existsSync(file);
+  }
+
+  /** The store, or undefined for a collection that does not exist. */
   existing(name: string): Promise<CollectionStore> | undefined {
     const opened = this.stores.get(name);
     if (opened) return opened;
-    const file = this.fileFor(name);
-    return file !== undefined && existsSync(file) ? this.openStore(name) : undefined;
+    return this.exists(name) ? this.openStore(name) : undefined;
   }
 
-  /** The service needs createCollection first; the emulator creates a collection on first write instead. */
+  /** Opens the collection, creating it (and its file) when missing. */
   openOrCreate(name: string): Promise<CollectionStore> {
     return this.stores.get(name) ?? this.openStore(name);
+  }
+
+  /** Forgets the collection and deletes its file (devcloud's own use: undoing a failed import). */
+  async drop(name: string): Promise<void> {
+    const opened = this.stores.get(name);
+    this.stores.delete(name);
+    if (opened) await opened.catch(() => undefined);
+    const file = this.fileFor(name);
+    if (file !== undefined) rmSync(file, { force: true });
   }
 
   names(): string[] {

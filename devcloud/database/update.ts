@@ -1,6 +1,6 @@
 /** Update operators (merge:true) and whole-document replacement (merge:false), applied like MongoDB does. */
 import { notEmulated, requestFailed } from './errors';
-import { elementMatches } from './match';
+import { elementMatches, isOperatorObject, matches, matchValues, type Query } from './match';
 import { getAt, setAt, splitPath, unsetAt } from './paths';
 import { clone, compareValues, isList, isPlainObject, valueEquals, type Doc, type PlainObject } from './values';
 
@@ -37,12 +37,17 @@ function flatten(value: PlainObject, prefix: string): PlainObject {
   return out;
 }
 
-/** The document after the update; the input is left untouched. */
-export function applyUpdate(doc: Doc, spec: UpdateSpec, now: number): Doc {
+/**
+ * The document after the update; the input is left untouched. `query` is what selected the document: positional
+ * paths (`arr.$.x`) update the first element of `arr` that the query's conditions on `arr` match.
+ */
+export function applyUpdate(doc: Doc, spec: UpdateSpec, now: number, query: Query = {}): Doc {
   const next = clone(doc);
   for (const [op, fields] of Object.entries(spec)) {
     const apply = operatorFor(op, now);
-    for (const [path, arg] of Object.entries(fields)) apply(next, splitPath(path), arg);
+    for (const [path, arg] of Object.entries(fields)) {
+      for (const parts of concretePaths(next, splitPath(path), query)) apply(next, parts, arg);
+    }
   }
   if (next._id !== doc._id) throw immutableId();
   return next;
@@ -56,6 +61,65 @@ export function replaceDocument(id: string, data: unknown): Doc {
   if (data._id !== undefined && data._id !== id) throw immutableId();
   const fields = Object.entries(clone(data)).filter(([key]) => key !== '_id');
   return { _id: id, ...Object.fromEntries(fields) };
+}
+
+/**
+ * A path with its positional parts resolved: `$` is the index of the element the query matched, `$[]` every index
+ * (MongoDB's all-positional operator). `$[<identifier>]` needs arrayFilters, which the SDK never sends.
+ */
+function concretePaths(doc: PlainObject, parts: readonly string[], query: Query): string[][] {
+  const at = parts.findIndex((part) => part.startsWith('$'));
+  if (at < 0) return [[...parts]];
+  const prefix = parts.slice(0, at);
+  const rest = parts.slice(at + 1);
+  const token = parts[at];
+  if (token === '$') {
+    const index = matchedIndex(doc, prefix, query);
+    if (index === undefined)
+      throw requestFailed('The positional operator did not find the match needed from the query.');
+    return concretePaths(doc, [...prefix, String(index), ...rest], query);
+  }
+  if (token === '$[]') {
+    const array = getAt(doc, prefix);
+    if (!Array.isArray(array)) {
+      throw requestFailed(`The path '${prefix.join('.')}' must exist in the document in order to apply array updates.`);
+    }
+    return array.flatMap((unused, index) => concretePaths(doc, [...prefix, String(index), ...rest], query));
+  }
+  if (/^\$\[[^\]]*\]$/.test(token ?? ''))
+    throw notEmulated(`filtered positional updates (${token}): the SDK sends no arrayFilters`);
+  throw requestFailed(
+    `The dollar ($) prefixed field '${token ?? ''}' in '${parts.join('.')}' is not valid for storage.`,
+  );
+}
+
+/** The first element of the array at `prefix` that satisfies every condition the query puts on that array. */
+function matchedIndex(doc: PlainObject, prefix: readonly string[], query: Query): number | undefined {
+  const array = getAt(doc, prefix);
+  const arrayPath = prefix.join('.');
+  const conditions = conditionsOn(query, arrayPath);
+  if (!Array.isArray(array) || conditions.length === 0) return undefined;
+  const index = array.findIndex((element) =>
+    conditions.every(([path, condition]) => {
+      if (path !== arrayPath) {
+        return isPlainObject(element) && matches(element, { [path.slice(arrayPath.length + 1)]: condition });
+      }
+      if (isOperatorObject(condition) && '$elemMatch' in condition)
+        return elementMatches(element, condition.$elemMatch);
+      return matchValues([element], condition);
+    }),
+  );
+  return index < 0 ? undefined : index;
+}
+
+/** The query's conditions on a path or below it, top level and inside $and. */
+function conditionsOn(query: Query, path: string): Array<[string, unknown]> {
+  return Object.entries(query).flatMap(([key, condition]): Array<[string, unknown]> => {
+    if (key === '$and' && Array.isArray(condition)) {
+      return condition.flatMap((sub) => (isPlainObject(sub) ? conditionsOn(sub, path) : []));
+    }
+    return key === path || key.startsWith(`${path}.`) ? [[key, condition]] : [];
+  });
 }
 
 function immutableId(): Error {

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseCli, UsageError } from '../cli';
-import { projectFunctionsDir } from '../project';
+import { collectionsInRulesDir, projectFunctionsDir } from '../project';
 
 let project: string;
 beforeEach(() => {
@@ -42,15 +42,35 @@ describe('defaults', () => {
     writeFileSync(join(project, 'project.config.json'), '{ not json');
     expect(() => projectFunctionsDir(project)).toThrow(/project\.config\.json is not valid JSON/);
   });
+
+  test('./database-rules, when the project has one, declares a collection per <collection>.json', () => {
+    mkdirSync(join(project, 'database-rules'));
+    for (const name of ['users.json', 'login_logs.json', 'README.md'])
+      writeFileSync(join(project, 'database-rules', name), '{}');
+    expect(parseCli([], project)).toMatchObject({ rulesDir: join(project, 'database-rules') });
+    expect(collectionsInRulesDir(join(project, 'database-rules'))).toEqual(['login_logs', 'users']);
+  });
 });
 
 test('every flag, relative paths resolved against the current folder', () => {
-  for (const dir of ['fns', 'seed']) mkdirSync(join(project, dir));
-  const args = ['--functions', 'fns', '--data', 'store', '--import', 'seed', '--export-on-exit', 'out'];
+  for (const dir of ['fns', 'seed', 'rules']) mkdirSync(join(project, dir));
+  const args = [
+    '--functions',
+    'fns',
+    '--data',
+    'store',
+    '--import',
+    'seed',
+    '--rules',
+    'rules',
+    '--export-on-exit',
+    'out',
+  ];
   expect(parseCli([...args, '--port', '0', '--host', 'localhost', '--json'], project)).toEqual({
     functionsDir: join(project, 'fns'),
     dataDir: join(project, 'store'),
     importDir: join(project, 'seed'),
+    rulesDir: join(project, 'rules'),
     exportDir: join(project, 'out'),
     port: 0,
     json: true,
@@ -71,6 +91,7 @@ test.each([
   [['--port', ''], /--port {2}is not a port number/],
   [['--functions', 'nowhere'], /--functions nowhere: no such folder/],
   [['--import', 'nowhere'], /--import nowhere: no such folder/],
+  [['--rules', 'nowhere'], /--rules nowhere: no such folder/],
   [['--import'], /--import/],
   [['--verbose'], /Unknown option '--verbose'/],
   [['--function-env', '{login:1}'], /--function-env is not JSON/],

@@ -50,6 +50,17 @@ describe('import', () => {
     expect(await database.collections()).toEqual(['sessions', 'users']);
   });
 
+  test('an import into collections that exist keeps their other documents', async () => {
+    await database.ensureCollections(['users']);
+    await database.handle('database.insertDocument', {
+      collectionName: 'users',
+      data: [EJSON.stringify({ _id: 'kept' })],
+    });
+    await write('users.json', [{ _id: 'u1' }]);
+    expect(await importCollections(database, dir)).toEqual({ users: 1 });
+    expect((await database.dump('users')).map((doc) => doc._id)).toEqual(['kept', 'u1']);
+  });
+
   test('a document without _id gets a new one; a document with a known _id replaces the stored one', async () => {
     await write('users.json', [{ _id: 'u1', v: 1, gone: true }]);
     await importCollections(database, dir);
@@ -82,7 +93,7 @@ describe('import', () => {
       /users\.json: document 0: devcloud does not emulate the BSON type ObjectI[dD]/,
     ],
   ])(
-    '%s: a CollectionFileError naming the file, and nothing imported from any file',
+    '%s: a CollectionFileError naming the file, nothing imported from any file, no collection created',
     async (_what, content, message) => {
       await write('aaa.json', [{ _id: 'fine' }]); // read and written first: must be rolled back
       await write('users.json', content);
@@ -94,6 +105,7 @@ describe('import', () => {
       expect((outcome as Error).message).toMatch(message);
       expect(await database.dump('aaa')).toEqual([]);
       expect(await database.dump('users')).toEqual([]);
+      expect(await database.collections()).toEqual([]);
     },
   );
 
@@ -104,6 +116,7 @@ describe('import', () => {
 
 describe('export', () => {
   test('writes every collection, sorted by _id, dates as {"$date"}, and round-trips through import', async () => {
+    await database.ensureCollections(['users', 'logs']);
     await database.handle('database.insertDocument', {
       collectionName: 'users',
       data: [

@@ -16,7 +16,7 @@ let t: TestCloud;
 let cloud: DevCloud;
 beforeAll(async () => {
   probes = await writeProbeFunctions();
-  t = await startTestCloud({ functionsDir: probes.functionsDir });
+  t = await startTestCloud({ functionsDir: probes.functionsDir, collections: ['invoked'] });
   cloud = t.cloud!;
 });
 afterAll(async () => {

@@ -21,7 +21,11 @@ let t: TestCloud;
 let cloud: DevCloud;
 beforeAll(async () => {
   probes = await writeProbeFunctions(['probe', 'probe2']);
-  t = await startTestCloud({ functionsDir: probes.functionsDir });
+  // The collections the probes write to exist, as if created in the console.
+  t = await startTestCloud({
+    functionsDir: probes.functionsDir,
+    collections: ['things', 'picked', 'a', 'b', 'left', 'recorded'],
+  });
   cloud = t.cloud!;
 });
 afterAll(async () => {

@@ -29,7 +29,7 @@ beforeAll(async () => {
   functionsDir = await mkdtemp(join(tmpdir(), 'devcloud-guard-'));
   await mkdir(join(functionsDir, 'writer'));
   await writeFile(join(functionsDir, 'writer', 'index.js'), WRITER);
-  t = await startTestCloud({ functionsDir });
+  t = await startTestCloud({ functionsDir, collections: ['guarded'] });
   cloud = t.cloud!;
   port = Number(new URL(cloud.url).port);
 });

@@ -55,6 +55,7 @@ beforeAll(() => {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'someone-elses-miniprogram', private: true }));
   npm(['install', '--save-dev', PACKAGE, '--offline'], project);
   addFunction(join(project, 'cloudfunctions'), 'notes');
+  declareNotes(project);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -62,6 +63,15 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 function npm(args: string[], cwd: string): string {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
   return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, env, encoding: 'utf8' });
+}
+
+/** The project's security rule for its collection: devcloud creates the collections a rules folder names. */
+function declareNotes(dir: string): void {
+  mkdirSync(join(dir, 'database-rules'), { recursive: true });
+  writeFileSync(
+    join(dir, 'database-rules', 'notes.json'),
+    JSON.stringify({ read: true, write: 'doc.owner == auth.openid' }),
+  );
 }
 
 function addFunction(functionsDir: string, name: string): void {
@@ -205,6 +215,7 @@ test("without flags: project.config.json's cloudfunctionRoot, and the store in .
   mkdirSync(app);
   writeFileSync(join(app, 'project.config.json'), JSON.stringify({ cloudfunctionRoot: 'backend/functions/' }));
   addFunction(join(app, 'backend', 'functions'), 'notes');
+  declareNotes(app);
   const first = await serving(app, ['--json', '--port', '0']);
   try {
     expect((await invoke(first.ready.url, 'notes', { text: 'kept' }, 'bob')).result).toMatchObject([{ text: 'kept' }]);
@@ -337,6 +348,7 @@ test('what npm pack ships is enough: its imports are dependencies, and its bin s
   // Its bin, from node_modules, with the dependencies npm would install beside it (here: this repository's).
   const app = join(root, 'tarball-project');
   cpSync(join(project, 'cloudfunctions'), join(app, 'cloudfunctions'), { recursive: true, verbatimSymlinks: true });
+  declareNotes(app);
   const dependencies = dirname(dirname(resolveModule('tsx/package.json')));
   const cloud = await serving(app, ['--memory', '--json', '--port', '0'], {
     bin: join(installed, 'bin', 'devcloud.js'),

@@ -7,6 +7,8 @@ import { startDevCloud, type DevCloud, type DevCloudOptions } from '../../server
  * kit's repository; `npm test` builds them first). Tests of the runtime and the cloud calls bring their own.
  */
 export const KIT_FUNCTIONS = join(__dirname, '..', '..', '..', 'cloudfunctions');
+/** The kit's security rules: they declare the collections its functions use (users, sessions, ...). */
+export const KIT_RULES = join(__dirname, '..', '..', '..', 'database-rules');
 
 export interface TestCloud {
   control: DevCloudControl;
@@ -15,11 +17,15 @@ export interface TestCloud {
   stop(): Promise<void>;
 }
 
-/** A devcloud for one test file, in memory, in this process. */
+/**
+ * A devcloud for one test file, in memory, in this process, with the kit's collections (whatever the current folder);
+ * tests that use others declare them (`collections`).
+ */
 export async function startTestCloud(options: DevCloudOptions = {}): Promise<TestCloud> {
   const cloud = await startDevCloud({
     functionsDir: KIT_FUNCTIONS,
     timers: false, // the kit's admin trigger fires daily at 03:00 UTC+8; tests that want timers say so
+    rulesDir: KIT_RULES,
     functionTimeoutMs: 10_000, // generous: two cores shared by jest workers; the real default (3 s) is for prod
     ...options,
   });

@@ -3,6 +3,12 @@
  * these changes where MongoDB, and so CloudBase, behave otherwise:
  *   - $push and $addToSet skip documents where the expression is missing (MongoDB's accumulator_push.cpp:
  *     `if (!input.missing())`); mingo pushes null for them.
+ *   - one-argument operators take their argument bare or in a one-element array (`{$size: ['$a']}`), $trunc a bare
+ *     number; mingo takes one form only.
+ *   - $week counts weeks from the year's first Sunday (strftime's %U); mingo answers the ISO week.
+ *   - $bucket is MongoDB's own desugaring, $group on a $switch then $sort on _id: values on a boundary go to the
+ *     bucket it opens, and empty buckets are left out (mingo files boundary values one bucket low and lists every
+ *     bucket, empty ones included).
  *   - $indexOfCP, which mingo lacks.
  *   - geo query operators ($geoWithin, $geoIntersects) for $match; $near/$nearSphere are refused there as MongoDB
  *     does ("not allowed in this context"); the $geoNear stage is run by aggregate.ts before mingo.
@@ -20,6 +26,7 @@ import type { AnyObject, Options } from 'mingo/types';
 import { DevCloudError, failedOperation } from './errors';
 import { anyGeometry, geoIntersectsTest, geoWithinTest } from './geo';
 import { resolvePath, splitPath } from './paths';
+import { isPlainObject } from './values';
 
 /** Operator signatures (mingo's own types are unions of every operator's, too wide to implement against). */
 type AccumulatorOperator = (collection: AnyObject[], expr: unknown, options: Options) => unknown;
@@ -69,9 +76,96 @@ const notInThisContext: QueryOperator = () => {
   throw failedOperation('BadValue', '$geoNear, $near, and $nearSphere are not allowed in this context');
 };
 
+const expression = expressionOperators as unknown as Record<string, ExpressionOperator>;
+
+/** MongoDB's fixed-arity parsing: `{$op: [x]}` is `{$op: x}`. */
+const ONE_ARGUMENT = [
+  '$abs',
+  '$ceil',
+  '$exp',
+  '$floor',
+  '$ln',
+  '$log10',
+  '$sqrt',
+  '$reverseArray',
+  '$size',
+  '$strLenBytes',
+  '$strLenCP',
+  '$objectToArray',
+  '$dayOfMonth',
+  '$dayOfWeek',
+  '$dayOfYear',
+  '$isoDayOfWeek',
+  '$isoWeek',
+  '$isoWeekYear',
+  '$millisecond',
+  '$minute',
+  '$month',
+  '$second',
+  '$hour',
+  '$year',
+];
+
+function bareArgument(operator: ExpressionOperator): ExpressionOperator {
+  return (obj, expr, options) => operator(obj, Array.isArray(expr) && expr.length === 1 ? expr[0] : expr, options);
+}
+
+const oneArgumentOperators = Object.fromEntries(
+  ONE_ARGUMENT.map((name) => [name, bareArgument(expression[name] as ExpressionOperator)]),
+);
+
+/** `$trunc: <number>` or `[<number>, <place>?]`. */
+const $trunc: ExpressionOperator = (obj, expr, options) =>
+  (expression.$trunc as ExpressionOperator)(obj, Array.isArray(expr) ? expr : [expr], options);
+
+/** MongoDB's $week: 0 to 53, weeks begin on Sunday, days before the year's first Sunday are week 0 (%U). */
+const $week: ExpressionOperator = (obj, expr, options) => {
+  const dayOfYear = oneArgumentOperators.$dayOfYear!(obj, expr, options);
+  const dayOfWeek = oneArgumentOperators.$dayOfWeek!(obj, expr, options);
+  if (typeof dayOfYear !== 'number' || typeof dayOfWeek !== 'number') return null;
+  return Math.floor((dayOfYear - 1 + 7 - (dayOfWeek - 1)) / 7);
+};
+
+/** The default of a $bucket without one: MongoDB fails the stage when a value falls outside every bucket. */
+const $devcloudOutOfBuckets: ExpressionOperator = () => {
+  throw failedOperation(
+    'Location40066',
+    '$switch could not find a matching branch for an input, and no default was specified.',
+  );
+};
+
+/** `$bucket` as MongoDB runs it (document_source_bucket.cpp): a $group keyed by a $switch, then a $sort on _id. */
+function desugarBucket(spec: unknown): AnyObject[] {
+  if (!isPlainObject(spec) || !Array.isArray(spec.boundaries) || spec.boundaries.length < 2) {
+    throw failedOperation('Location40192', "The $bucket 'boundaries' field must be an array of at least two values");
+  }
+  const bounds = spec.boundaries as unknown[];
+  const branches = bounds.slice(0, -1).map((lower, i) => ({
+    case: {
+      $and: [{ $gte: [spec.groupBy, { $literal: lower }] }, { $lt: [spec.groupBy, { $literal: bounds[i + 1] }] }],
+    },
+    then: { $literal: lower },
+  }));
+  const fallback = spec.default === undefined ? { $devcloudOutOfBuckets: 1 } : { $literal: spec.default };
+  const output = isPlainObject(spec.output) ? spec.output : { count: { $sum: 1 } };
+  return [{ $group: { _id: { $switch: { branches, default: fallback } }, ...output } }, { $sort: { _id: 1 } }];
+}
+
+/** The pipeline with the stages devcloud runs its own way rewritten, $lookup pipelines included. */
+function desugar(pipeline: readonly AnyObject[]): AnyObject[] {
+  return pipeline.flatMap((stage): AnyObject[] => {
+    if ('$bucket' in stage) return desugarBucket(stage.$bucket);
+    const lookup = stage.$lookup;
+    if (isPlainObject(lookup) && Array.isArray(lookup.pipeline)) {
+      return [{ $lookup: { ...lookup, pipeline: desugar(lookup.pipeline as AnyObject[]) } }];
+    }
+    return [stage];
+  });
+}
+
 const CONTEXT = Context.init({
   accumulator: { ...accumulatorOperators, $push: skippingMissing($push), $addToSet: skippingMissing($addToSet) },
-  expression: { ...expressionOperators, $indexOfCP },
+  expression: { ...expressionOperators, ...oneArgumentOperators, $trunc, $week, $indexOfCP, $devcloudOutOfBuckets },
   pipeline: pipelineOperators,
   projection: projectionOperators,
   query: {
@@ -107,7 +201,7 @@ export function runPipeline(
   collectionResolver: (name: string) => AnyObject[],
 ): AnyObject[] {
   try {
-    return new Aggregator(pipeline, options(collectionResolver)).run(documents as AnyObject[]);
+    return new Aggregator(desugar(pipeline), options(collectionResolver)).run(documents as AnyObject[]);
   } catch (error) {
     throw asServiceError(error);
   }

@@ -6,7 +6,8 @@
  *     fresh processes, interleaved so machine noise hits all alike, on CloudBase's Node 16.13 when installed (and on
  *     this Node), with each instance's RSS after init (section 6 has an instance's peak after invocations);
  *  3. the size of the mini-program's sources;
- *  4-6. end-to-end login journeys, concurrency and memory on devcloud (bench-login.ts).
+ *  4-6. end-to-end login journeys, concurrency and memory on devcloud (bench-login.ts);
+ *  7. devcloud's own database figures through the real SDK (bench-devcloud.ts).
  * Env: BENCH_RUNS (default 30), BENCH_CALL_MS, BENCH_DB_MS, BENCH_WECHAT_MS.
  */
 import { execFileSync } from 'child_process';
@@ -204,6 +205,7 @@ async function main(): Promise<void> {
   miniprogramSize();
   await benchLogin(node16);
   await (await import('./bench-token')).benchToken();
+  await (await import('./bench-devcloud')).benchDevcloud();
 }
 
 main().catch((error: unknown) => {

@@ -51,7 +51,7 @@ export type { ScheduledTrigger, TimerEvent, TriggerFiring } from './timers';
 export { parseCloudBaseCron, CronSyntaxError, TRIGGER_TIME_ZONE } from './cron';
 export type { CloudBaseCron } from './cron';
 export { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV, openidFor, unionidFor } from './identity';
-export { projectFunctionsDir } from './project';
+export { collectionsInRulesDir, projectFunctionsDir, projectRulesDir } from './project';
 
 // A typed client of the control API, for a devcloud in this process or in another one.
 export { DevCloudControl } from './control';

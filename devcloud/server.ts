@@ -30,6 +30,7 @@ import { phoneCall } from './phone-api';
 import { FunctionRuntime, type InvocationContext, type InvocationReport } from './runtime';
 import { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV, openidFor, unionidFor } from './identity';
 import { OpenDataIssuer, type LegacyOpenData } from './opendata';
+import { withLatency } from './latency';
 import { WECHAT_APIS, WeChatFake, weChatFaultSpec, type Fault, type SessionKeyRotation } from './wechat';
 import { refuseForeignRequest } from './guard';
 import { collectionsInRulesDir, projectFunctionsDir, projectRulesDir } from './project';
@@ -519,8 +520,7 @@ export class DevCloud {
   }
 
   private async databaseCallInFlight(action: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
-    if (this.databaseLatencyMs > 0) await new Promise((done) => setTimeout(done, this.databaseLatencyMs));
-    return this.database.handle(action, body);
+    return withLatency(this.databaseLatencyMs, () => this.database.handle(action, body));
   }
 }
 

@@ -4,6 +4,7 @@ import { parseArgs } from 'util';
 import { exportCollections, importCollections } from './collections';
 import { consoleAssets } from './console-assets';
 import { projectFunctionsDir, projectRulesDir } from './project';
+import { RulesFileError } from './rules';
 import { startDevCloud, type DevCloud } from './server';
 
 /**
@@ -17,8 +18,10 @@ const USAGE = `Usage: devcloud [options]
   --memory               keep everything in memory (nothing on disk)
   --data DIR             the on-disk store: database and files (default: ./.devcloud)
   --rules DIR            the security-rules folder, one <collection>.json per collection: each of those
-                         collections exists from the start (default: ./database-rules when present).
-                         Other collections must be created (db.createCollection) or imported first
+                         collections exists from the start (default: ./database-rules when present),
+                         and the rules govern wx.cloud.database() on simulated phones (a collection
+                         without rules is closed to them). Other collections must be created
+                         (db.createCollection) or imported first
   --import DIR           seed collections from DIR/<collection>.json (arrays of documents, Extended JSON);
                          each file's collection is created if missing
   --export-on-exit DIR   on Ctrl-C / SIGTERM, write every collection to DIR/<collection>.json (same format)
@@ -37,7 +40,7 @@ export interface CliOptions {
   /** Absent: in memory. */
   dataDir?: string;
   importDir?: string;
-  /** Absent: no rules folder, no collection declared up front. */
+  /** Absent: no rules folder, no collection declared up front, every collection closed to phones. */
   rulesDir?: string;
   exportDir?: string;
   port: number;
@@ -132,6 +135,7 @@ function printHelp(cloud: DevCloud, options: CliOptions, collections: readonly s
   console.log(options.dataDir ? `store: ${options.dataDir}` : 'store: in memory');
   if (options.rulesDir) console.log(`rules: ${options.rulesDir}`);
   console.log(`collections: ${collections.join(', ') || 'none yet (db.createCollection, or --import)'}`);
+  if (!options.rulesDir) console.log('no security rules: wx.cloud.database() on simulated phones is refused');
   if (options.exportDir) console.log(`on exit, collections are exported to ${options.exportDir}`);
   console.log(`
 Invoke a cloud function as a chosen WeChat user (the user is created on first use):
@@ -183,13 +187,20 @@ async function serve(args: readonly string[]): Promise<number | undefined> {
   if (!existsSync(options.functionsDir))
     say(`devcloud: ${options.functionsDir} does not exist yet: no functions to run`);
 
-  const cloud = await startDevCloud({
-    port: options.port,
-    functionsDir: options.functionsDir,
-    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-    ...(options.functionEnv ? { functionEnv: options.functionEnv } : {}),
-    rulesDir: options.rulesDir ?? false,
-  });
+  let cloud: DevCloud;
+  try {
+    cloud = await startDevCloud({
+      port: options.port,
+      functionsDir: options.functionsDir,
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      ...(options.functionEnv ? { functionEnv: options.functionEnv } : {}),
+      rulesDir: options.rulesDir ?? false,
+    });
+  } catch (error) {
+    if (!(error instanceof RulesFileError)) throw error;
+    console.error(`devcloud: --rules: ${error.message}`);
+    return 1;
+  }
   if (options.importDir) {
     try {
       say(`imported ${describeCounts(await importCollections(cloud.database, options.importDir))}`);

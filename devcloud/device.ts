@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'fs';
 import * as http from 'http';
 import * as https from 'https';
 import { controlRequest } from './client';
+import { ClientDatabase, DeviceRefusal, TransportFailure } from './client-db/api';
 import {
   DevicePrivacy,
   tapAvatarButton,
@@ -123,7 +124,10 @@ export interface Device {
   phoneCharges: PhoneCharges;
   /** Pages this launch navigated to (wx.navigateTo / redirectTo / reLaunch), newest last. */
   navigations: string[];
-  /** Every WeChat call this launch made, in order (e.g. 'login', 'callFunction:account', 'request:GET /api/me'). */
+  /**
+   * Every WeChat call this launch made, in order (e.g. 'login', 'callFunction:account', 'request:GET /api/me',
+   * 'collection.get:users' for wx.cloud.database()).
+   */
   trail: string[];
   /** Every wx.request this launch made (refused ones included), with what it sent and the status it got. */
   requests: RequestRecord[];
@@ -275,6 +279,26 @@ function buildWx(options: DeviceOptions, device: Device) {
     cloud: {
       // devcloud has one environment, so the env option has nothing to choose.
       init: (): void => undefined,
+      // wx.cloud.database(): the client database API, as this user, under the collections' security rules.
+      database: (config?: { env?: string }): ClientDatabase =>
+        new ClientDatabase({
+          ...(config?.env ? { env: config.env } : {}),
+          onCall: (api, collection) => device.trail.push(`${api}:${collection}`),
+          transport: async (action, params) => {
+            let reply: { error?: WxError };
+            try {
+              reply = await controlRequest<{ error?: WxError }>(devcloudUrl, 'POST', '/database', {
+                user,
+                action,
+                params,
+              });
+            } catch (error) {
+              throw new TransportFailure((error as Error).message);
+            }
+            if (reply.error) throw new DeviceRefusal(reply.error.errCode);
+            return reply;
+          },
+        }),
       callFunction: (
         o: { name: string; data?: Record<string, unknown> } & WxCallbacks<{
           result: unknown;

@@ -49,6 +49,13 @@ export const DEVICE_ACTIONS = [
   'cloud.uploadFile',
   'cloud.deleteFile',
   'requestSubscribeMessage',
+  // wx.cloud.database() (client-db/service.ts)
+  'cloud.database.get',
+  'cloud.database.count',
+  'cloud.database.add',
+  'cloud.database.update',
+  'cloud.database.set',
+  'cloud.database.remove',
 ] as const;
 export type DeviceAction = (typeof DEVICE_ACTIONS)[number];
 
@@ -90,7 +97,7 @@ export interface OutboundCall {
    * cloudCall: the apiName (`phonenumber.getPhoneNumber`, `security.msgSecCheck`, `getOpenData`);
    * functions: `functions.invokeFunction` (cloud.callFunction inside a function);
    * device: `login`, `checkSession`, `cloud.callFunction`, `cloud.uploadFile`, `cloud.deleteFile`,
-   * `requestSubscribeMessage`.
+   * `requestSubscribeMessage`, `cloud.database.get` / `.count` / `.add` / `.update` / `.set` / `.remove`.
    */
   action: string;
   collection?: string;

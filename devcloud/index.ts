@@ -53,6 +53,32 @@ export type { CloudBaseCron } from './cron';
 export { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV, openidFor, unionidFor } from './identity';
 export { collectionsInRulesDir, projectFunctionsDir, projectRulesDir } from './project';
 
+// Security rules for client database access, and wx.cloud.database() on a simulated phone.
+export {
+  allowsDocument,
+  allowsQuery,
+  parseRuleExpression,
+  RULE_OPERATIONS,
+  RuleSyntaxError,
+  RulesFileError,
+  SecurityRules,
+} from './rules';
+export type { CollectionRules, Rule, RuleOperation, RuleRequest } from './rules';
+export { CLIENT_QUERY_LIMIT } from './client-db/service';
+export type {
+  AddResult,
+  ClientCollection,
+  ClientDatabase,
+  ClientDocument,
+  ClientQuery,
+  CountResult,
+  DocumentGetResult,
+  GetResult,
+  RemoveResult,
+  SetResult,
+  UpdateResult,
+} from './client-db/api';
+
 // A typed client of the control API, for a devcloud in this process or in another one.
 export { DevCloudControl } from './control';
 

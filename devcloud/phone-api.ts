@@ -6,6 +6,7 @@
  * a reset or lost reply closes the connection, which the device reports as `<api>:fail request:fail ...`.
  */
 import { randomUUID } from 'crypto';
+import { clientDatabaseCall } from './client-db/service';
 import type { DeviceAction } from './faults';
 import type { InvocationReport } from './runtime';
 import type { DevCloud } from './server';
@@ -117,6 +118,9 @@ export async function phoneCall(cloud: DevCloud, route: string, body: Record<str
         refusal,
       );
     }
+    case 'POST /database':
+      // wx.cloud.database(): runs under the security rules; faults and the record are handled inside.
+      return clientDatabaseCall(cloud, body);
     default:
       return undefined;
   }

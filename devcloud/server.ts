@@ -34,6 +34,7 @@ import { withLatency } from './latency';
 import { WECHAT_APIS, WeChatFake, weChatFaultSpec, type Fault, type SessionKeyRotation } from './wechat';
 import { refuseForeignRequest } from './guard';
 import { collectionsInRulesDir, projectFunctionsDir, projectRulesDir } from './project';
+import { SecurityRules } from './rules';
 // Cloud calls, function-to-function calls and timer triggers (see calls-control.ts for their control routes).
 import { callsControl } from './calls-control';
 import { calleeContext, INVOKE_FUNCTION_ACTION, invokeFunctionReply, parseInvokeFunction } from './functions-api';
@@ -80,8 +81,10 @@ export interface DevCloudOptions {
   timers?: boolean;
   /**
    * The project's security-rules folder, one `<collection>.json` per collection: each of those collections exists
-   * from the start, as one created in the console. Default: ./database-rules when present; false: none.
-   * (Any other collection must be created first, as in CloudBase: db.createCollection, or an import.)
+   * from the start, as one created in the console, and the rules govern wx.cloud.database() on simulated phones
+   * (a collection without rules is closed to them; cloud functions are never subject to rules). Default:
+   * ./database-rules when present; false: none. (Any other collection must be created first, as in CloudBase:
+   * db.createCollection, or an import.) `DevCloud.rules` can be replaced at run time.
    */
   rulesDir?: string | false;
   /** More collections that exist from the start. */
@@ -140,6 +143,8 @@ export class DevCloud {
   readonly subscriptions = new SubscriptionStore();
   /** config.json timer triggers. */
   readonly timers: TimerScheduler;
+  /** The collections' security rules for client (phone) database calls; replace it to change them. */
+  rules: SecurityRules;
   /** Faults pending for every kind of call, and the record of the calls made. */
   readonly faults: FaultInjector;
   readonly logs: Array<{ functionName: string; line: string }> = [];
@@ -180,6 +185,7 @@ export class DevCloud {
   ) {
     this.appid = options.appid;
     this.envId = options.envId;
+    this.rules = loadRules(options.rulesDir);
     this.faults = new FaultInjector({ isKnownAction: (target, action) => this.isKnownAction(target, action) });
     this.database = new DevDatabase(options.dataDir ? { dir: join(options.dataDir, 'database') } : {});
     this.storage = new DevStorage({
@@ -522,6 +528,12 @@ export class DevCloud {
   private async databaseCallInFlight(action: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     return withLatency(this.databaseLatencyMs, () => this.database.handle(action, body));
   }
+}
+
+/** The rulesDir option's rules (a wrong file throws RulesFileError): the folder, the project's if any, or none. */
+function loadRules(rulesDir: string | false | undefined): SecurityRules {
+  const dir = rulesDir === false ? undefined : (rulesDir ?? projectRulesDir());
+  return dir === undefined ? SecurityRules.none() : SecurityRules.load(resolve(dir));
 }
 
 /** A small stand-in for WeChat's content check: rejects text containing the words tests use as "risky". */

@@ -81,6 +81,14 @@ test('every flag, relative paths resolved against the current folder', () => {
   expect(parseCli(['--help'], project)).toBe('help');
 });
 
+test("security rules: --rules DIR, else the project's database-rules/ when it exists, else none", () => {
+  expect(parseCli([], project)).not.toHaveProperty('rulesDir');
+  mkdirSync(join(project, 'database-rules'));
+  expect(parseCli([], project)).toMatchObject({ rulesDir: join(project, 'database-rules') });
+  mkdirSync(join(project, 'rules'));
+  expect(parseCli(['--rules', 'rules'], project)).toMatchObject({ rulesDir: join(project, 'rules') });
+});
+
 test.each([
   [['--host', '0.0.0.0'], /--host 0\.0\.0\.0 refused: devcloud serves loopback only/],
   [['--host', '192.168.1.5'], /--host 192\.168\.1\.5 refused/],
@@ -93,6 +101,7 @@ test.each([
   [['--import', 'nowhere'], /--import nowhere: no such folder/],
   [['--rules', 'nowhere'], /--rules nowhere: no such folder/],
   [['--import'], /--import/],
+  [['--rules', 'nowhere'], /--rules nowhere: no such folder/],
   [['--verbose'], /Unknown option '--verbose'/],
   [['--function-env', '{login:1}'], /--function-env is not JSON/],
   [['--function-env', '{"login":{"N":1}}'], /--function-env must be \{"<function>": \{"<NAME>": "<value>"/],

@@ -21,6 +21,8 @@ import { writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join, relative } from 'path';
 import { controlRequest } from '../client';
+import { createDevice } from '../device';
+import type { WxError } from '../phone-api';
 import { openidFor, DEFAULT_APPID } from '../identity';
 import type { InvocationReport } from '../runtime';
 
@@ -296,6 +298,41 @@ test('a bad --import file: exit 1, the file and document named on stderr, nothin
   expect(outcome.code).toBe(1);
   expect(outcome.stdout).toBe('');
   expect(outcome.stderr).toMatch(/notes\.json: document 1 is a string, not an object/);
+});
+
+test("the project's database-rules/ govern wx.cloud.database() on its phones; a bad rules file: exit 1", async () => {
+  const app = join(root, 'app-with-rules');
+  addFunction(join(app, 'cloudfunctions'), 'notes');
+  mkdirSync(join(app, 'database-rules'));
+  const rulesFile = join(app, 'database-rules', 'notes.json');
+  writeFileSync(rulesFile, JSON.stringify({ read: 'doc.owner == auth.openid', write: false }));
+  const cloud = await serving(app, ['--memory', '--json', '--port', '0']);
+  try {
+    const { url } = cloud.ready;
+    expect((await invoke(url, 'notes', { text: 'from the function' }, 'alice')).error).toBeUndefined();
+    const notes = (user: string) => createDevice({ devcloudUrl: url, user }).wx.cloud.database().collection('notes');
+    const mine = await notes('alice').where({ owner: '{openid}' }).get();
+    expect(mine.data).toEqual([expect.objectContaining({ text: 'from the function' })]);
+    expect((await notes('bob').where({ owner: '{openid}' }).get()).data).toEqual([]);
+    const refused = await notes('bob')
+      .get()
+      .catch((error: unknown) => error as WxError);
+    expect(refused).toMatchObject({ errCode: -502003 });
+    expect(
+      await notes('alice')
+        .add({ data: { text: 'x' } })
+        .catch((error: unknown) => error as WxError),
+    ).toMatchObject({
+      errCode: -502003,
+    });
+  } finally {
+    expect(await cloud.stop()).toBe(0);
+  }
+  writeFileSync(rulesFile, JSON.stringify({ read: 'doc.owner === auth.openid' }));
+  const outcome = await finished(app, ['--memory', '--json', '--port', '0']);
+  expect(outcome.code).toBe(1);
+  expect(outcome.stdout).toBe('');
+  expect(outcome.stderr).toMatch(/notes\.json: "read": the operator === is not part of the rule language/);
 });
 
 test('a --host beyond loopback is refused (exit 2)', async () => {

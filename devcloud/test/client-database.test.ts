@@ -134,14 +134,40 @@ describe("the kit's own rules, against what the login function writes", () => {
     expect(await stored('users', alice.openid)).toEqual(before);
   });
 
-  test.each(['sessions', 'login_logs', 'admin_logs'])('%s is closed to every client read', async (collection) => {
-    const db = alice.db;
-    expect(await refusal(db.collection(collection).doc(alice.openid).get())).toMatchObject(DENIED);
-    expect(await refusal(db.collection(collection).where({ _id: alice.openid }).get())).toMatchObject(DENIED);
-    expect(await refusal(db.collection(collection).where({ openid: alice.openid }).get())).toMatchObject(DENIED);
-    expect(await refusal(db.collection(collection).where({ _openid: '{openid}' }).get())).toMatchObject(DENIED);
-    expect(await refusal(db.collection(collection).count())).toMatchObject(DENIED);
-    expect(await refusal(db.collection(collection).add({ data: { openid: alice.openid } }))).toMatchObject(DENIED);
+  test.each(['sessions', 'phones', 'login_logs', 'admin_logs'])(
+    '%s is closed to every client read and write',
+    async (collection) => {
+      const db = alice.db;
+      expect(await refusal(db.collection(collection).doc(alice.openid).get())).toMatchObject(DENIED);
+      expect(await refusal(db.collection(collection).where({ _id: alice.openid }).get())).toMatchObject(DENIED);
+      expect(await refusal(db.collection(collection).where({ openid: alice.openid }).get())).toMatchObject(DENIED);
+      expect(await refusal(db.collection(collection).where({ _openid: '{openid}' }).get())).toMatchObject(DENIED);
+      expect(await refusal(db.collection(collection).count())).toMatchObject(DENIED);
+      expect(await refusal(db.collection(collection).add({ data: { openid: alice.openid } }))).toMatchObject(DENIED);
+      expect(
+        await refusal(
+          db
+            .collection(collection)
+            .doc(alice.openid)
+            .set({ data: { a: 1 } }),
+        ),
+      ).toMatchObject(DENIED);
+      expect(await refusal(db.collection(collection).where({ _id: alice.openid }).remove())).toMatchObject(DENIED);
+    },
+  );
+
+  test('a user cannot read their own full phone number: phones is server-only', async () => {
+    const call = async (data: Record<string, unknown>) =>
+      (await alice.device.wx.cloud.callFunction({ name: 'account', data })).result;
+    expect(await call({ action: 'recordConsent', version: 1 })).toMatchObject({ ok: true });
+    const { detail } = await alice.device.getPhoneNumberEvent();
+    expect(await call({ action: 'bindPhone', code: detail.code })).toMatchObject({ ok: true });
+    expect(await stored('phones', alice.openid)).toBeDefined();
+    expect(await refusal(alice.db.collection('phones').doc(alice.openid).get())).toMatchObject(DENIED);
+    expect(await refusal(alice.db.collection('phones').where({ _id: alice.openid }).get())).toMatchObject(DENIED);
+    // Their users document holds the masked number only.
+    const own = await alice.db.collection('users').doc(alice.openid).get();
+    expect(JSON.stringify(own.data)).not.toMatch(/1\d{10}/);
   });
 
   test('the session document is there, so the refusal is the rule, not a missing document', async () => {

@@ -247,12 +247,14 @@ describe('rules files', () => {
 
   test("the kit's own database-rules/ load, and say what README says they do", () => {
     const rules = SecurityRules.load(join(__dirname, '..', '..', 'database-rules'));
-    expect(rules.collections()).toEqual(expect.arrayContaining(['admin_logs', 'login_logs', 'sessions', 'users']));
+    expect(rules.collections()).toEqual(
+      expect.arrayContaining(['admin_logs', 'login_logs', 'phones', 'sessions', 'users']),
+    );
     const users = rules.for('users')!;
     expect(allowsQuery(users.read, asMe, { _openid: ME })).toBe(true);
     expect(allowsQuery(users.read, asMe, {})).toBe(false);
     expect(users.update).toEqual({ kind: 'constant', allow: false });
-    for (const closed of ['sessions', 'login_logs', 'admin_logs']) {
+    for (const closed of ['sessions', 'phones', 'login_logs', 'admin_logs']) {
       expect(rules.for(closed)!.read).toEqual({ kind: 'constant', allow: false });
       expect(rules.for(closed)!.create).toEqual({ kind: 'constant', allow: false });
     }

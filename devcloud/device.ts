@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'fs';
 import * as http from 'http';
 import * as https from 'https';
 import { controlRequest } from './client';
+import { wxApi, type WxCallbacks } from './wx-api';
 import { ClientDatabase, DeviceRefusal, TransportFailure } from './client-db/api';
 import {
   DevicePrivacy,
@@ -83,12 +84,6 @@ export interface DeviceOptions {
   privacy?: PrivacyOptions;
   /** Kept across relaunches, as WeChat keeps the agreement per phone. */
   privacyRecord?: PrivacyRecord;
-}
-
-interface WxCallbacks<T> {
-  success?: (result: T) => void;
-  fail?: (error: unknown) => void;
-  complete?: (result: unknown) => void;
 }
 
 /** Counts of what the mini-program asked of WeChat on this device: how tests tell "no cloud call" from one. */
@@ -177,31 +172,6 @@ export function createDevice(options: DeviceOptions): Device {
 
 /** Temporary files the simulated WeChat client created (chooseAvatar), by path. */
 const tempFiles = new Map<string, Buffer>();
-
-/** Runs a wx-style API: returns a promise, and also honours success/fail/complete callbacks. */
-function wxApi<T>(options: WxCallbacks<T> | undefined, run: () => Promise<T>): Promise<T> {
-  const promise = run();
-  // As in WeChat, a throwing success/fail callback does not stop complete from running.
-  const callback = <A>(fn: ((arg: A) => void) | undefined, arg: A) => {
-    try {
-      fn?.(arg);
-    } catch (error) {
-      console.error(error);
-    }
-  };
-  promise.then(
-    (result) => {
-      callback(options?.success, result);
-      callback(options?.complete, result);
-    },
-    (error: unknown) => {
-      callback(options?.fail, error);
-      callback(options?.complete, error);
-    },
-  );
-  if (options?.success || options?.fail || options?.complete) promise.catch(() => undefined);
-  return promise;
-}
 
 function buildWx(options: DeviceOptions, device: Device) {
   const { devcloudUrl, user } = options;

@@ -10,6 +10,7 @@
  * answer comes back in the client's shape.
  */
 import type * as CloudbaseDatabase from '@cloudbase/database';
+import { wxApi, type WxCallbacks as WxApiCallbacks } from '../wx-api';
 import type { Db } from '@cloudbase/database';
 import type { WxError } from '../phone-api';
 
@@ -43,11 +44,7 @@ export interface ClientDatabaseOptions {
   onCall?: (api: string, collection: string) => void;
 }
 
-interface WxCallbacks<T> {
-  success?: (result: T) => void;
-  fail?: (error: WxError) => void;
-  complete?: (result: T | WxError) => void;
-}
+type WxCallbacks<T> = WxApiCallbacks<T, WxError>;
 
 type DocData = Record<string, unknown>;
 
@@ -133,30 +130,13 @@ function checked<T>(result: T): T {
   return result;
 }
 
-/** Runs a wx-style API: a promise, and the success/fail/complete callbacks when given. */
+/** Runs a wx-style API with its callbacks (wx-api.ts), failures in the mini-program's error shape. */
 function wxCall<T>(api: string, options: WxCallbacks<T> | undefined, run: () => Promise<T>): Promise<T> {
-  const promise = run().catch((error: unknown) => {
-    throw toWxError(api, error);
-  });
-  const callback = <A>(fn: ((arg: A) => void) | undefined, arg: A) => {
-    try {
-      fn?.(arg);
-    } catch (error) {
-      console.error(error);
-    }
-  };
-  promise.then(
-    (result) => {
-      callback(options?.success, result);
-      callback(options?.complete, result);
-    },
-    (error: unknown) => {
-      callback(options?.fail, error as WxError);
-      callback(options?.complete, error as WxError);
-    },
+  return wxApi(options, () =>
+    run().catch((error: unknown) => {
+      throw toWxError(api, error);
+    }),
   );
-  if (options?.success || options?.fail || options?.complete) promise.catch(() => undefined);
-  return promise;
 }
 
 function requireData(api: string, data: unknown): DocData {

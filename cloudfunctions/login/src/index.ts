@@ -27,8 +27,6 @@ export const main = defineHandler<typeof LoginEventSchema, LoginResult, LoginAud
     const risk = riskGate(identity);
     let session: WeChatSession | undefined;
     let known: UserDocument | null | undefined;
-    // Most logins are a returning user's: the audit entry says so from the start, in the first round of calls.
-    audit.predict({ isNewUser: false });
     if (event.code !== undefined) {
       risk?.start(); // beside code2Session: a new user then waits for nothing more than its insert
       // The user's document is read beside code2Session, at no extra latency: the write that follows is then the
@@ -39,7 +37,9 @@ export const main = defineHandler<typeof LoginEventSchema, LoginResult, LoginAud
         throw new AppFailure('WX_CODE_MISMATCH', '登录凭证与当前用户不符，请重新登录', { reason: 'openid mismatch' });
       }
     }
-    if (known === null) audit.predict({ isNewUser: true }); // issued beside the insert
+    // The audit entry goes beside the users write, saying what the login will be: with a code, the read beside
+    // code2Session tells a new user from a returning one; without one, a returning user is the common case.
+    if (known?.status !== 'banned') audit.predict({ isNewUser: known === null });
     const { user, isNewUser } = await recordLogin(identity, {
       ...(event.loginId === undefined ? {} : { loginId: event.loginId }),
       ...(session ? { session, known } : {}),

@@ -12,11 +12,16 @@
 import { randomBytes } from 'crypto';
 import type { Envelope } from '../../contracts';
 import type { FaultMode, RecordedCall } from 'devcloud';
+import { DEFAULT_APPID, openidFor } from 'devcloud';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
+
+/** The administrator the admin flows act as (ADMIN_OPENIDS of the admin function). */
+const ADMIN = { name: uniqueUser('matrix-admin'), openid: '' };
+ADMIN.openid = openidFor(DEFAULT_APPID, ADMIN.name);
 
 let t: TestCloud;
 beforeAll(async () => {
-  t = await startTestCloud();
+  t = await startTestCloud({ functionEnv: { admin: { ADMIN_OPENIDS: ADMIN.openid } } });
 });
 afterAll(() => t.stop());
 afterEach(() => t.control.clearFaults());
@@ -41,6 +46,8 @@ interface Flow {
    * already gone (tracked, and deleted again by the retry). Every other flow keeps the avatar's file.
    */
   avatarMayBeGone?: true;
+  /** Who makes the calls, when not the user the action is about (an administrator): faults are matched to them. */
+  actor?: User;
 }
 
 type Outcome = Envelope<unknown> | 'unclear';
@@ -234,6 +241,24 @@ const FLOWS: Flow[] = [
     project: (state) => state.users.length,
     avatarMayBeGone: true,
   },
+  {
+    name: 'admin ban',
+    setup: consentedUser,
+    act: (user) => call(ADMIN, 'admin', { action: 'ban', openid: user.openid, reason: '测试' }),
+    // Banned once: a retried ban bumps the session version no further.
+    project: (state) => [userDoc(state)?.status ?? null, userDoc(state)?.sessionVersion ?? null],
+    actor: ADMIN,
+  },
+  {
+    name: 'admin unban',
+    setup: async (user) => {
+      await consentedUser(user);
+      expect(await call(ADMIN, 'admin', { action: 'ban', openid: user.openid })).toMatchObject({ ok: true });
+    },
+    act: (user) => call(ADMIN, 'admin', { action: 'unban', openid: user.openid }),
+    project: (state) => [userDoc(state)?.status ?? null, userDoc(state)?.banReason ?? null],
+    actor: ADMIN,
+  },
 ];
 
 async function freshUser(flow: Flow): Promise<User> {
@@ -248,7 +273,8 @@ async function recordCalls(flow: Flow): Promise<Array<{ call: RecordedCall; skip
   const user = await freshUser(flow);
   await t.control.clearRecordedCalls();
   expect(await flow.act(user, 0)).toMatchObject({ ok: true });
-  const calls = (await t.control.recordedCalls()).filter((recorded) => recorded.openid === user.openid);
+  const caller = (flow.actor ?? user).openid;
+  const calls = (await t.control.recordedCalls()).filter((recorded) => recorded.openid === caller);
   const seen = new Map<string, number>();
   return calls.map((recorded) => {
     const key = `${recorded.target}|${recorded.action}|${recorded.collection ?? ''}`;
@@ -290,7 +316,7 @@ describe.each(FLOWS)('$name', (flow) => {
           skip,
           match: {
             action: recorded.action,
-            openid: user.openid,
+            openid: (flow.actor ?? user).openid,
             ...(recorded.collection === undefined ? {} : { collection: recorded.collection }),
           },
         });

@@ -10,6 +10,7 @@
 import fc from 'fast-check';
 import { SERVER_ERROR_CODES, type Envelope } from '../../contracts';
 import { USER_OWNED_COLLECTIONS } from '../../server/user-data';
+import { DEFAULT_APPID, openidFor } from 'devcloud';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
@@ -20,9 +21,10 @@ let t: TestCloud;
 let fuzzer: string;
 let victim: string;
 beforeAll(async () => {
-  t = await startTestCloud();
   fuzzer = uniqueUser('fuzzer');
   victim = uniqueUser('victim');
+  // The fuzzing user is also an administrator, so admin events reach past FORBIDDEN into the actions.
+  t = await startTestCloud({ functionEnv: { admin: { ADMIN_OPENIDS: openidFor(DEFAULT_APPID, fuzzer) } } });
   await t.control.invoke('login', { code: await t.control.loginCode(victim) }, victim);
   await t.control.invoke('account', { action: 'recordConsent', version: 1 }, victim);
   const victimOpenid = (await t.control.user(victim)).openid;
@@ -158,6 +160,26 @@ const eventsOf: Record<string, fc.Arbitrary<unknown>> = {
     { weight: 1, arbitrary: fc.dictionary(hostileKey, hostileValue, { maxKeys: 5 }) },
     { weight: 1, arbitrary: hostileValue },
   ),
+  // Last: an administrator's events may ban the fuzzing user itself, which the other functions' runs must not see.
+  admin: fc.oneof(
+    { weight: 6, arbitrary: fc.oneof(...wellShapedAdminEvents()) },
+    {
+      weight: 2,
+      arbitrary: fc.record(
+        {
+          action: fc.oneof(fc.constantFrom('getUser', 'ban', 'unban', 'listLogins', 'pruneLogs'), hostileValue),
+          openid: hostileValue,
+          reason: hostileValue,
+          limit: hostileValue,
+          olderThanDays: hostileValue,
+          Type: fc.oneof(fc.constant('Timer'), hostileValue),
+        },
+        { requiredKeys: ['action'] },
+      ),
+    },
+    { weight: 1, arbitrary: fc.dictionary(hostileKey, hostileValue, { maxKeys: 5 }) },
+    { weight: 1, arbitrary: hostileValue },
+  ),
 };
 
 /**
@@ -199,6 +221,32 @@ function wellShapedAccountEvents(): Array<fc.Arbitrary<unknown>> {
     ),
     fc.constant({ action: 'logout' }),
     fc.record({ action: fc.constant('deleteAccount'), confirm: fc.constantFrom<unknown>(true, false, 'true', 1) }),
+  ];
+}
+
+/**
+ * Admin events with the right types and edge values. Their targets are the fuzzing user, a stranger or made-up
+ * OPENIDs, never the victim: an administrator's valid ban of a user is meant to change that user.
+ */
+function wellShapedAdminEvents(): Array<fc.Arbitrary<unknown>> {
+  const target = fc.oneof(
+    fc.constant(null).map(() => t.cloud!.user(fuzzer).openid),
+    fc.constant('oStrangerWhoNeverLoggedIn0'),
+    fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/),
+    fc.string({ maxLength: 70 }),
+  );
+  const number = fc.oneof(fc.integer({ min: -5, max: 4000 }), fc.double());
+  return [
+    fc.record({ action: fc.constantFrom('getUser', 'unban'), openid: target }),
+    fc.record(
+      { action: fc.constant('ban'), openid: target, reason: fc.string({ maxLength: 220 }) },
+      { requiredKeys: ['action', 'openid'] },
+    ),
+    fc.record(
+      { action: fc.constant('listLogins'), openid: target, limit: number },
+      { requiredKeys: ['action', 'openid'] },
+    ),
+    fc.record({ action: fc.constant('pruneLogs'), olderThanDays: number }),
   ];
 }
 

@@ -31,7 +31,7 @@ export default tseslint.config(
       '.devcloud/',
       '**/*.mjs',
       '**/jest.config.js',
-      'devcloud/function-worker.js',
+      'devcloud/functions/worker.js',
       // Runs at postinstall on whatever Node npm finds, possibly Node 16: plain JavaScript, outside the TS project.
       'scripts/node16-bin.js',
       'jest.browser.config.js',

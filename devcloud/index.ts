@@ -5,7 +5,7 @@
  */
 
 // The local cloud, in this process.
-export { startDevCloud, DevCloud } from './server';
+export { startDevCloud, DevCloud } from './hub/server';
 export type {
   CloudCallFault,
   DatabaseFault,
@@ -14,9 +14,9 @@ export type {
   Latency,
   PhoneNumberDetail,
   SimulatedUser,
-} from './server';
-export { WECHAT_APIS } from './wechat';
-export type { Fault, SessionKeyRotation, WeChatApi } from './wechat';
+} from './hub/server';
+export { WECHAT_APIS } from './wechat/server-api';
+export type { Fault, SessionKeyRotation, WeChatApi } from './wechat/server-api';
 // One fault model for every call (database, storage, wechat, cloudCall, device), and the record of calls.
 export { DEVICE_ACTIONS, FAULT_MODES, FAULT_TARGETS } from './faults';
 export type {
@@ -29,7 +29,7 @@ export type {
   OutboundCall,
   RecordedCall,
 } from './faults';
-export type { WxError } from './phone-api';
+export type { WxError } from './hub/routes/phone';
 export {
   FUNCTION_EXECUTE_FAIL,
   FUNCTION_NODE_ENV,
@@ -37,21 +37,21 @@ export {
   FUNCTION_TIMEOUT,
   functionNodeBinary,
   node16Binary,
-} from './runtime';
-export type { InvocationContext, InvocationReport } from './runtime';
+} from './functions/runtime';
+export type { InvocationContext, InvocationReport } from './functions/runtime';
 // Cloud calls, the outbox, subscription messages, timer triggers and per-function config.
-export { FUNCTION_CONFIG_INVALID } from './runtime';
-export { NO_FIXTURE_ERRCODE } from './openapi';
-export type { OpenApiCallRecord, OpenApiFixture } from './openapi';
-export { RISKY_MARKER } from './openapi/fakes';
-export type { OutboxEntry, OutboxKind } from './outbox';
-export { SUBSCRIBE_DECISIONS } from './subscriptions';
-export type { SubscribeDecision } from './subscriptions';
-export type { ScheduledTrigger, TimerEvent, TriggerFiring } from './timers';
-export { parseCloudBaseCron, CronSyntaxError, TRIGGER_TIME_ZONE } from './cron';
-export type { CloudBaseCron } from './cron';
-export { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV, openidFor, unionidFor } from './identity';
-export { collectionsInRulesDir, projectFunctionsDir, projectRulesDir } from './project';
+export { FUNCTION_CONFIG_INVALID } from './functions/runtime';
+export { NO_FIXTURE_ERRCODE } from './wechat/cloud-calls';
+export type { OpenApiCallRecord, OpenApiFixture } from './wechat/cloud-calls';
+export { RISKY_MARKER } from './wechat/cloud-calls/fakes';
+export type { OutboxEntry, OutboxKind } from './wechat/outbox';
+export { SUBSCRIBE_DECISIONS } from './wechat/subscriptions';
+export type { SubscribeDecision } from './wechat/subscriptions';
+export type { ScheduledTrigger, TimerEvent, TriggerFiring } from './functions/timers';
+export { parseCloudBaseCron, CronSyntaxError, TRIGGER_TIME_ZONE } from './functions/cron';
+export type { CloudBaseCron } from './functions/cron';
+export { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV, openidFor, unionidFor } from './wechat/identity';
+export { collectionsInRulesDir, projectFunctionsDir, projectRulesDir } from './hub/project';
 
 // Security rules for client database access, and wx.cloud.database() on a simulated phone.
 export {
@@ -64,7 +64,7 @@ export {
   SecurityRules,
 } from './rules';
 export type { CollectionRules, Rule, RuleOperation, RuleRequest } from './rules';
-export { CLIENT_QUERY_LIMIT } from './client-db/service';
+export { CLIENT_QUERY_LIMIT } from './rules/client-access';
 export type {
   AddResult,
   ClientCollection,
@@ -77,18 +77,25 @@ export type {
   RemoveResult,
   SetResult,
   UpdateResult,
-} from './client-db/api';
+} from './phone/database';
 
 // A typed client of the control API, for a devcloud in this process or in another one.
-export { DevCloudControl } from './control';
+export { DevCloudControl } from './phone/control';
 
 // Simulated phones: the `wx` object pages and services use, and a global `wx` that forwards to one of them.
-export { createDevice, DeviceStorage } from './device';
-export type { Device, DeviceCalls, DeviceOptions, PhoneNumberEventDetail, RequestRecord, SimulatedWx } from './device';
-export { installForwardingWx, useDevice } from './wx-global';
+export { createDevice, DeviceStorage } from './phone/device';
+export type {
+  Device,
+  DeviceCalls,
+  DeviceOptions,
+  PhoneNumberEventDetail,
+  RequestRecord,
+  SimulatedWx,
+} from './phone/device';
+export { installForwardingWx, useDevice } from './phone/wx-global';
 // The phone's privacy agreement (用户隐私保护指引) and its popups, and the phone-number buttons' billing.
-export { DevicePrivacy, PHONE_NO_QUOTA, PRIVACY_NOT_AUTHORIZED } from './privacy';
-export type { PhoneButtonOptions, PhoneCharges, PrivacyFailure, PrivacyOptions, PrivacyRecord } from './privacy';
+export { DevicePrivacy, PHONE_NO_QUOTA, PRIVACY_NOT_AUTHORIZED } from './phone/privacy';
+export type { PhoneButtonOptions, PhoneCharges, PrivacyFailure, PrivacyOptions, PrivacyRecord } from './phone/privacy';
 
 // What the console's control routes answer (console-api.ts; the page is served at /console).
 export type {
@@ -110,5 +117,5 @@ export type {
 } from './console/types';
 
 // Collections as files (the CLI's --import and --export-on-exit).
-export { CollectionFileError, exportCollections, importCollections, readCollectionFiles } from './collections';
-export type { CollectionFile } from './collections';
+export { CollectionFileError, exportCollections, importCollections, readCollectionFiles } from './database/collections';
+export type { CollectionFile } from './database/collections';

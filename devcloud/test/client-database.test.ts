@@ -8,8 +8,8 @@ import { existsSync } from 'fs';
 import { copyFile, mkdtemp, readdir, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { createDevice, type Device } from '../device';
-import type { WxError } from '../phone-api';
+import { createDevice, type Device } from '../phone/device';
+import type { WxError } from '../hub/routes/phone';
 import { SecurityRules } from '../rules';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 

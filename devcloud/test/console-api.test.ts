@@ -9,9 +9,9 @@ import * as http from 'http';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { exportCollections } from '../collections';
+import { exportCollections } from '../database/collections';
 import type { InvocationRecord } from '../console/types';
-import type { DevCloud } from '../server';
+import type { DevCloud } from '../hub/server';
 import { KIT_FUNCTIONS, startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 
 /** A 1 x 1 PNG. */

@@ -5,9 +5,9 @@
  * one user cannot overwrite or delete another's file.
  */
 import { randomBytes } from 'crypto';
-import { createDevice, type Device } from '../device';
+import { createDevice, type Device } from '../phone/device';
 import type { FaultMode, RecordedCall } from '../faults';
-import type { DevCloud } from '../server';
+import type { DevCloud } from '../hub/server';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 import { writeProbeFunctions, type ProbeFunctions, type ProbeResult } from './support/probe-function';
 

@@ -4,9 +4,9 @@
  * select calls, and the record of the calls an invocation makes. Also: phone codes bound to their user.
  */
 import { randomBytes } from 'crypto';
-import { controlRequest } from '../client';
+import { controlRequest } from '../phone/http';
 import { FaultInjector, type FaultMode, type FaultSpec, type RecordedCall } from '../faults';
-import type { DevCloud } from '../server';
+import type { DevCloud } from '../hub/server';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 import {
   probeResults,

@@ -6,8 +6,8 @@
 import { mkdtemp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import type { InvocationReport } from '../runtime';
-import type { DevCloud } from '../server';
+import type { InvocationReport } from '../functions/runtime';
+import type { DevCloud } from '../hub/server';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 
 /** The SDK the fixtures load: the project's own copy (the fixtures live in a temporary folder). */
@@ -129,7 +129,7 @@ async function workerChildren(): Promise<number[]> {
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
       const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8');
-      if (ppid === process.pid && state !== 'Z' && cmdline.includes('function-worker.js')) pids.push(Number(entry));
+      if (ppid === process.pid && state !== 'Z' && cmdline.includes('functions/worker.js')) pids.push(Number(entry));
     } catch {
       // the process ended while we looked
     }

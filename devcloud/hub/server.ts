@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { join, resolve } from 'path';
-import { DATABASE_ACTIONS, DevDatabase } from './database';
+import { DATABASE_ACTIONS, DevDatabase } from '../database';
 import {
   cloudCallFaultSpec,
   databaseFaultSpec,
@@ -16,7 +16,7 @@ import {
   type FaultTarget,
   type OutboundCall,
   type RecordedCall,
-} from './faults';
+} from '../faults';
 import {
   DevOpenApi,
   isOpenApiRequest,
@@ -24,27 +24,32 @@ import {
   openApiErrorReply,
   openApiNameOf,
   type OpenApiReply,
-} from './openapi';
-import { DevStorage, STORAGE_ACTIONS, type StorageCaller } from './storage';
-import { phoneCall } from './phone-api';
-import { FunctionRuntime, type InvocationContext, type InvocationReport } from './runtime';
-import { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV, openidFor, unionidFor } from './identity';
-import { OpenDataIssuer, type LegacyOpenData } from './opendata';
-import { withLatency } from './latency';
-import { WECHAT_APIS, WeChatFake, weChatFaultSpec, type Fault, type SessionKeyRotation } from './wechat';
+} from '../wechat/cloud-calls';
+import { DevStorage, STORAGE_ACTIONS, type StorageCaller } from '../storage';
+import { phoneCall } from './routes/phone';
+import { FunctionRuntime, type InvocationContext, type InvocationReport } from '../functions/runtime';
+import { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV, openidFor, unionidFor } from '../wechat/identity';
+import { OpenDataIssuer, type LegacyOpenData } from '../wechat/opendata';
+import { withLatency } from '../faults/latency';
+import { WECHAT_APIS, WeChatFake, weChatFaultSpec, type Fault, type SessionKeyRotation } from '../wechat/server-api';
 import { refuseForeignRequest } from './guard';
 import { collectionsInRulesDir, projectFunctionsDir, projectRulesDir } from './project';
-import { SecurityRules } from './rules';
+import { SecurityRules } from '../rules';
 // Cloud calls, function-to-function calls and timer triggers (see calls-control.ts for their control routes).
-import { callsControl } from './calls-control';
-import { calleeContext, INVOKE_FUNCTION_ACTION, invokeFunctionReply, parseInvokeFunction } from './functions-api';
-import { registerCloudCallFakes } from './openapi/fakes';
-import { Outbox } from './outbox';
-import { SubscriptionStore } from './subscriptions';
-import { TimerScheduler } from './timers';
+import { callsControl } from './routes/calls';
+import {
+  calleeContext,
+  INVOKE_FUNCTION_ACTION,
+  invokeFunctionReply,
+  parseInvokeFunction,
+} from '../functions/call-function';
+import { registerCloudCallFakes } from '../wechat/cloud-calls/fakes';
+import { Outbox } from '../wechat/outbox';
+import { SubscriptionStore } from '../wechat/subscriptions';
+import { TimerScheduler } from '../functions/timers';
 import { InvocationHistory } from './invocations';
 import { ChangeFeed } from './live';
-import { serveConsole } from './console-api';
+import { serveConsole } from './routes/console';
 
 /**
  * devcloud: CloudBase and WeChat on loopback. One HTTP server carries
@@ -100,7 +105,7 @@ export interface Latency {
 }
 
 /** The original fault shapes, now FaultSpecs underneath: kept for their users. */
-export type { CloudCallFault, DatabaseFault } from './faults';
+export type { CloudCallFault, DatabaseFault } from '../faults';
 
 export interface DevCloudStats {
   functions: { invocations: number; coldStarts: number; peakInstanceRssBytes: number };

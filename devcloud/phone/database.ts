@@ -10,9 +10,9 @@
  * answer comes back in the client's shape.
  */
 import type * as CloudbaseDatabase from '@cloudbase/database';
-import { wxApi, type WxCallbacks as WxApiCallbacks } from '../wx-api';
+import { wxApi, type WxCallbacks as WxApiCallbacks } from './wx-api';
 import type { Db } from '@cloudbase/database';
-import type { WxError } from '../phone-api';
+import type { WxError } from '../hub/routes/phone';
 
 let loaded: typeof Db | undefined;
 /**

@@ -8,7 +8,7 @@
  * APPID is kept, so getWXContext() still reports ENV and SOURCE (the SDK returns {} when no WX_ key is set).
  * WeChat does not return a timer's result to anyone; devcloud keeps it in the list of firings.
  */
-import { FunctionConfigError, type FunctionConfigStore, type TimerTrigger } from './function-config';
+import { FunctionConfigError, type FunctionConfigStore, type TimerTrigger } from './config';
 import type { InvocationContext, InvocationReport } from './runtime';
 
 export interface TimerEvent {

@@ -11,7 +11,7 @@
  */
 import { EJSON } from 'bson';
 import type * as http from 'http';
-import { consoleAssets } from './console-assets';
+import { consoleAssets } from '../console-assets';
 import type {
   CloudCallView,
   CollectionView,
@@ -26,7 +26,7 @@ import type {
   UserView,
   WeChatCallView,
   WeChatStateView,
-} from './console/types';
+} from '../../console/types';
 import {
   checkDocument,
   collectionFileText,
@@ -35,13 +35,13 @@ import {
   importCollectionFiles,
   parseCollectionFile,
   type CollectionFile,
-} from './collections';
-import { isPlainObject } from './database/values';
-import { DroppedConnection, FAULT_MODES, FAULT_TARGETS } from './faults';
-import { phoneCall, type WxError } from './phone-api';
-import { containsRedacted, redact, restoreRedacted, UnrestorableMarker } from './redact';
-import type { InvocationReport } from './runtime';
-import type { DevCloud } from './server';
+} from '../../database/collections';
+import { isPlainObject } from '../../database/values';
+import { DroppedConnection, FAULT_MODES, FAULT_TARGETS } from '../../faults';
+import { phoneCall, type WxError } from './phone';
+import { containsRedacted, redact, restoreRedacted, UnrestorableMarker } from '../redact';
+import type { InvocationReport } from '../../functions/runtime';
+import type { DevCloud } from '../server';
 
 /** A route's refusal: an HTTP status and `{code, message}`. */
 class ConsoleError extends Error {

@@ -1,4 +1,4 @@
-import { controlRequest } from './client';
+import { controlRequest } from './http';
 import type {
   CollectionView,
   DocumentPage,
@@ -8,16 +8,23 @@ import type {
   LoginAsAnswer,
   UserView,
   WeChatStateView,
-} from './console/types';
-import type { FaultSpec, RecordedCall } from './faults';
-import type { InvocationReport } from './runtime';
-import type { CloudCallFault, DatabaseFault, DevCloudStats, Latency, PhoneNumberDetail, SimulatedUser } from './server';
-import type { WxError } from './phone-api';
-import type { Fault } from './wechat';
-import type { OpenApiCallRecord, OpenApiFixture } from './openapi';
-import type { OutboxEntry } from './outbox';
-import type { SubscribeDecision } from './subscriptions';
-import type { ScheduledTrigger, TriggerFiring } from './timers';
+} from '../console/types';
+import type { FaultSpec, RecordedCall } from '../faults';
+import type { InvocationReport } from '../functions/runtime';
+import type {
+  CloudCallFault,
+  DatabaseFault,
+  DevCloudStats,
+  Latency,
+  PhoneNumberDetail,
+  SimulatedUser,
+} from '../hub/server';
+import type { WxError } from '../hub/routes/phone';
+import type { Fault } from '../wechat/server-api';
+import type { OpenApiCallRecord, OpenApiFixture } from '../wechat/cloud-calls';
+import type { OutboxEntry } from '../wechat/outbox';
+import type { SubscribeDecision } from '../wechat/subscriptions';
+import type { ScheduledTrigger, TriggerFiring } from '../functions/timers';
 
 /**
  * A typed client of devcloud's control API (/devcloud/...). Tests, the journey and the benchmark use this, so

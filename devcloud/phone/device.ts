@@ -2,9 +2,9 @@ import { randomBytes } from 'crypto';
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import * as http from 'http';
 import * as https from 'https';
-import { controlRequest } from './client';
+import { controlRequest } from './http';
 import { wxApi, type WxCallbacks } from './wx-api';
-import { ClientDatabase, DeviceRefusal, TransportFailure } from './client-db/api';
+import { ClientDatabase, DeviceRefusal, TransportFailure } from './database';
 import {
   DevicePrivacy,
   tapAvatarButton,
@@ -15,9 +15,9 @@ import {
   type PrivacyOptions,
   type PrivacyRecord,
 } from './privacy';
-import type { InvocationReport } from './runtime';
-import type { WxError } from './phone-api';
-import type { PhoneNumberDetail } from './server';
+import type { InvocationReport } from '../functions/runtime';
+import type { WxError } from '../hub/routes/phone';
+import type { PhoneNumberDetail } from '../hub/server';
 
 export interface PhoneNumberEventDetail extends Partial<PhoneNumberDetail> {
   errMsg: string;

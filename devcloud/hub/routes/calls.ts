@@ -15,12 +15,12 @@
  *
  * A request that is wrong answers HTTP 400 `{code: 'INVALID_ARGUMENT', message}` and changes nothing.
  */
-import type { OpenApiFixture } from './openapi';
-import { FunctionConfigError } from './function-config';
-import type { DevCloud } from './server';
-import { SUBSCRIBE_DECISIONS, SubscribeRequestError, type SubscribeDecision } from './subscriptions';
-import { TriggerNotFound } from './timers';
-import { wxError, type WxError } from './phone-api';
+import type { OpenApiFixture } from '../../wechat/cloud-calls';
+import { FunctionConfigError } from '../../functions/config';
+import type { DevCloud } from '../server';
+import { SUBSCRIBE_DECISIONS, SubscribeRequestError, type SubscribeDecision } from '../../wechat/subscriptions';
+import { TriggerNotFound } from '../../functions/timers';
+import { wxError, type WxError } from './phone';
 
 export interface ControlReply {
   status: number;

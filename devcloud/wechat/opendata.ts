@@ -1,6 +1,6 @@
 import { createCipheriv, randomBytes } from 'crypto';
-import { OPENAPI_ERROR, OpenDataRefusal } from './openapi';
-import type { WeChatFake } from './wechat';
+import { OPENAPI_ERROR, OpenDataRefusal } from './cloud-calls';
+import type { WeChatFake } from './server-api';
 
 /**
  * Legacy open data as the WeChat client hands it to a page: `encryptedData` + `iv` (AES-128-CBC, PKCS#7, key =

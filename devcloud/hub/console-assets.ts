@@ -16,7 +16,7 @@ export interface ConsoleAssets {
   buildMs: number;
 }
 
-const SOURCE_DIR = join(__dirname, 'console');
+const SOURCE_DIR = join(__dirname, '..', 'console');
 
 let building: Promise<ConsoleAssets> | undefined;
 

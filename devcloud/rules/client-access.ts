@@ -25,9 +25,9 @@ import { newDocId } from '../database/actions';
 import { parseEJSON } from '../database/ejson';
 import { isPlainObject, type PlainObject } from '../database/values';
 import type { DeviceAction } from '../faults';
-import { wxError, type WxError } from '../phone-api';
-import { allowsDocument, allowsQuery, type CollectionRules, type Rule, type RuleRequest } from '../rules';
-import type { DevCloud } from '../server';
+import { wxError, type WxError } from '../hub/routes/phone';
+import { allowsDocument, allowsQuery, type CollectionRules, type Rule, type RuleRequest } from '.';
+import type { DevCloud } from '../hub/server';
 
 /** The mini-program's `limit` cap (and default) for a client query; cloud functions get up to 1000. */
 export const CLIENT_QUERY_LIMIT = 20;

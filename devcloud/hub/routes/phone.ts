@@ -6,11 +6,11 @@
  * a reset or lost reply closes the connection, which the device reports as `<api>:fail request:fail ...`.
  */
 import { randomUUID } from 'crypto';
-import { clientDatabaseCall } from './client-db/service';
-import type { DeviceAction } from './faults';
-import type { InvocationReport } from './runtime';
-import type { DevCloud } from './server';
-import { STORAGE_PERMISSION_DENIED, StorageError } from './storage';
+import { clientDatabaseCall } from '../../rules/client-access';
+import type { DeviceAction } from '../../faults';
+import type { InvocationReport } from '../../functions/runtime';
+import type { DevCloud } from '../server';
+import { STORAGE_PERMISSION_DENIED, StorageError } from '../../storage';
 
 /** How a wx API fails on the phone: a rejected promise / fail callback with errCode and `<api>:fail ...`. */
 export interface WxError {

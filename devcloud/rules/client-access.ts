@@ -13,8 +13,8 @@
  * - a `doc(id)` call addresses one document: the rule is evaluated on that stored document (CloudBase's `doc` is
  *   "文档数据或查询条件", the document's data or the query's conditions). When it does not exist, the rule must
  *   hold from `{_id}` alone, so a stranger learns nothing about which ids exist;
- * - `_openid` is the service's: stamped with the caller's OPENID on what a client creates, kept as it was by
- *   `doc.set`, and a client write that names it is refused;
+ * - `_openid` and `_id` are the service's: `_openid` is stamped with the caller's OPENID on what a client creates
+ *   and kept as it was by `doc.set`; a client update that would change either, in any shape, is refused;
  * - a client query returns at most 20 documents (the mini-program's default and cap for `limit`).
  *
  * Each call runs through the fault model as target 'device' (actions `cloud.database.get`, `.count`, `.add`,
@@ -23,6 +23,8 @@
 import { EJSON } from 'bson';
 import { newDocId } from '../database/actions';
 import { parseEJSON } from '../database/ejson';
+import { splitPath } from '../database/paths';
+import { toUpdateSpec, type UpdateSpec } from '../database/update';
 import { isPlainObject, type PlainObject } from '../database/values';
 import type { DeviceAction } from '../faults';
 import { wxError, type WxError } from '../hub/routes/phone';
@@ -184,21 +186,28 @@ interface UpdateContext {
   now: number;
 }
 
-/** where().update() and doc(id).update(): the update operators may not touch `_openid`. */
+/** The top-level field of each path an update writes: every operator's fields, and where `$rename` moves them. */
+function touchedFields(spec: UpdateSpec): Set<string> {
+  const paths = Object.entries(spec).flatMap(([operator, fields]) => [
+    ...Object.keys(fields),
+    ...(operator === '$rename' ? Object.values(fields).filter((v): v is string => typeof v === 'string') : []),
+  ]);
+  return new Set(paths.map((path) => splitPath(path)[0] ?? path));
+}
+
+/**
+ * where().update() and doc(id).update(). The data is read as the database reads it (toUpdateSpec: plain fields
+ * are `$set`), so the check and the rule's `request.data` see exactly what would be written. An update never
+ * creates a document from the mini-program (the SDK sends upsert: false; a raw request may not ask otherwise).
+ */
 async function update(rules: CollectionRules, ctx: UpdateContext): Promise<Fields> {
-  const raw = readRawObject(ctx.forward.data, 'data');
-  const touched = Object.entries(raw).flatMap(([operator, fields]) => {
-    if (!isPlainObject(fields)) return [];
-    const targets = Object.keys(fields);
-    if (operator === '$rename')
-      targets.push(...Object.values(fields).filter((v): v is string => typeof v === 'string'));
-    return targets;
-  });
-  if (touched.some((path) => path === '_openid' || path.startsWith('_openid.')))
-    return denied('_openid is set by the service and cannot be changed by a client');
-  const data = setValues(toValues(raw, 'data', ctx.now));
-  if (!(await ctx.allows(rules.update, data))) return ctx.refusal('update', rules.update);
-  return ctx.run(ctx.forward);
+  const spec = toUpdateSpec(toValues(readRawObject(ctx.forward.data, 'data'), 'data', ctx.now));
+  const touched = touchedFields(spec);
+  if (touched.has('_openid')) return denied('_openid is set by the service and cannot be changed by a client');
+  // The SDK refuses this before sending, with these words (-501007).
+  if (touched.has('_id')) return invalid('不能更新_id的值');
+  if (!(await ctx.allows(rules.update, setValues(spec)))) return ctx.refusal('update', rules.update);
+  return ctx.run({ ...ctx.forward, upsert: false });
 }
 
 interface SetContext {
@@ -214,9 +223,12 @@ interface SetContext {
 async function set(cloud: DevCloud, rules: CollectionRules, request: RuleRequest, ctx: SetContext): Promise<Fields> {
   if (ctx.docId === undefined) return invalid('set() needs a document id');
   const raw = readRawObject(ctx.forward.data, 'data');
-  if ('_openid' in raw) return denied('_openid is set by the service and cannot be written by a client');
-  const data = toValues(raw, 'data', ctx.now);
   const stored = await storedDocument(cloud, ctx.collection, ctx.docId, ctx.now);
+  // A read-modify-write sends the document back as read: the same owner may stay, no other may be named.
+  if ('_openid' in raw && !(stored && raw._openid === stored._openid))
+    return denied('_openid is set by the service and cannot be written by a client');
+  if ('_id' in raw && raw._id !== ctx.docId) return invalid('不能更新_id的值');
+  const data = toValues(raw, 'data', ctx.now);
   if (stored) {
     if (!allowsDocument(rules.update, { ...request, data }, stored)) return ctx.refusal('update', rules.update);
     if (typeof stored._openid === 'string') raw._openid = stored._openid;
@@ -299,12 +311,10 @@ function singleId(query: PlainObject): string | undefined {
 }
 
 /** The plain values an update sets (`$set`, dotted paths nested), as the rule language's `request.data`. */
-function setValues(update: PlainObject): PlainObject {
+function setValues(spec: UpdateSpec): PlainObject {
   const out: PlainObject = {};
-  const fields = update.$set;
-  if (!isPlainObject(fields)) return out;
-  for (const [path, value] of Object.entries(fields)) {
-    const parts = path.split('.');
+  for (const [path, value] of Object.entries(spec.$set ?? {})) {
+    const parts = splitPath(path);
     let target = out;
     for (const part of parts.slice(0, -1)) {
       const next = target[part];

@@ -1,16 +1,23 @@
 /**
  * The invocation history devcloud's console shows: every function invocation, from its start to its report, with
  * the caller's identity, the event, the result or error and the function's log lines, in a bounded buffer (the
- * newest `capacity`). Secrets are redacted as records are made (./redact.ts), so the history never holds them.
+ * newest `capacity`). Secrets and session tokens are redacted as records are made (./redact.ts), so the history
+ * never holds them; of a user's last token only its decoded header and claims are kept (for the console's Users).
  * Listeners hear each record as it starts and again when it ends (the console's live stream).
  */
 import type { InvocationCaller, InvocationRecord } from '../console/types';
 import type { InvocationContext, InvocationReport, InvocationStart } from '../functions/runtime';
 import { redact, redactText } from './redact';
 
-/** The last session token (compact JWS) a function returned to a user, as `result.data.token` or `result.token`. */
+/**
+ * The last session token (compact JWS) a function returned to a user, as `result.data.token` or `result.token`:
+ * its header and claims, decoded when it was returned (not verified). The token itself is not kept.
+ */
 export interface IssuedToken {
-  token: string;
+  header?: Record<string, unknown>;
+  claims?: Record<string, unknown>;
+  /** Why the token could not be decoded (then header and claims are absent). */
+  error?: string;
   functionName: string;
   requestId: string;
   /** Epoch ms. */
@@ -78,7 +85,7 @@ export class InvocationHistory {
     const token = tokenIn(report.result);
     if (token && record.caller.openid)
       this.tokens.set(record.caller.openid, {
-        token,
+        ...decodeToken(token),
         functionName: record.functionName,
         requestId: record.requestId,
         at: Date.now(),
@@ -165,6 +172,27 @@ export class InvocationHistory {
 }
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** A compact JWS's header and payload, read as they are: the console shows what the user holds. */
+function decodeToken(token: string): Pick<IssuedToken, 'header' | 'claims' | 'error'> {
+  const [header, payload] = token.split('.');
+  const part = (text: string | undefined, name: string): Record<string, unknown> => {
+    let value: unknown;
+    try {
+      value = JSON.parse(Buffer.from(text ?? '', 'base64url').toString('utf8'));
+    } catch {
+      throw new Error(`the token's ${name} is not base64url JSON`);
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      throw new Error(`the token's ${name} is not a JSON object`);
+    return value as Record<string, unknown>;
+  };
+  try {
+    return { header: part(header, 'header'), claims: part(payload, 'payload') };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
 
 /** A compact JWS at `result.data.token` or `result.token` (the kit's login answers `{ok, data: {token}}`). */
 function tokenIn(result: unknown): string | undefined {

@@ -6,7 +6,7 @@
  *    fault model as target 'database' (a pending database fault acts on them as on a function's call);
  *  - "log in as" is a phone's wx.login and wx.cloud.callFunction (target 'device'), then the real function;
  *  - import and export are `--import` and `--export-on-exit`'s own code and file format (collections.ts).
- * Session keys, secrets and full phone numbers never leave: they are redacted (redact.ts).
+ * Session keys, secrets, session tokens and full phone numbers never leave: they are redacted (redact.ts).
  * Every route is listed in README.md's control API table.
  */
 import { EJSON } from 'bson';
@@ -16,7 +16,6 @@ import type {
   CloudCallView,
   CollectionView,
   ControlError,
-  DecodedToken,
   DocumentPage,
   ExportEntry,
   FaultOptions,
@@ -238,39 +237,19 @@ async function listUsers(cloud: DevCloud): Promise<UserView[]> {
         rotatedAt: iso(session.rotatedAt),
       };
     const issued = cloud.invocations.latestToken(user.openid);
-    if (issued) {
-      try {
-        view.token = decodeToken(issued.token, issued.functionName, issued.at);
-      } catch (error) {
-        view.tokenError = (error as Error).message;
-      }
+    if (issued?.error !== undefined) view.tokenError = issued.error;
+    else if (issued?.header && issued.claims) {
+      const exp = typeof issued.claims.exp === 'number' ? issued.claims.exp : undefined;
+      view.token = {
+        header: issued.header,
+        claims: issued.claims,
+        issuedAt: iso(issued.at),
+        functionName: issued.functionName,
+        expired: exp !== undefined && exp * 1000 <= Date.now(),
+      };
     }
     return view;
   });
-}
-
-/** A compact JWS's header and payload, read (not verified: the console shows what the user holds). */
-function decodeToken(token: string, functionName: string, at: number): DecodedToken {
-  const [header, payload] = token.split('.');
-  const part = (text: string | undefined, name: string): Record<string, unknown> => {
-    let value: unknown;
-    try {
-      value = JSON.parse(Buffer.from(text ?? '', 'base64url').toString('utf8'));
-    } catch {
-      throw new Error(`the token's ${name} is not base64url JSON`);
-    }
-    if (!isPlainObject(value)) throw new Error(`the token's ${name} is not a JSON object`);
-    return value;
-  };
-  const claims = part(payload, 'payload');
-  const exp = typeof claims.exp === 'number' ? claims.exp : undefined;
-  return {
-    header: part(header, 'header'),
-    claims,
-    issuedAt: iso(at),
-    functionName,
-    expired: exp !== undefined && exp * 1000 <= Date.now(),
-  };
 }
 
 /**

@@ -6,30 +6,10 @@
 
 // The local cloud, in this process.
 export { startDevCloud, DevCloud } from './hub/server';
-export type {
-  CloudCallFault,
-  DatabaseFault,
-  DevCloudOptions,
-  DevCloudStats,
-  Latency,
-  PhoneNumberDetail,
-  SimulatedUser,
-} from './hub/server';
+export type { DevCloudOptions } from './hub/server';
 export { WECHAT_APIS } from './wechat/server-api';
-export type { Fault, SessionKeyRotation, WeChatApi } from './wechat/server-api';
 // One fault model for every call (database, storage, wechat, cloudCall, device), and the record of calls.
 export { DEVICE_ACTIONS, FAULT_MODES, FAULT_TARGETS } from './faults';
-export type {
-  CallOutcome,
-  DeviceAction,
-  FaultMatch,
-  FaultMode,
-  FaultSpec,
-  FaultTarget,
-  OutboundCall,
-  RecordedCall,
-} from './faults';
-export type { WxError } from './hub/routes/phone';
 export {
   FUNCTION_EXECUTE_FAIL,
   FUNCTION_NODE_ENV,
@@ -38,20 +18,62 @@ export {
   functionNodeBinary,
   node16Binary,
 } from './functions/runtime';
-export type { InvocationContext, InvocationReport } from './functions/runtime';
 // Cloud calls, the outbox, subscription messages, timer triggers and per-function config.
 export { FUNCTION_CONFIG_INVALID } from './functions/runtime';
 export { NO_FIXTURE_ERRCODE } from './wechat/cloud-calls';
-export type { OpenApiCallRecord, OpenApiFixture } from './wechat/cloud-calls';
 export { RISKY_MARKER } from './wechat/cloud-calls/fakes';
-export type { OutboxEntry, OutboxKind } from './wechat/outbox';
 export { SUBSCRIBE_DECISIONS } from './wechat/subscriptions';
-export type { SubscribeDecision } from './wechat/subscriptions';
-export type { ScheduledTrigger, TimerEvent, TriggerFiring } from './functions/timers';
 export { parseCloudBaseCron, CronSyntaxError, TRIGGER_TIME_ZONE } from './functions/cron';
 export type { CloudBaseCron } from './functions/cron';
 export { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV, openidFor, unionidFor } from './wechat/identity';
 export { collectionsInRulesDir, projectFunctionsDir, projectRulesDir } from './hub/project';
+
+// Every shape the control API takes and answers (faults, recorded calls, invocations, users, the console's views).
+export type {
+  CallOutcome,
+  CloudCallFault,
+  CollectionView,
+  ControlError,
+  DatabaseFault,
+  DecodedToken,
+  DeviceAction,
+  DevCloudStats,
+  DocumentPage,
+  ExportEntry,
+  Fault,
+  FaultMatch,
+  FaultMode,
+  FaultOptions,
+  FaultSpec,
+  FaultTarget,
+  FileView,
+  InvocationCaller,
+  InvocationContext,
+  InvocationPage,
+  InvocationRecord,
+  InvocationReport,
+  InvocationReportView,
+  Latency,
+  LoginAsAnswer,
+  OpenApiCallRecord,
+  OpenApiFixture,
+  OutboundCall,
+  OutboxEntry,
+  OutboxKind,
+  PhoneNumberDetail,
+  RecordedCall,
+  ScheduledTrigger,
+  SessionKeyRotation,
+  SessionView,
+  SimulatedUser,
+  SubscribeDecision,
+  TimerEvent,
+  TriggerFiring,
+  UserView,
+  WeChatApi,
+  WeChatStateView,
+  WxError,
+} from './protocol';
 
 // Security rules for client database access, and wx.cloud.database() on a simulated phone.
 export {
@@ -96,25 +118,6 @@ export { installForwardingWx, useDevice } from './phone/wx-global';
 // The phone's privacy agreement (用户隐私保护指引) and its popups, and the phone-number buttons' billing.
 export { DevicePrivacy, PHONE_NO_QUOTA, PRIVACY_NOT_AUTHORIZED } from './phone/privacy';
 export type { PhoneButtonOptions, PhoneCharges, PrivacyFailure, PrivacyOptions, PrivacyRecord } from './phone/privacy';
-
-// What the console's control routes answer (console-api.ts; the page is served at /console).
-export type {
-  CollectionView,
-  ControlError,
-  DecodedToken,
-  DocumentPage,
-  ExportEntry,
-  FaultOptions,
-  FileView,
-  InvocationCaller,
-  InvocationPage,
-  InvocationRecord,
-  InvocationReportView,
-  LoginAsAnswer,
-  SessionView,
-  UserView,
-  WeChatStateView,
-} from './console/types';
 
 // Collections as files (the CLI's --import and --export-on-exit).
 export { CollectionFileError, exportCollections, importCollections, readCollectionFiles } from './database/collections';

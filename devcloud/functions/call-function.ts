@@ -17,13 +17,8 @@
  * A timer-triggered caller has no user, so neither has its callee (SOURCE 'wx_trigger,scf'). No `userInfo` is added
  * to the callee's event: that is what the mini-program client injects, and here the caller is a function.
  */
-import {
-  FUNCTION_CONFIG_INVALID,
-  FUNCTION_NOT_FOUND,
-  FUNCTION_TIMEOUT,
-  type InvocationContext,
-  type InvocationReport,
-} from './runtime';
+import { FUNCTION_CONFIG_INVALID, FUNCTION_NOT_FOUND, FUNCTION_TIMEOUT } from './runtime';
+import type { InvocationContext, InvocationReport } from '../protocol';
 
 /** The action name wx-server-sdk sends for cloud.callFunction. */
 export const INVOKE_FUNCTION_ACTION = 'functions.invokeFunction';

@@ -3,33 +3,7 @@ import { randomUUID } from 'crypto';
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { FunctionConfigError, FunctionConfigStore, type FunctionConfig } from './config';
-
-/** The caller's identity as WeChat's runtime sets it for one invocation (read by cloud.getWXContext()). */
-export interface InvocationContext {
-  OPENID?: string;
-  APPID?: string;
-  UNIONID?: string;
-  /** What triggered the run: wx_client, wx_trigger (a timer), or a chain such as wx_client,scf (a function's call). */
-  SOURCE?: string;
-  CLIENTIP?: string;
-  /** 'timer' for a timer trigger: SCF sets TRIGGER_SRC, which node-sdk reads to pick the timer's API token. */
-  TRIGGER_SRC?: string;
-}
-
-export interface InvocationReport {
-  requestId: string;
-  functionName: string;
-  result?: unknown;
-  /** Set when the function threw or timed out: the client sees a failed callFunction. */
-  error?: { errCode: number; errMsg: string };
-  cold: boolean;
-  /** Time to load the function in a new instance (cold starts only). */
-  initMs?: number;
-  durationMs: number;
-  rssBytes?: number;
-  /** process.version of the instance that ran it (see RuntimeOptions.nodeBinary). */
-  nodeVersion?: string;
-}
+import type { InvocationContext, InvocationReport } from '../protocol';
 
 export interface RuntimeOptions {
   functionsDir: string;

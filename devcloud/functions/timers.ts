@@ -9,34 +9,7 @@
  * WeChat does not return a timer's result to anyone; devcloud keeps it in the list of firings.
  */
 import { FunctionConfigError, type FunctionConfigStore, type TimerTrigger } from './config';
-import type { InvocationContext, InvocationReport } from './runtime';
-
-export interface TimerEvent {
-  Type: 'Timer';
-  TriggerName: string;
-  Time: string;
-}
-
-export interface ScheduledTrigger {
-  functionName: string;
-  name: string;
-  config: string;
-  /** The next scheduled firing (ISO 8601), or undefined when the expression never fires again. */
-  next?: string;
-}
-
-export interface TriggerFiring {
-  functionName: string;
-  triggerName: string;
-  /** The event's Time: when it was scheduled (or asked for, for a manual firing). */
-  time: string;
-  /** Fired from the control API rather than by the clock. */
-  manual: boolean;
-  requestId: string;
-  result?: unknown;
-  error?: { errCode: number; errMsg: string };
-  durationMs: number;
-}
+import type { InvocationContext, InvocationReport, ScheduledTrigger, TimerEvent, TriggerFiring } from '../protocol';
 
 export class TriggerNotFound extends Error {
   readonly code = 'TRIGGER_NOT_FOUND';

@@ -5,9 +5,9 @@
  * never holds them; of a user's last token only its decoded header and claims are kept (for the console's Users).
  * Listeners hear each record as it starts and again when it ends (the console's live stream).
  */
-import type { InvocationCaller, InvocationRecord } from '../console/types';
-import type { InvocationContext, InvocationReport, InvocationStart } from '../functions/runtime';
+import type { InvocationStart } from '../functions/runtime';
 import { redact, redactText } from './redact';
+import type { InvocationCaller, InvocationContext, InvocationRecord, InvocationReport } from '../protocol';
 
 /**
  * The last session token (compact JWS) a function returned to a user, as `result.data.token` or `result.token`:

@@ -10,12 +10,6 @@ import {
   DroppedConnection,
   FaultInjector,
   InvalidFault,
-  type CloudCallFault,
-  type DatabaseFault,
-  type FaultSpec,
-  type FaultTarget,
-  type OutboundCall,
-  type RecordedCall,
 } from '../faults';
 import {
   DevOpenApi,
@@ -27,11 +21,11 @@ import {
 } from '../wechat/cloud-calls';
 import { DevStorage, STORAGE_ACTIONS, type StorageCaller } from '../storage';
 import { phoneCall } from './routes/phone';
-import { FunctionRuntime, type InvocationContext, type InvocationReport } from '../functions/runtime';
+import { FunctionRuntime } from '../functions/runtime';
 import { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV, openidFor, unionidFor } from '../wechat/identity';
-import { OpenDataIssuer, type LegacyOpenData } from '../wechat/opendata';
+import { OpenDataIssuer } from '../wechat/opendata';
 import { withLatency } from '../faults/latency';
-import { WECHAT_APIS, WeChatFake, weChatFaultSpec, type Fault, type SessionKeyRotation } from '../wechat/server-api';
+import { WECHAT_APIS, WeChatFake, weChatFaultSpec } from '../wechat/server-api';
 import { refuseForeignRequest } from './guard';
 import { collectionsInRulesDir, projectFunctionsDir, projectRulesDir } from './project';
 import { SecurityRules } from '../rules';
@@ -50,6 +44,22 @@ import { TimerScheduler } from '../functions/timers';
 import { InvocationHistory } from './invocations';
 import { ChangeFeed } from './live';
 import { serveConsole } from './routes/console';
+import type {
+  CloudCallFault,
+  DatabaseFault,
+  DevCloudStats,
+  Fault,
+  FaultSpec,
+  FaultTarget,
+  InvocationContext,
+  InvocationReport,
+  Latency,
+  OutboundCall,
+  PhoneNumberDetail,
+  RecordedCall,
+  SessionKeyRotation,
+  SimulatedUser,
+} from '../protocol';
 
 /**
  * devcloud: CloudBase and WeChat on loopback. One HTTP server carries
@@ -94,43 +104,6 @@ export interface DevCloudOptions {
   rulesDir?: string | false;
   /** More collections that exist from the start. */
   collections?: string[];
-}
-
-/** Modelled distances, in ms per call: function to database, function to WeChat, phone to cloud (callFunction). */
-export interface Latency {
-  databaseMs: number;
-  wechatMs: number;
-  /** One wx.cloud.callFunction round trip from the phone, on top of the function's own run. */
-  callFunctionMs: number;
-}
-
-/** The original fault shapes, now FaultSpecs underneath: kept for their users. */
-export type { CloudCallFault, DatabaseFault } from '../faults';
-
-export interface DevCloudStats {
-  functions: { invocations: number; coldStarts: number; peakInstanceRssBytes: number };
-  /**
-   * roundTrips: database calls. sequentialTrips: stretches of time with at least one call in flight, so calls made
-   * in parallel count once (what a caller waits for, with latency set).
-   */
-  database: { roundTrips: number; sequentialTrips: number; byAction: Record<string, number> };
-  wechat: Record<string, number>;
-  devcloudRssBytes: number;
-}
-
-export interface SimulatedUser {
-  name: string;
-  openid: string;
-  unionid?: string;
-  /** What WeChat knows as the user's phone number (default 13800001234). */
-  phoneNumber: string;
-  /** What riskControl.getUserRiskRank answers for the user: 0 (lowest) to 4 (default 0). */
-  riskRank: number;
-}
-
-/** What <button open-type="getPhoneNumber"> hands the page when the user agrees. */
-export interface PhoneNumberDetail extends Partial<LegacyOpenData> {
-  code: string;
 }
 
 export class DevCloud {

@@ -1,30 +1,31 @@
 import { controlRequest } from './http';
 import type {
-  CollectionView,
-  DocumentPage,
-  ExportEntry,
-  FileView,
-  InvocationPage,
-  LoginAsAnswer,
-  UserView,
-  WeChatStateView,
-} from '../console/types';
-import type { FaultSpec, RecordedCall } from '../faults';
-import type { InvocationReport } from '../functions/runtime';
-import type {
   CloudCallFault,
+  CollectionView,
   DatabaseFault,
   DevCloudStats,
+  DocumentPage,
+  ExportEntry,
+  Fault,
+  FaultSpec,
+  FileView,
+  InvocationPage,
+  InvocationReport,
   Latency,
+  LoginAsAnswer,
+  OpenApiCallRecord,
+  OpenApiFixture,
+  OutboxEntry,
   PhoneNumberDetail,
+  RecordedCall,
+  ScheduledTrigger,
   SimulatedUser,
-} from '../hub/server';
-import type { WxError } from '../hub/routes/phone';
-import type { Fault } from '../wechat/server-api';
-import type { OpenApiCallRecord, OpenApiFixture } from '../wechat/cloud-calls';
-import type { OutboxEntry } from '../wechat/outbox';
-import type { SubscribeDecision } from '../wechat/subscriptions';
-import type { ScheduledTrigger, TriggerFiring } from '../functions/timers';
+  SubscribeDecision,
+  TriggerFiring,
+  UserView,
+  WeChatStateView,
+  WxError,
+} from '../protocol';
 
 /**
  * A typed client of devcloud's control API (/devcloud/...). Tests, the journey and the benchmark use this, so

@@ -12,7 +12,7 @@
 import type * as CloudbaseDatabase from '@cloudbase/database';
 import { wxApi, type WxCallbacks as WxApiCallbacks } from './wx-api';
 import type { Db } from '@cloudbase/database';
-import type { WxError } from '../hub/routes/phone';
+import type { WxError } from '../protocol';
 
 let loaded: typeof Db | undefined;
 /**

@@ -15,9 +15,7 @@ import {
   type PrivacyOptions,
   type PrivacyRecord,
 } from './privacy';
-import type { InvocationReport } from '../functions/runtime';
-import type { WxError } from '../hub/routes/phone';
-import type { PhoneNumberDetail } from '../hub/server';
+import type { InvocationReport, PhoneNumberDetail, WxError } from '../protocol';
 
 export interface PhoneNumberEventDetail extends Partial<PhoneNumberDetail> {
   errMsg: string;

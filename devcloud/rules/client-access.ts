@@ -26,10 +26,9 @@ import { parseEJSON } from '../database/ejson';
 import { splitPath } from '../database/paths';
 import { toUpdateSpec, type UpdateSpec } from '../database/update';
 import { isPlainObject, type PlainObject } from '../database/values';
-import type { DeviceAction } from '../faults';
-import { wxError, type WxError } from '../hub/routes/phone';
 import { allowsDocument, allowsQuery, type CollectionRules, type Rule, type RuleRequest } from '.';
 import type { DevCloud } from '../hub/server';
+import { type DeviceAction, wxError, type WxError } from '../protocol';
 
 /** The mini-program's `limit` cap (and default) for a client query; cloud functions get up to 1000. */
 export const CLIENT_QUERY_LIMIT = 20;

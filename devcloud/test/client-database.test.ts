@@ -10,9 +10,9 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { createDevice, type Device } from '../phone/device';
 import { controlRequest } from '../phone/http';
-import type { WxError } from '../hub/routes/phone';
 import { SecurityRules } from '../rules';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
+import type { WxError } from '../protocol';
 
 const KIT_RULES = join(__dirname, '..', '..', 'database-rules');
 

@@ -10,9 +10,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { exportCollections } from '../database/collections';
-import type { InvocationRecord } from '../console/types';
 import type { DevCloud } from '../hub/server';
 import { KIT_FUNCTIONS, startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
+import type { InvocationRecord } from '../protocol';
 
 /** A 1 x 1 PNG. */
 const PNG = Buffer.from(

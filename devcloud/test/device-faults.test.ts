@@ -6,10 +6,10 @@
  */
 import { randomBytes } from 'crypto';
 import { createDevice, type Device } from '../phone/device';
-import type { FaultMode, RecordedCall } from '../faults';
 import type { DevCloud } from '../hub/server';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 import { writeProbeFunctions, type ProbeFunctions, type ProbeResult } from './support/probe-function';
+import type { FaultMode, RecordedCall } from '../protocol';
 
 let probes: ProbeFunctions;
 let t: TestCloud;

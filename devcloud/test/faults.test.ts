@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'crypto';
 import { controlRequest } from '../phone/http';
-import { FaultInjector, type FaultMode, type FaultSpec, type RecordedCall } from '../faults';
+import { FaultInjector } from '../faults';
 import type { DevCloud } from '../hub/server';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 import {
@@ -15,6 +15,7 @@ import {
   type ProbeResult,
   type ProbeStep,
 } from './support/probe-function';
+import type { FaultMode, FaultSpec, RecordedCall } from '../protocol';
 
 let probes: ProbeFunctions;
 let t: TestCloud;

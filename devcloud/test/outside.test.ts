@@ -22,9 +22,8 @@ import { tmpdir } from 'os';
 import { dirname, join, relative } from 'path';
 import { controlRequest } from '../phone/http';
 import { createDevice } from '../phone/device';
-import type { WxError } from '../hub/routes/phone';
 import { openidFor, DEFAULT_APPID } from '../wechat/identity';
-import type { InvocationReport } from '../functions/runtime';
+import type { InvocationReport, WxError } from '../protocol';
 
 const PACKAGE = join(__dirname, '..');
 const resolveModule = createRequire(__filename).resolve;

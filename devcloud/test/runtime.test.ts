@@ -6,9 +6,9 @@
 import { mkdtemp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import type { InvocationReport } from '../functions/runtime';
 import type { DevCloud } from '../hub/server';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
+import type { InvocationReport } from '../protocol';
 
 /** The SDK the fixtures load: the project's own copy (the fixtures live in a temporary folder). */
 const SDK = join(__dirname, '..', '..', 'node_modules', 'wx-server-sdk');

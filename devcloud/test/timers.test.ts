@@ -7,8 +7,9 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { CronSyntaxError, parseCloudBaseCron } from '../functions/cron';
 import { FunctionConfigStore } from '../functions/config';
-import { TimerScheduler, type TimerEvent } from '../functions/timers';
+import { TimerScheduler } from '../functions/timers';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
+import type { TimerEvent } from '../protocol';
 
 const SDK = join(__dirname, '..', '..', 'node_modules', 'wx-server-sdk');
 

@@ -1,18 +1,10 @@
 import { createCipheriv, randomBytes } from 'crypto';
 import { OPENAPI_ERROR, OpenDataRefusal } from './cloud-calls';
 import type { WeChatFake } from './server-api';
+import type { LegacyOpenData } from '../protocol';
 
-/**
- * Legacy open data as the WeChat client hands it to a page: `encryptedData` + `iv` (AES-128-CBC, PKCS#7, key =
- * the user's current session_key) and a `cloudID` that cloud.getOpenData resolves for five minutes.
- */
+/** How long a cloudID resolves (legacy open data, protocol/wechat.ts). */
 const CLOUD_ID_TTL_MS = 5 * 60 * 1000;
-
-export interface LegacyOpenData {
-  encryptedData: string;
-  iv: string;
-  cloudID: string;
-}
 
 export class OpenDataIssuer {
   private readonly cloudIds = new Map<string, { json: string; openid: string; expiresAt: number }>();

@@ -4,27 +4,7 @@
  * and the links the functions generated. Listed by the control API (GET /devcloud/outbox), newest last.
  */
 import { randomUUID } from 'crypto';
-
-export type OutboxKind =
-  | 'subscribeMessage'
-  | 'customerServiceMessage'
-  /** security.mediaCheckAsync's result: the `wxa_media_check` event WeChat pushes. */
-  | 'mediaCheckResult'
-  | 'urlScheme'
-  | 'urlLink';
-
-export interface OutboxEntry {
-  id: string;
-  kind: OutboxKind;
-  /** When devcloud delivered it (ISO 8601). */
-  at: string;
-  /** The cloud function whose call produced it. */
-  functionName: string;
-  /** The recipient's openid (messages) or the user the check was about (mediaCheckResult). */
-  touser?: string;
-  /** What was sent, as WeChat received it (snake_case keys, as on the wire). */
-  payload: Record<string, unknown>;
-}
+import type { OutboxEntry } from '../protocol';
 
 /** Entries kept (the newest): a long-running devcloud keeps its memory flat. */
 const CAPACITY = 1000;

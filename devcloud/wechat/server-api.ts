@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'crypto';
-import { FaultInjector, type FaultSpec } from '../faults';
+import { FaultInjector } from '../faults';
+import type { Fault, FaultSpec, SessionKeyRotation, WeChatApi } from '../protocol';
 
 /**
  * The WeChat server API fake: the endpoints our functions call (jscode2session, checksession, getuserphonenumber,
@@ -8,21 +9,13 @@ import { FaultInjector, type FaultSpec } from '../faults';
  * 'wechat', action = the API name.
  */
 
-export const WECHAT_APIS = ['jscode2session', 'checksession', 'getuserphonenumber', 'token'] as const;
-export type WeChatApi = (typeof WECHAT_APIS)[number];
-
-/** The original WeChat fault shape, kept for its users; it becomes a FaultSpec (see weChatFaultSpec). */
-export interface Fault {
-  api: WeChatApi;
-  /** Answer with this errcode instead of the real reply. */
-  errcode?: number;
-  /** Delay the answer (ms). A delay longer than the caller's timeout is a timeout. */
-  delayMs?: number;
-  /** How many calls it applies to; default 1. */
-  times?: number;
-}
-
-export type SessionKeyRotation = 'every-code' | 'when-expired';
+const APIS: Record<WeChatApi, true> = {
+  jscode2session: true,
+  checksession: true,
+  getuserphonenumber: true,
+  token: true,
+};
+export const WECHAT_APIS = Object.keys(APIS) as WeChatApi[];
 
 export interface WeChatReply {
   status: number;

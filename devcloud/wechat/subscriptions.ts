@@ -1,3 +1,4 @@
+import type { SubscribeDecision } from '../protocol';
 /**
  * One-time subscription messages (一次性订阅消息), as WeChat keeps them: a user who accepts a template in
  * `wx.requestSubscribeMessage` lets the mini-program send that template to them ONCE through
@@ -10,8 +11,8 @@
  */
 
 /** What the panel answers per template (wx.requestSubscribeMessage's success result). */
-export const SUBSCRIBE_DECISIONS = ['accept', 'reject', 'ban', 'filter'] as const;
-export type SubscribeDecision = (typeof SUBSCRIBE_DECISIONS)[number];
+const DECISIONS: Record<SubscribeDecision, true> = { accept: true, reject: true, ban: true, filter: true };
+export const SUBSCRIBE_DECISIONS = Object.keys(DECISIONS) as SubscribeDecision[];
 
 /** wx.requestSubscribeMessage's failures (official table): errCode and the errMsg text after ':fail '. */
 export const SUBSCRIBE_REQUEST_ERRORS = {

@@ -1,7 +1,7 @@
 /** Every invocation, newest first, live: function, caller, cold or warm, duration, outcome; details on demand. */
 import { useState } from 'preact/hooks';
-import type { InvocationRecord } from '../types';
 import { Json, shortId, Time, ViewHeading } from '../ui';
+import type { InvocationRecord } from '../../protocol';
 
 /** What an invocation came to, in a word: ok, the function's own error code (`{ok: false}`), or the failure. */
 export function outcomeOf(record: InvocationRecord): { text: string; kind: 'ok' | 'failed' | 'error' | 'running' } {

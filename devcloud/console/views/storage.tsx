@@ -1,7 +1,7 @@
 /** The stored files: a preview of each image, its path, size, owner and upload time. */
 import { api } from '../api';
-import type { FileView } from '../types';
 import { ErrorMessage, formatBytes, Loading, shortId, Time, useResource, ViewHeading } from '../ui';
+import type { FileView } from '../../protocol';
 
 export function StorageView({ version }: { version: number }) {
   const files = useResource(() => api.get<FileView[]>('/storage/files'), version);

@@ -5,10 +5,9 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import type { FaultSpec } from '../../faults';
 import { api, ApiError, describeError } from '../api';
-import type { CodeView, FaultOptions, UserView, WeChatStateView } from '../types';
 import { ErrorMessage, Json, Loading, StatusMessage, Time, useResource, ViewHeading } from '../ui';
+import type { CodeView, FaultOptions, FaultSpec, UserView, WeChatStateView } from '../../protocol';
 
 export function WeChatView({ version }: { version: number }) {
   const state = useResource(() => api.get<WeChatStateView>('/wechat'), version);

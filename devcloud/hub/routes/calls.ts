@@ -15,12 +15,11 @@
  *
  * A request that is wrong answers HTTP 400 `{code: 'INVALID_ARGUMENT', message}` and changes nothing.
  */
-import type { OpenApiFixture } from '../../wechat/cloud-calls';
 import { FunctionConfigError } from '../../functions/config';
 import type { DevCloud } from '../server';
-import { SUBSCRIBE_DECISIONS, SubscribeRequestError, type SubscribeDecision } from '../../wechat/subscriptions';
+import { SUBSCRIBE_DECISIONS, SubscribeRequestError } from '../../wechat/subscriptions';
 import { TriggerNotFound } from '../../functions/timers';
-import { wxError, type WxError } from './phone';
+import { type OpenApiFixture, type SubscribeDecision, wxError, type WxError } from '../../protocol';
 
 export interface ControlReply {
   status: number;

@@ -12,20 +12,6 @@
 import { EJSON } from 'bson';
 import type * as http from 'http';
 import { consoleAssets } from '../console-assets';
-import type {
-  CloudCallView,
-  CollectionView,
-  ControlError,
-  DocumentPage,
-  ExportEntry,
-  FaultOptions,
-  FileView,
-  InvocationPage,
-  LoginAsAnswer,
-  UserView,
-  WeChatCallView,
-  WeChatStateView,
-} from '../../console/types';
 import {
   checkDocument,
   collectionFileText,
@@ -37,10 +23,25 @@ import {
 } from '../../database/collections';
 import { isPlainObject } from '../../database/values';
 import { DroppedConnection, FAULT_MODES, FAULT_TARGETS } from '../../faults';
-import { phoneCall, type WxError } from './phone';
+import { phoneCall } from './phone';
 import { containsRedacted, redact, restoreRedacted, UnrestorableMarker } from '../redact';
-import type { InvocationReport } from '../../functions/runtime';
 import type { DevCloud } from '../server';
+import type {
+  CloudCallView,
+  CollectionView,
+  ControlError,
+  DocumentPage,
+  ExportEntry,
+  FaultOptions,
+  FileView,
+  InvocationPage,
+  InvocationReport,
+  LoginAsAnswer,
+  UserView,
+  WeChatCallView,
+  WeChatStateView,
+  WxError,
+} from '../../protocol';
 
 /** A route's refusal: an HTTP status and `{code, message}`. */
 class ConsoleError extends Error {

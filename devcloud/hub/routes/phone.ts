@@ -7,20 +7,9 @@
  */
 import { randomUUID } from 'crypto';
 import { clientDatabaseCall } from '../../rules/client-access';
-import type { DeviceAction } from '../../faults';
-import type { InvocationReport } from '../../functions/runtime';
 import type { DevCloud } from '../server';
 import { STORAGE_PERMISSION_DENIED, StorageError } from '../../storage';
-
-/** How a wx API fails on the phone: a rejected promise / fail callback with errCode and `<api>:fail ...`. */
-export interface WxError {
-  errCode: number;
-  errMsg: string;
-}
-
-export function wxError(api: string, errCode: number, message: string): WxError {
-  return { errCode, errMsg: `${api}:fail ${errCode} ${message}` };
-}
+import { type DeviceAction, type InvocationReport, wxError, type WxError } from '../../protocol';
 
 type FileResult = { fileID: string; status: number; errMsg: string };
 

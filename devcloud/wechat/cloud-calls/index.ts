@@ -32,6 +32,7 @@ import {
 } from './protobuf';
 import type { CommApiData, CommOpenApiResp, KeyValuePair, SvrkitApiData } from './protobuf';
 import { ConfigError, PermissionStore } from './permissions';
+import type { OpenApiCallRecord, OpenApiFixture } from '../../protocol';
 
 /** Who makes a cloud call: the calling function and, when devcloud knows it, the user whose invocation it is. */
 export interface OpenApiCallContext {
@@ -55,24 +56,6 @@ export class OpenApiBinary {
 export type OpenApiHandlerReply = Record<string, unknown> | OpenApiBinary;
 
 export type OpenApiHandler = (data: Record<string, unknown>, ctx: OpenApiCallContext) => Promise<OpenApiHandlerReply>;
-
-/** A developer's canned reply for a cloud call devcloud has no fake of (or one that replaces the fake). */
-export type OpenApiFixture = { reply: Record<string, unknown> } | { binary: { contentType: string; base64: string } };
-
-/** One cloud call as devcloud answered it (GET /devcloud/openapi/calls). */
-export interface OpenApiCallRecord {
-  seq: number;
-  at: string;
-  api: string;
-  functionName: string;
-  openid?: string;
-  /** The request as WeChat receives it (snake_case keys); media values as `{contentType, fileName, bytes}`. */
-  data: Record<string, unknown>;
-  /** Who answered: a built-in fake, the developer's fixture, or nobody (refused). */
-  answeredBy: 'fake' | 'fixture' | 'none';
-  /** WeChat's errcode in the reply (0 for success), or the gateway's errorCode (-604101...). */
-  errcode: number;
-}
 
 /** Cloud calls kept for GET /devcloud/openapi/calls (the newest). */
 const MAX_CALL_RECORDS = 1000;

@@ -1,6 +1,6 @@
 /**
- * The shapes of the control routes devcloud's console reads (devcloud/console-api.ts serves them; README.md's
- * control API table documents them). Types only: the server and the page (bundled for the browser) share them.
+ * The shapes of the control routes devcloud's console reads (hub/routes/console.ts and documents.ts serve them).
+ * Types only: the hub and the page (bundled for the browser) share them.
  */
 
 export interface InvocationCaller {

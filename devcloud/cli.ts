@@ -5,7 +5,7 @@ import { exportCollections, importCollections } from './database/collections';
 import { consoleAssets } from './hub/console-assets';
 import { projectFunctionsDir, projectRulesDir } from './hub/project';
 import { RulesFileError } from './rules';
-import { startDevCloud, type DevCloud } from './hub/server';
+import { startDevCloud, type DevCloud } from './hub';
 
 /**
  * `devcloud` (`npx devcloud` in a project, `npm run devcloud` in the kit): serve the local cloud until Ctrl-C.

@@ -5,8 +5,8 @@
  */
 
 // The local cloud, in this process.
-export { startDevCloud, DevCloud } from './hub/server';
-export type { DevCloudOptions } from './hub/server';
+export { DevCloud, startDevCloud } from './hub';
+export type { DevCloudOptions } from './hub';
 export { WECHAT_APIS } from './wechat/server-api';
 // One fault model for every call (database, storage, wechat, cloudCall, device), and the record of calls.
 export { DEVICE_ACTIONS, FAULT_MODES, FAULT_TARGETS } from './faults';

@@ -26,19 +26,13 @@ import { parseEJSON } from '../database/ejson';
 import { splitPath } from '../database/paths';
 import { toUpdateSpec, type UpdateSpec } from '../database/update';
 import { isPlainObject, type PlainObject } from '../database/values';
-import { allowsDocument, allowsQuery, type CollectionRules, type Rule, type RuleRequest } from '.';
-import type { DevCloud } from '../hub/server';
+import type { DevDatabase } from '../database';
+import type { FaultInjector } from '../faults';
+import { allowsDocument, allowsQuery, type CollectionRules, type Rule, type RuleRequest, type SecurityRules } from '.';
 import { type DeviceAction, wxError, type WxError } from '../protocol';
 
 /** The mini-program's `limit` cap (and default) for a client query; cloud functions get up to 1000. */
 export const CLIENT_QUERY_LIMIT = 20;
-
-/** What the phone's database client sends. */
-export interface ClientDatabaseRequest {
-  user: string;
-  action: string;
-  params: PlainObject;
-}
 
 /** The service's reply, as CloudBase answers the SDK: `{requestId, data}` or `{requestId, code, message}`. */
 export type ServiceReply = { requestId: string; data?: unknown; code?: string; message?: string };
@@ -66,9 +60,19 @@ export function clientActionOf(action: string, params: PlainObject): DeviceActio
   }
 }
 
-export async function clientDatabaseCall(cloud: DevCloud, body: PlainObject): Promise<ClientDatabaseReply> {
-  if (typeof body.user !== 'string' || body.user === '') throw new Error('body.user is required');
-  const openid = cloud.user(body.user).openid;
+/** What the service needs of the local cloud: its database, the rules in force, the fault model. */
+export interface ClientAccess {
+  database: DevDatabase;
+  rules: SecurityRules;
+  faults: FaultInjector;
+}
+
+/** One client call from the phone of the user with `openid`. */
+export async function clientDatabaseCall(
+  access: ClientAccess,
+  openid: string,
+  body: PlainObject,
+): Promise<ClientDatabaseReply> {
   const action = typeof body.action === 'string' ? body.action : '';
   const params = isPlainObject(body.params) ? body.params : {};
   const deviceAction = clientActionOf(action, params);
@@ -76,12 +80,12 @@ export async function clientDatabaseCall(cloud: DevCloud, body: PlainObject): Pr
   if (!deviceAction)
     return { requestId, code: 'INVALID_ACTION', message: `the mini-program cannot call ${action || 'this action'}` };
   const collection = typeof params.collectionName === 'string' ? params.collectionName : '';
-  return cloud.faults.run<ClientDatabaseReply>(
+  return access.faults.run<ClientDatabaseReply>(
     { target: 'device', action: deviceAction, openid, ...(collection ? { collection } : {}) },
     {
       apply: async () => {
         try {
-          return { requestId, ...(await serve(cloud, openid, action, params, collection)) };
+          return { requestId, ...(await serve(access, openid, action, params, collection)) };
         } catch (error) {
           const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : 'SYS_ERR';
           return { requestId, code, message: (error as Error).message ?? String(error) };
@@ -107,7 +111,7 @@ function invalid(message: string): Fields {
 }
 
 async function serve(
-  cloud: DevCloud,
+  access: ClientAccess,
   openid: string,
   action: string,
   params: PlainObject,
@@ -116,9 +120,9 @@ async function serve(
   if (params.transactionId !== undefined && params.transactionId !== null && params.transactionId !== '')
     return invalid('transactions are not available to the mini-program');
   if (!collection) return invalid('collectionName is required');
-  const rules = cloud.rules.for(collection);
+  const rules = access.rules.for(collection);
   if (!rules) {
-    const where = cloud.rules.dir ? `${cloud.rules.dir}/${collection}.json` : `a rules folder (--rules)`;
+    const where = access.rules.dir ? `${access.rules.dir}/${collection}.json` : `a rules folder (--rules)`;
     return denied(`collection ${collection} has no security rules, so clients may not use it: add ${where}`);
   }
   const now = Date.now();
@@ -128,13 +132,13 @@ async function serve(
   const query = toValues(rawQuery, 'query', now);
   const forward = { ...params, ...(params.query === undefined ? {} : { query: JSON.stringify(rawQuery) }) };
   const docId = params.queryType === 'DOC' ? singleId(query) : undefined;
-  const run = (sent: PlainObject) => cloud.database.handle(action, sent);
+  const run = (sent: PlainObject) => access.database.handle(action, sent);
 
   /** Whether `rule` allows the call: on the addressed document for doc(id), else from the query. */
   const allows = async (rule: Rule, data?: unknown): Promise<boolean> => {
     const scoped = data === undefined ? request : { ...request, data };
     if (docId !== undefined) {
-      const stored = await storedDocument(cloud, collection, docId, now);
+      const stored = await storedDocument(access, collection, docId, now);
       if (stored) return allowsDocument(rule, scoped, stored);
     }
     return allowsQuery(rule, scoped, query);
@@ -167,7 +171,7 @@ async function serve(
     }
     case 'database.modifyDocument':
       return params.merge === false
-        ? set(cloud, rules, request, { forward, collection, docId, openid, now, refusal })
+        ? set(access, rules, request, { forward, collection, docId, openid, now, refusal })
         : update(rules, { forward, run, allows, refusal, now });
     case 'database.removeDocument':
       if (!(await allows(rules.delete))) return refusal('delete', rules.delete);
@@ -219,10 +223,15 @@ interface SetContext {
 }
 
 /** doc(id).set(): replaces the document (update rule) or creates it (create rule); `_openid` never moves. */
-async function set(cloud: DevCloud, rules: CollectionRules, request: RuleRequest, ctx: SetContext): Promise<Fields> {
+async function set(
+  access: ClientAccess,
+  rules: CollectionRules,
+  request: RuleRequest,
+  ctx: SetContext,
+): Promise<Fields> {
   if (ctx.docId === undefined) return invalid('set() needs a document id');
   const raw = readRawObject(ctx.forward.data, 'data');
-  const stored = await storedDocument(cloud, ctx.collection, ctx.docId, ctx.now);
+  const stored = await storedDocument(access, ctx.collection, ctx.docId, ctx.now);
   // A read-modify-write sends the document back as read: the same owner may stay, no other may be named.
   if ('_openid' in raw && !(stored && raw._openid === stored._openid))
     return denied('_openid is set by the service and cannot be written by a client');
@@ -236,7 +245,7 @@ async function set(cloud: DevCloud, rules: CollectionRules, request: RuleRequest
     const created = { ...toValues(raw, 'data', ctx.now), _id: ctx.docId };
     if (!allowsDocument(rules.create, { ...request, data }, created)) return ctx.refusal('create', rules.create);
   }
-  return cloud.database.handle('database.modifyDocument', { ...ctx.forward, data: JSON.stringify(raw) });
+  return access.database.handle('database.modifyDocument', { ...ctx.forward, data: JSON.stringify(raw) });
 }
 
 /** Why a call was refused, for the developer reading the error. */
@@ -248,12 +257,12 @@ function explain(rules: CollectionRules, operation: string, rule: Rule, byId: bo
 }
 
 async function storedDocument(
-  cloud: DevCloud,
+  access: ClientAccess,
   collection: string,
   id: string,
   now: number,
 ): Promise<PlainObject | undefined> {
-  const reply = await cloud.database.handle('database.getDocument', {
+  const reply = await access.database.handle('database.getDocument', {
     collectionName: collection,
     query: EJSON.stringify({ _id: id }),
     queryType: 'DOC',

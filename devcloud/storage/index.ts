@@ -27,6 +27,8 @@ export interface DevStorageOptions {
   publicBaseUrl: string;
   /** devcloud's fault model: byte transfers (`storage.put`, `storage.get`) run through it. */
   faults?: FaultInjector;
+  /** Reads an upload's bytes, undefined when they are over `limit` (the hub's one body reader). */
+  readBody: (request: IncomingMessage, limit: number) => Promise<Buffer | undefined>;
 }
 
 /** A failure of a whole storage action; the server replies `{requestId, code, message}`. */
@@ -92,8 +94,8 @@ export const STORAGE_PERMISSION_DENIED = 'STORAGE_PERMISSION_DENIED';
 const UPLOAD_TTL_MS = 10 * 60 * 1000;
 /** Default life of a temp URL when the caller gives no maxAge. */
 const DEFAULT_MAX_AGE_S = 24 * 60 * 60;
-/** Largest upload accepted in one PUT; the whole body is held in memory. */
-const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+/** Largest upload accepted in one PUT: devcloud's own limit (COS takes more), as the whole body is held in memory. */
+export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
 const CONTENT_TYPES: Record<string, string> = {
   png: 'image/png',
@@ -138,6 +140,7 @@ export class DevStorage {
   /** Signs temp URLs, so a download needs a URL this instance handed out. */
   private readonly signKey = randomBytes(32);
   private readonly pending = new Map<string, PendingUpload>();
+  private readonly readBody: DevStorageOptions['readBody'];
   /** Phones' writes check the owner and write as one step, so two users racing for a path cannot both win. */
   private readonly userWrites = new Mutex();
   private readonly faults: FaultInjector;
@@ -148,6 +151,7 @@ export class DevStorage {
     this.bucket = bucketOf(options.envId, options.appId);
     this.baseUrl = options.publicBaseUrl.replace(/\/+$/, '');
     this.faults = options.faults ?? new FaultInjector();
+    this.readBody = options.readBody;
   }
 
   /** JSON actions from the SDK. Returns the reply fields next to requestId; throws StorageError. */
@@ -396,14 +400,17 @@ export class DevStorage {
       req.resume();
       return xmlError(403, 'AccessDenied', 'Access Denied.', cloudPath);
     }
-    const bytes = await readBody(req, MAX_UPLOAD_BYTES);
-    if (!bytes)
-      return xmlError(
-        400,
+    const bytes = await this.readBody(req, MAX_UPLOAD_BYTES);
+    if (!bytes) {
+      // COS's code for an object over its limit; 413 and a closed connection, as every body over its limit.
+      const reply = xmlError(
+        413,
         'EntityTooLarge',
         'Your proposed upload exceeds the maximum allowed object size.',
         cloudPath,
       );
+      return { ...reply, headers: { ...reply.headers, connection: 'close' } };
+    }
     await this.backend.put({ cloudPath, size: bytes.length, uploadedAt: Date.now() }, bytes);
     return { status: 200, headers: { 'content-length': '0', etag: `"${randomBytes(16).toString('hex')}"` } };
   }
@@ -422,20 +429,6 @@ export class DevStorage {
       body: bytes,
     };
   }
-}
-
-/** Reads a request body; undefined when it exceeds `limit` (the rest is drained). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size <= limit ? Buffer.concat(chunks) : undefined));
-    req.on('error', reject);
-  });
 }
 
 function escapeXml(text: string): string {

@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { exportCollections } from '../database/collections';
-import type { DevCloud } from '../hub/server';
+import type { DevCloud } from '../hub';
 import { KIT_FUNCTIONS, startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 import type { InvocationRecord } from '../protocol';
 

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'crypto';
 import { createDevice, type Device } from '../phone/device';
-import type { DevCloud } from '../hub/server';
+import type { DevCloud } from '../hub';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 import { writeProbeFunctions, type ProbeFunctions, type ProbeResult } from './support/probe-function';
 import type { FaultMode, RecordedCall } from '../protocol';

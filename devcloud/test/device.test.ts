@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { createDevice, DeviceStorage, type Device } from '../phone/device';
-import type { DevCloud } from '../hub/server';
+import type { DevCloud } from '../hub';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 
 let t: TestCloud;

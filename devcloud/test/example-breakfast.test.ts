@@ -11,7 +11,7 @@ import { dirname, join } from 'path';
 import { importCollections } from '../database/collections';
 import { DevCloudControl } from '../phone/control';
 import { breakfastMorning, ORDER_READY_TEMPLATE, type MorningReport } from '../examples/breakfast/client';
-import { startDevCloud, type DevCloud } from '../hub/server';
+import { startDevCloud, type DevCloud } from '../hub';
 
 const EXAMPLE = join(__dirname, '..', 'examples', 'breakfast');
 const SDK = dirname(createRequire(__filename).resolve('wx-server-sdk/package.json'));

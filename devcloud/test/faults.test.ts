@@ -6,7 +6,7 @@
 import { randomBytes } from 'crypto';
 import { controlRequest } from '../phone/http';
 import { FaultInjector } from '../faults';
-import type { DevCloud } from '../hub/server';
+import type { DevCloud } from '../hub';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 import {
   probeResults,

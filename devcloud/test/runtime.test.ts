@@ -6,7 +6,7 @@
 import { mkdtemp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import type { DevCloud } from '../hub/server';
+import type { DevCloud } from '../hub';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 import type { InvocationReport } from '../protocol';
 

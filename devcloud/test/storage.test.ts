@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import cloud from 'wx-server-sdk';
+import { BodyTooLarge, readBody } from '../hub/body';
 import { DevStorage, StorageError } from '../storage';
 import type { CloudbaseHarness, CloudbaseRoute } from './support/cloudbase-harness';
 import { actionReply, httpRequest, jsonReply, readJson, startCloudbaseHarness } from './support/cloudbase-harness';
@@ -48,10 +49,16 @@ const route: CloudbaseRoute = async (req, res, { url, functionName }) => {
   res.writeHead(404).end();
 };
 
+/** The hub's body reader, as devcloud hands it to its storage. */
+const storageBody = (request: Parameters<typeof readBody>[0], limit: number) =>
+  readBody(request, limit).catch((error: unknown) =>
+    error instanceof BodyTooLarge ? undefined : Promise.reject(error),
+  );
+
 beforeAll(async () => {
   harness = await startCloudbaseHarness({ env: ENV, route });
   baseUrl = harness.baseUrl;
-  storage = new DevStorage({ envId: ENV, appId: APPID, publicBaseUrl: `${baseUrl}/storage` });
+  storage = new DevStorage({ envId: ENV, appId: APPID, publicBaseUrl: `${baseUrl}/storage`, readBody: storageBody });
 });
 
 afterAll(() => harness.close());
@@ -209,12 +216,24 @@ describe('putFile (the device upload) and the directory backend', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('keeps the owner and survives a restart when given a directory', async () => {
-    const first = new DevStorage({ dir, envId: ENV, appId: APPID, publicBaseUrl: `${baseUrl}/storage` });
+    const first = new DevStorage({
+      dir,
+      envId: ENV,
+      appId: APPID,
+      publicBaseUrl: `${baseUrl}/storage`,
+      readBody: storageBody,
+    });
     const fileID = await first.putFile('users/o1/avatar.jpg', Buffer.from('jpeg'), 'openid-1');
     await first.putFile('users/o1', Buffer.from('a key that is also a prefix'), 'openid-1');
     expect(fileID).toBe(`cloud://${ENV}.${BUCKET}/users/o1/avatar.jpg`);
 
-    const second = new DevStorage({ dir, envId: ENV, appId: APPID, publicBaseUrl: `${baseUrl}/storage` });
+    const second = new DevStorage({
+      dir,
+      envId: ENV,
+      appId: APPID,
+      publicBaseUrl: `${baseUrl}/storage`,
+      readBody: storageBody,
+    });
     expect(await second.list()).toEqual([`cloud://${ENV}.${BUCKET}/users/o1`, fileID]);
     expect(await second.read(fileID)).toEqual(Buffer.from('jpeg'));
     expect(await second.stat(fileID)).toMatchObject({
@@ -228,7 +247,13 @@ describe('putFile (the device upload) and the directory backend', () => {
   });
 
   it('refuses paths that could escape the directory', async () => {
-    const disk = new DevStorage({ dir, envId: ENV, appId: APPID, publicBaseUrl: `${baseUrl}/storage` });
+    const disk = new DevStorage({
+      dir,
+      envId: ENV,
+      appId: APPID,
+      publicBaseUrl: `${baseUrl}/storage`,
+      readBody: storageBody,
+    });
     for (const bad of ['/abs.txt', 'a/../b', 'a//b', 'a\\b', '', 'dir/']) {
       await expect(disk.putFile(bad, Buffer.from('x'))).rejects.toMatchObject({ code: 'INVALID_PARAM' });
     }

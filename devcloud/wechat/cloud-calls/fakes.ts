@@ -17,6 +17,10 @@ export interface CloudCallFakeDeps {
   subscriptions: SubscriptionStore;
   /** Whether an openid is a user of this mini-program (a simulated user devcloud has seen). */
   knowsOpenid(openid: string): boolean;
+  /** phonenumber.getPhoneNumber's reply for a code, bound to `openid` when given (the WeChat fake's). */
+  phoneNumberFor(code: unknown, openid: unknown): Reply;
+  /** What riskControl.getUserRiskRank answers for a user (0 lowest .. 4). */
+  riskRankOf(openid: string): number;
 }
 
 type Reply = Record<string, unknown>;
@@ -28,6 +32,10 @@ const fail = (errcode: number, errmsg: string): Reply => ({ errcode, errmsg });
 export const RISKY_MARKER = 'devcloud-risky';
 
 export function registerCloudCallFakes(openapi: DevOpenApi, deps: CloudCallFakeDeps): void {
+  // `openid` (optional) binds the code to its user; the SDK sends data keys snake_cased, and openid stays openid.
+  openapi.register('phonenumber.getPhoneNumber', async (data) => deps.phoneNumberFor(data.code, data.openid));
+  openapi.register('security.msgSecCheck', async (data) => msgSecCheck(data));
+  openapi.register('riskControl.getUserRiskRank', async (data) => userRiskRank(data, deps));
   openapi.register('wxacode.get', async (data) => wxacodeGet(data));
   openapi.register('wxacode.getUnlimited', async (data) => wxacodeGetUnlimited(data));
   openapi.register('wxacode.createQRCode', async (data) => wxacodeCreateQRCode(data));
@@ -40,6 +48,33 @@ export function registerCloudCallFakes(openapi: DevOpenApi, deps: CloudCallFakeD
   openapi.register('urllink.generate', async (data, ctx) => urllinkGenerate(data, ctx, deps));
   openapi.register('security.imgSecCheck', async (data) => imgSecCheck(data));
   openapi.register('security.mediaCheckAsync', async (data, ctx) => mediaCheckAsync(data, ctx, deps));
+}
+
+// ---- Content and risk -------------------------------------------------------------------------------------------
+
+/** A small stand-in for WeChat's content check: rejects text containing the words tests use as "risky". */
+function msgSecCheck(data: Reply): Reply {
+  const content = typeof data.content === 'string' ? data.content : '';
+  const risky = /违规|赌博|色情/.test(content);
+  const verdict = { suggest: risky ? 'risky' : 'pass', label: risky ? 20001 : 100 };
+  return {
+    errcode: 0,
+    errmsg: 'ok',
+    result: verdict,
+    detail: [{ strategy: 'content_model', errcode: 0, ...verdict, prob: risky ? 90 : 0 }],
+    trace_id: randomUUID(),
+  };
+}
+
+/**
+ * riskControl.getUserRiskRank: {appid, openid, scene, client_ip (required), ...} -> {errcode, errmsg, risk_rank,
+ * unoin_id} (sic, WeChat's spelling). The rank is the simulated user's (POST /devcloud/users {riskRank}).
+ */
+function userRiskRank(data: Reply, deps: CloudCallFakeDeps): Reply {
+  if (typeof data.client_ip !== 'string' || data.client_ip === '' || typeof data.openid !== 'string')
+    return fail(47001, 'data format error: openid and client_ip are required');
+  if (data.scene !== 0 && data.scene !== 1 && data.scene !== 2) return fail(47001, 'invalid scene');
+  return { errcode: 0, errmsg: 'getUserRiskRank succ', risk_rank: deps.riskRankOf(data.openid), unoin_id: 0 };
 }
 
 // ---- Mini-program codes -------------------------------------------------------------------------------------

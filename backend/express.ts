@@ -21,7 +21,11 @@ export interface AuthErrorBody {
   error: { code: 'UNAUTHORIZED' | 'AUTH_UNAVAILABLE'; reason: string; message: string };
 }
 
-const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)$/i;
+/**
+ * The scheme, one or more spaces, and the credentials. Anything that is not a canonical compact JWS is refused by
+ * the verifier with the same 401 as any bad token (RFC 6750 allows `+/=~` in a b64token; our tokens never hold them).
+ */
+const BEARER = /^Bearer +(\S+)$/i;
 
 export function requireSessionToken(verify: TokenVerifier, options: { realm?: string } = {}): RequestHandler {
   const realm = options.realm ?? 'api';

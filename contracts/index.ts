@@ -86,6 +86,12 @@ export interface LoginEvent {
    * of [A-Za-z0-9_-]. Optional: without it every call counts.
    */
   loginId?: string;
+  /**
+   * A token refresh rather than a login: a new token (and the profile) for the existing account, without counting a
+   * login (loginCount, lastLoginAt unchanged; the audit entry says `refresh`). USER_NOT_FOUND when there is no
+   * account: a refresh never creates one. Not with `code`.
+   */
+  refresh?: true;
 }
 
 export interface LoginResult {
@@ -162,6 +168,8 @@ export interface LoginLogEntry {
   /** The answer's code, when not ok. */
   errorCode?: string;
   withCode: boolean;
+  /** A token refresh, not a login (LoginEvent.refresh). */
+  refresh?: true;
   /** When ok. */
   isNewUser?: boolean;
   /** CLIENTIP from the WeChat context. */

@@ -43,7 +43,7 @@ export async function prepareBackendJourney(): Promise<BackendJourney> {
   };
 }
 
-type Sign = (claims: { iss: string; sub: string; sv: number }, now: number) => Promise<string>;
+type Sign = (claims: { iss: string; sub: string; aid: string; sv: number }, now: number) => Promise<string>;
 
 async function steps(cloud: DevCloud, apiBase: string, check: Check, sign: Sign): Promise<void> {
   const carol = cloud.user('carol');
@@ -61,9 +61,9 @@ async function steps(cloud: DevCloud, apiBase: string, check: Check, sign: Sign)
   );
 
   console.log('8. the backend refuses a request without a token, with an expired one and with a tampered one');
-  const claims = { iss: cloud.appid, sub: carol.openid, sv: 1 };
-  const expired = await sign(claims, Date.now() - 2 * 3600_000);
   const [header, payload, signature] = token.split('.') as [string, string, string];
+  const { aid } = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { aid: string };
+  const expired = await sign({ iss: cloud.appid, sub: carol.openid, aid, sv: 1 }, Date.now() - 2 * 3600_000);
   const forgedClaims = { ...(JSON.parse(Buffer.from(payload, 'base64url').toString()) as object), sub: 'o-mallory' };
   const tampered = `${header}.${Buffer.from(JSON.stringify(forgedClaims)).toString('base64url')}.${signature}`;
   for (const [what, authorization] of [

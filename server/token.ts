@@ -1,7 +1,13 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'crypto';
 import { CompactSign } from 'jose';
 import type { SessionTokenClaims } from '../contracts/token';
-import { TOKEN_TTL_DEFAULT_S, TOKEN_TTL_MAX_S, TOKEN_TTL_MIN_S } from '../contracts/token';
+import {
+  ACCOUNT_ID_PATTERN,
+  TOKEN_AUDIENCE_PATTERN,
+  TOKEN_TTL_DEFAULT_S,
+  TOKEN_TTL_MAX_S,
+  TOKEN_TTL_MIN_S,
+} from '../contracts/token';
 import { AppFailure } from './errors';
 import type { Identity } from './identity';
 
@@ -16,6 +22,8 @@ export interface TokenSettings {
   /** RFC 7638 thumbprint (SHA-256) of the public key: verifiers pick the key from their JWKS by it. */
   kid: string;
   ttlSeconds: number;
+  /** AUTH_TOKEN_AUDIENCE: the `aud` every token carries, when set. */
+  audience?: string;
 }
 
 export interface IssuedToken {
@@ -35,12 +43,15 @@ let cached: { source: string; settings: TokenSettings } | undefined;
  */
 export function tokenSettings(env: NodeJS.ProcessEnv = process.env): TokenSettings | undefined {
   const ttlSeconds = parseTtl(env.AUTH_TOKEN_TTL_S);
+  const audience = parseAudience(env.AUTH_TOKEN_AUDIENCE);
   const pem = env.AUTH_TOKEN_PRIVATE_KEY ?? '';
   if (!pem.trim()) return undefined;
-  const source = `${ttlSeconds}\n${pem}`;
+  const source = `${ttlSeconds}\n${audience ?? ''}\n${pem}`;
   if (cached?.source !== source) {
     const privateKey = parseKey(pem);
-    cached = { source, settings: { privateKey, kid: thumbprint(privateKey), ttlSeconds } };
+    const settings: TokenSettings = { privateKey, kid: thumbprint(privateKey), ttlSeconds };
+    if (audience) settings.audience = audience;
+    cached = { source, settings };
   }
   return cached.settings;
 }
@@ -56,6 +67,17 @@ function parseTtl(raw: string | undefined): number {
     );
   }
   return ttl;
+}
+
+function parseAudience(raw: string | undefined): string | undefined {
+  const audience = raw?.trim();
+  if (!audience) return undefined;
+  if (!TOKEN_AUDIENCE_PATTERN.test(audience)) {
+    throw new AppFailure('CONFIG_ERROR', '服务端 AUTH_TOKEN_AUDIENCE 配置错误：须为 1 到 200 个可见 ASCII 字符', {
+      variable: 'AUTH_TOKEN_AUDIENCE',
+    });
+  }
+  return audience;
 }
 
 function parseKey(raw: string): KeyObject {
@@ -96,6 +118,7 @@ export interface TokenSubject {
   _id: string;
   unionid?: string;
   sessionVersion?: number;
+  accountId?: string;
 }
 
 /** Mints the token for a login, or nothing when tokens are off. The caller's AppID is the issuer. */
@@ -108,8 +131,11 @@ export async function issueLoginToken(
   if (!settings) return {};
   const sv = user.sessionVersion ?? 1;
   if (!Number.isSafeInteger(sv) || sv < 1) throw new Error(`users/${user._id} has an invalid sessionVersion`);
+  const aid = user.accountId ?? '';
+  if (!ACCOUNT_ID_PATTERN.test(aid)) throw new Error(`users/${user._id} has no valid accountId`);
   const unionid = user.unionid ?? identity.unionid;
-  return signSessionToken(settings, { iss: identity.appid, sub: user._id, ...(unionid ? { unionid } : {}), sv }, now);
+  const claims = { iss: identity.appid, sub: user._id, ...(unionid ? { unionid } : {}), aid, sv };
+  return signSessionToken(settings, settings.audience ? { ...claims, aud: settings.audience } : claims, now);
 }
 
 /** Signs the claims with `iat` = now and `exp` = iat + TTL (seconds). */

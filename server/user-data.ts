@@ -1,3 +1,5 @@
+import { createHash } from 'crypto';
+
 /**
  * Everything the kit keeps about a user, in one place: the collections and their document shapes, and which files
  * a user owns. 注销 (account deletion), login, the account and admin functions, and the tests' invariants all read
@@ -10,8 +12,17 @@ export const USERS = 'users';
 export const SESSIONS = 'sessions';
 /** Server-only: one document per login call that had an identity (the login audit log). */
 export const LOGIN_LOGS = 'login_logs';
-/** Server-only: one document per admin function call (who did what to whom). Not user data: kept after 注销. */
+/**
+ * Server-only: one document per admin function call (who did what to whom), written before the action runs. The
+ * operator's record, kept after 注销 with the user's OPENID replaced by its pseudonym (USER_REFERENCING_COLLECTIONS).
+ */
 export const ADMIN_LOGS = 'admin_logs';
+/**
+ * Server-only: bans that outlive 注销. A banned user may delete their account (their right under PIPL); the ban
+ * stays as one document keyed by the OPENID's pseudonym, holding nothing else of them but when, so that a new
+ * account of the same WeChat user is refused (USER_BANNED) until an administrator unbans that OPENID.
+ */
+export const BANS = 'bans';
 /**
  * Server-only: each user's full phone number (database-rules/phones.json denies every client read and write). The
  * owner-readable users document keeps only the masked number: minimisation, so that a leaked client session, a
@@ -40,6 +51,29 @@ export const USER_OWNED_COLLECTIONS: readonly UserOwnedCollection[] = [
   { name: LOGIN_LOGS, key: 'openid', audit: true },
   { name: USERS, key: '_id' },
 ];
+
+/**
+ * Collections that name users in records the operator keeps (not the user's own data): 注销 replaces the user's
+ * OPENID in `openidFields` by its pseudonym and removes `dropFields` (free text about them, e.g. a ban reason).
+ */
+export interface UserReferencingCollection {
+  name: string;
+  openidFields: readonly string[];
+  dropFields: readonly string[];
+}
+
+export const USER_REFERENCING_COLLECTIONS: readonly UserReferencingCollection[] = [
+  { name: ADMIN_LOGS, openidFields: ['target', 'admin'], dropFields: ['reason'] },
+];
+
+/**
+ * The one-way pseudonym of an OPENID kept after 注销 (admin_logs, bans): SHA-256 under a fixed label, so that the
+ * operator can still answer "was this OPENID banned, and when" for someone who shows the OPENID, while the records
+ * no longer hold it. The `p:` prefix can never start an OPENID.
+ */
+export function pseudonymOf(openid: string): string {
+  return `p:${createHash('sha256').update(`wechat-login-kit/openid/${openid}`).digest('hex')}`;
+}
 
 /**
  * A file the user owns. Recorded before it is used (prepareAvatarUpload records the path before the upload;
@@ -93,6 +127,12 @@ export interface UserDocument {
   lastLoginId?: string;
   /** Bumped by logout (and bans): tokens carry it as `sv`, and only the current one is honoured. */
   sessionVersion?: number;
+  /**
+   * Random per account creation (ACCOUNT_ID_PATTERN): tokens carry it as `aid`, so a token of an account deleted by
+   * 注销 never matches the next account of the same OPENID. Missing on documents older than it: the next login with
+   * tokens on adds one.
+   */
+  accountId?: string;
   /** 'banned' by an administrator: no login, no token, no account action. Missing means 'active'. */
   status?: 'active' | 'banned';
   banReason?: string;
@@ -107,6 +147,8 @@ export interface LoginLogDocument {
   ok: boolean;
   errorCode?: string;
   withCode: boolean;
+  /** A token refresh (login with `refresh: true`): not counted as a login. */
+  refresh?: true;
   isNewUser?: boolean;
   clientIp?: string;
   source?: string;
@@ -114,16 +156,32 @@ export interface LoginLogDocument {
 
 export interface AdminLogDocument {
   _id: string;
-  /** The administrator's OPENID (or 'timer' for a scheduled call). */
+  /** The administrator's OPENID (or 'timer' for a scheduled call); its pseudonym once that user deleted their account. */
   admin: string;
   action: string;
-  /** The OPENID acted upon, when the action names one. */
+  /** The OPENID acted upon, when the action names one; its pseudonym (pseudonymOf) once that user is deleted. */
   target?: string;
   at: Date;
-  ok: boolean;
+  /**
+   * 'attempted': written before the action ran, and no outcome recorded after it (the function stopped, or the
+   * completing write failed): the action may have taken effect. 'completed': `ok` and `errorCode` say how it ended.
+   */
+  state: 'attempted' | 'completed';
+  ok?: boolean;
   errorCode?: string;
-  /** The ban reason, for a ban. */
+  completedAt?: Date;
+  /** The ban reason, for a ban. Removed by the target's 注销. */
   reason?: string;
+  /** Set by 注销: OPENIDs in this entry were replaced by their pseudonym. */
+  pseudonymized?: true;
+}
+
+/** A BANS document: `_id` is pseudonymOf(OPENID). */
+export interface BanDocument {
+  _id: string;
+  bannedAt?: Date;
+  /** When the banned user deleted their account. */
+  deletedAt: Date;
 }
 
 /** A PHONES document: `_id` is the OPENID. */

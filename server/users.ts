@@ -5,7 +5,15 @@ import type { Identity } from './identity';
 import { AppFailure, describeError } from './errors';
 import { log } from './log';
 import { maskPhone } from './phone';
-import { SESSIONS, USERS, type OwnedFile, type SessionDocument, type UserDocument } from './user-data';
+import {
+  BANS,
+  pseudonymOf,
+  SESSIONS,
+  USERS,
+  type OwnedFile,
+  type SessionDocument,
+  type UserDocument,
+} from './user-data';
 import type { WeChatSession } from './wechat';
 
 export type { UserDocument } from './user-data';
@@ -155,6 +163,7 @@ function newUserDocument(identity: Identity, loginId: string, now: Date): UserDo
     loginCount: 1,
     lastLoginId: loginId,
     sessionVersion: 1,
+    accountId: newAccountId(),
   };
   if (identity.unionid) user.unionid = identity.unionid;
   return user;
@@ -181,7 +190,8 @@ export function bannedFailure(): AppFailure {
 /**
  * CloudBase's Query.updateAndReturn (action database.modifyAndReturnDoc) updates and returns the document in one
  * round trip. wx-server-sdk 4.x carries it in the @cloudbase/database query it wraps but does not re-export it;
- * when a future SDK drops it we fall back to update + get (two round trips, same result unless raced).
+ * when a future SDK drops it, or the service refuses the action, we fall back to update + get (two round trips,
+ * same result unless raced).
  */
 interface InternalQuery {
   updateAndReturn(
@@ -208,14 +218,53 @@ export async function updateUserWhere(
 ): Promise<UserDocument | null> {
   const users = db().collection(USERS);
   const internal = (users.where(query) as unknown as { _query?: InternalQuery })._query;
-  if (internal && typeof internal.updateAndReturn === 'function') {
-    const reply = await internal.updateAndReturn(changes);
-    if (reply.code) throw Object.assign(new Error(reply.message ?? reply.code), { code: reply.code });
-    // updateAndReturn answers updated: 0 with the document when nothing changed (same values): still found.
-    return (reply.doc as UserDocument | undefined) ?? null;
+  if (!updateAndReturnRefused && internal && typeof internal.updateAndReturn === 'function') {
+    try {
+      const reply = await internal.updateAndReturn(changes);
+      if (reply.code) throw Object.assign(new Error(reply.message ?? reply.code), { code: reply.code });
+      // updateAndReturn answers updated: 0 with the document when nothing changed (same values): still found.
+      return (reply.doc as UserDocument | undefined) ?? null;
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      // Nothing was applied: the same update goes the two-round-trip way, now and for the rest of this instance.
+      updateAndReturnRefused = true;
+      log.warn('users', 'UPDATE_AND_RETURN_REFUSED', { ...describeError(error), outcome: 'update + get from now on' });
+    }
   }
   const { stats } = (await users.where(query).update({ data: changes })) as { stats?: { updated?: number } };
   return stats?.updated ? getUser(openid) : null;
+}
+
+/** Set once the service refused database.modifyAndReturnDoc: this instance then always updates and reads. */
+let updateAndReturnRefused = false;
+
+/** The service's codes for "failed this time" (the caller's retry may succeed), not "this action is refused". */
+const TRANSIENT_DATABASE_CODES = new Set([
+  'DATABASE_REQUEST_FAILED',
+  'DATABASE_TIMEOUT',
+  'DATABASE_TRANSACTION_CONFLICT',
+  'SYS_ERR',
+  'SERVER_BUSY',
+]);
+
+/**
+ * A refusal is the service answering with a code of its own (INVALID_ACTION, a permission code, ...) that is not a
+ * transient one. A network failure (Node's ECONNRESET and friends) or a transient code may have left the update
+ * applied or may pass on a retry: it is rethrown, as any other database failure.
+ */
+function isRefusal(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(code)) return false;
+  return !/^E[A-Z]+$/.test(code) && !TRANSIENT_DATABASE_CODES.has(code);
+}
+
+/**
+ * Whether this OPENID was banned when it deleted its account (BANS): a new account for it is refused until an
+ * administrator unbans the OPENID.
+ */
+export async function banOutlivedAccount(openid: string): Promise<boolean> {
+  const { data } = (await db().collection(BANS).doc(pseudonymOf(openid)).get()) as unknown as { data: unknown };
+  return data !== null && data !== undefined;
 }
 
 export async function getUser(openid: string): Promise<UserDocument | null> {
@@ -247,6 +296,26 @@ export function fileKey(path: string): string {
 /** The entries of the user's files map, with their keys. */
 export function ownedFiles(user: UserDocument): Array<{ key: string; file: OwnedFile }> {
   return Object.entries(user.files ?? {}).map(([key, file]) => ({ key, file }));
+}
+
+/** 16 random bytes, base64url: 22 characters (contracts/token.ts ACCOUNT_ID_PATTERN). */
+export function newAccountId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/**
+ * The user's document with an accountId: documents created before accountId existed get one, once (the update is
+ * conditional on its absence, so concurrent logins agree on the one that landed). Null when the account is gone.
+ */
+export async function withAccountId(user: UserDocument): Promise<UserDocument | null> {
+  if (user.accountId) return user;
+  const _ = db().command;
+  const updated = await updateUserWhere(
+    { _id: user._id, createdAt: user.createdAt, accountId: _.exists(false) },
+    { accountId: newAccountId() },
+    user._id,
+  );
+  return updated ?? getUser(user._id);
 }
 
 function newLoginId(): string {

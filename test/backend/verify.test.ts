@@ -17,6 +17,7 @@ import { generateTokenKeys, type TokenKeyPair } from '../../scripts/keys';
 import { tamper } from '../support/tokens';
 
 const APPID = 'wx1234567890abcdef';
+const AID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const NOW = Date.UTC(2030, 5, 1, 8, 0, 0);
 const at = (ms: number) => () => new Date(ms);
 
@@ -29,13 +30,13 @@ beforeAll(async () => {
 /** A token as the login function signs it (TTL 3600 unless said), issued at `now`. */
 async function loginToken(
   pair = keys,
-  options: { now?: number; ttl?: string; claims?: Partial<{ iss: string; sub: string; sv: number }> } = {},
+  options: { now?: number; ttl?: string; claims?: Partial<{ iss: string; sub: string; sv: number; aid: string }> } = {},
 ): Promise<string> {
   const settings = tokenSettings({
     AUTH_TOKEN_PRIVATE_KEY: pair.privateKeyPem,
     AUTH_TOKEN_TTL_S: options.ttl ?? '3600',
   })!;
-  const claims = { iss: APPID, sub: 'o-alice', sv: 1, ...options.claims };
+  const claims = { iss: APPID, sub: 'o-alice', aid: AID, sv: 1, ...options.claims };
   return (await signSessionToken(settings, claims, options.now ?? NOW)).token;
 }
 
@@ -63,7 +64,7 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
 test('a login token is accepted and its claims returned', async () => {
   const claims = await verifier()(await loginToken());
   const iat = Math.floor(NOW / 1000);
-  expect(claims).toEqual({ iss: APPID, sub: 'o-alice', sv: 1, iat, exp: iat + 3600 });
+  expect(claims).toEqual({ iss: APPID, sub: 'o-alice', aid: AID, sv: 1, iat, exp: iat + 3600 });
 });
 
 describe('refused', () => {
@@ -91,19 +92,24 @@ describe('refused', () => {
   });
 
   test('a token without kid, even though the JWKS has one key of the right type', async () => {
-    const token = await forged({ typ: 'JWT' }, { iss: APPID, sub: 'o', sv: 1, iat: NOW / 1000, exp: NOW / 1000 + 60 });
+    const token = await forged(
+      { typ: 'JWT' },
+      { iss: APPID, sub: 'o', aid: AID, sv: 1, iat: NOW / 1000, exp: NOW / 1000 + 60 },
+    );
     expect(await reason(verifier()(token))).toBe('unknown_key');
   });
 
   test('alg none (an unsecured JWT)', async () => {
     const [, payload] = (await loginToken()).split('.');
     const header = b64({ alg: 'none', typ: 'JWT', kid: keys.publicJwk.kid });
-    expect(await reason(verifier()(`${header}.${payload}.`))).toBe('algorithm');
+    expect(await reason(verifier()(`${header}.${payload}.${b64('not a signature')}`))).toBe('algorithm');
+    // Without its signature part it is not even a compact JWS of ours.
+    expect(await reason(verifier()(`${header}.${payload}.`))).toBe('malformed');
     expect(await reason(verifier()(`${header}.${payload}`))).toBe('malformed');
   });
 
   test('HS256 keyed with the public key (the classic algorithm confusion)', async () => {
-    const payload = { iss: APPID, sub: 'o-mallory', sv: 1, iat: NOW / 1000, exp: NOW / 1000 + 600 };
+    const payload = { iss: APPID, sub: 'o-mallory', aid: AID, sv: 1, iat: NOW / 1000, exp: NOW / 1000 + 600 };
     const header = { alg: 'HS256', typ: 'JWT', kid: keys.publicJwk.kid };
     for (const secret of [
       Buffer.from(keys.publicKeyPem),
@@ -118,7 +124,7 @@ describe('refused', () => {
   test('a typ other than JWT', async () => {
     const token = await forged(
       { typ: 'at+jwt', kid: keys.publicJwk.kid },
-      { iss: APPID, sub: 'o', sv: 1, iat: NOW / 1000, exp: NOW / 1000 + 60 },
+      { iss: APPID, sub: 'o', aid: AID, sv: 1, iat: NOW / 1000, exp: NOW / 1000 + 60 },
     );
     expect(await reason(verifier()(token))).toBe('algorithm');
   });
@@ -129,11 +135,16 @@ describe('refused', () => {
     await expect(verifier({ issuer: [APPID, 'wx-other-app'] })(token)).resolves.toMatchObject({ iss: 'wx-other-app' });
   });
 
-  test('malformed claims: sv missing, zero, fractional or a string; sub empty; unionid not a string', async () => {
-    const base = { iss: APPID, sub: 'o', iat: NOW / 1000, exp: NOW / 1000 + 60 };
+  test('malformed claims: sv missing, zero, fractional or a string; sub empty; unionid not a string; aid missing or not an account id', async () => {
+    const base = { iss: APPID, sub: 'o', aid: AID, iat: NOW / 1000, exp: NOW / 1000 + 60 };
     const header = { typ: 'JWT', kid: keys.publicJwk.kid };
+    await expect(verifier()(await forged(header, { ...base, sv: 1 }))).resolves.toMatchObject({ sub: 'o' });
+    const noAid = Object.fromEntries(Object.entries(base).filter(([key]) => key !== 'aid'));
     for (const payload of [
       base,
+      { ...noAid, sv: 1 },
+      { ...base, sv: 1, aid: 'short' },
+      { ...base, sv: 1, aid: 42 },
       { ...base, sv: 0 },
       { ...base, sv: 1.5 },
       { ...base, sv: '1' },
@@ -149,9 +160,9 @@ describe('refused', () => {
   test('a lifetime longer than the login function issues, or an iat in the future', async () => {
     const header = { typ: 'JWT', kid: keys.publicJwk.kid };
     const now = NOW / 1000;
-    const long = await forged(header, { iss: APPID, sub: 'o', sv: 1, iat: now, exp: now + 86_401 });
+    const long = await forged(header, { iss: APPID, sub: 'o', aid: AID, sv: 1, iat: now, exp: now + 86_401 });
     expect(await reason(verifier()(long))).toBe('claims');
-    const future = await forged(header, { iss: APPID, sub: 'o', sv: 1, iat: now + 120, exp: now + 600 });
+    const future = await forged(header, { iss: APPID, sub: 'o', aid: AID, sv: 1, iat: now + 120, exp: now + 600 });
     expect(await reason(verifier()(future))).toBe('claims');
   });
 });
@@ -221,20 +232,46 @@ describe('keys: JWKS with several keys, and from a URL', () => {
   });
 });
 
-test('isCurrent: a token whose session version is no longer current is revoked', async () => {
-  const seen: Array<[string, number]> = [];
-  const current = new Map([['o-alice', 2]]);
+test('currentSession: only the same account (aid) at the same session version (sv), not banned, is current', async () => {
+  const OTHER_AID = 'BBBBBBBBBBBBBBBBBBBBBB';
+  let current: { aid: string; sv: number; banned?: boolean } | null = { aid: AID, sv: 2 };
+  const seen: string[] = [];
   const verify = verifier({
-    isCurrent: async (sub, sv) => {
-      seen.push([sub, sv]);
-      return sv >= (current.get(sub) ?? Infinity);
+    currentSession: async (sub) => {
+      seen.push(sub);
+      return current;
     },
   });
-  expect(await reason(verify(await loginToken(keys, { claims: { sv: 1 } })))).toBe('revoked');
-  await expect(verify(await loginToken(keys, { claims: { sv: 2 } }))).resolves.toMatchObject({ sv: 2 });
+  const token = (sv: number, aid = AID) => loginToken(keys, { claims: { sv, aid } });
+  await expect(verify(await token(2))).resolves.toMatchObject({ sv: 2, aid: AID });
+  expect(await reason(verify(await token(1)))).toBe('revoked'); // before a logout or a ban
+  expect(await reason(verify(await token(3)))).toBe('revoked'); // never `sv >=`
+  // 注销 and a new account of the same OPENID: sv starts at 1 again, with another aid.
+  current = { aid: OTHER_AID, sv: 1 };
+  expect(await reason(verify(await token(1)))).toBe('revoked');
+  expect(await reason(verify(await token(2)))).toBe('revoked');
+  await expect(verify(await token(1, OTHER_AID))).resolves.toMatchObject({ aid: OTHER_AID });
+  current = { aid: OTHER_AID, sv: 1, banned: true };
+  expect(await reason(verify(await token(1, OTHER_AID)))).toBe('revoked');
+  current = null; // no account at all
+  expect(await reason(verify(await token(1, OTHER_AID)))).toBe('revoked');
+  expect(new Set(seen)).toEqual(new Set(['o-alice']));
+});
+
+test('isCurrent gets sub, sv and aid; a verifier with both hooks needs both to agree', async () => {
+  const seen: Array<[string, number, string]> = [];
+  const verify = verifier({
+    currentSession: () => ({ aid: AID, sv: 1 }),
+    isCurrent: async (sub, sv, aid) => {
+      seen.push([sub, sv, aid]);
+      return sub !== 'o-blocked';
+    },
+  });
+  await expect(verify(await loginToken(keys))).resolves.toMatchObject({ sub: 'o-alice' });
+  expect(await reason(verify(await loginToken(keys, { claims: { sub: 'o-blocked' } })))).toBe('revoked');
   expect(seen).toEqual([
-    ['o-alice', 1],
-    ['o-alice', 2],
+    ['o-alice', 1, AID],
+    ['o-blocked', 1, AID],
   ]);
 });
 

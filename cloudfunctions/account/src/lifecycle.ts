@@ -3,8 +3,16 @@ import { db } from '../../../server/cloud';
 import { AppFailure } from '../../../server/errors';
 import type { Identity } from '../../../server/identity';
 import { deleteFiles } from '../../../server/storage';
-import { USER_OWNED_COLLECTIONS, USERS } from '../../../server/user-data';
-import { bannedFailure, getUser, logoutUser } from '../../../server/users';
+import {
+  BANS,
+  pseudonymOf,
+  USER_OWNED_COLLECTIONS,
+  USER_REFERENCING_COLLECTIONS,
+  USERS,
+  type BanDocument,
+  type UserReferencingCollection,
+} from '../../../server/user-data';
+import { getUser, logoutUser, type UserDocument } from '../../../server/users';
 import { accountOf } from './account-user';
 import { allFileIDs } from './avatar';
 
@@ -36,8 +44,8 @@ export async function deleteAccount(identity: Identity): Promise<AccountActions[
   const _ = db().command;
   for (let round = 0; round < DELETION_ROUNDS; round += 1) {
     const user = await getUser(openid);
-    // A banned user may not start 注销; a ban that lands once files are already deleted does not stop it halfway.
-    if (round === 0 && user?.status === 'banned') throw bannedFailure();
+    // A banned user may delete their account too (PIPL: deletion is the user's right); the ban outlives it.
+    if (user?.status === 'banned') await keepBan(openid, user);
     if (user) {
       const { failed } = await deleteFiles(allFileIDs(user, identity));
       if (failed.length > 0) {
@@ -46,7 +54,12 @@ export async function deleteAccount(identity: Identity): Promise<AccountActions[
     }
     await removeDependentDocuments(openid);
     if (!user) return { deleted: true };
-    const unchanged = { _id: openid, filesVersion: user.filesVersion ?? _.exists(false) };
+    // Unchanged since the read: no file added (filesVersion), and no ban landed that keepBan has not kept.
+    const unchanged = {
+      _id: openid,
+      filesVersion: user.filesVersion ?? _.exists(false),
+      status: user.status === 'banned' ? 'banned' : _.neq('banned'),
+    };
     const { stats } = (await db().collection(USERS).where(unchanged).remove()) as { stats?: { removed?: number } };
     if (stats?.removed) {
       await removeDependentDocuments(openid);
@@ -56,10 +69,36 @@ export async function deleteAccount(identity: Identity): Promise<AccountActions[
   throw new AppFailure('INTERNAL', '账号资料正在变化，请稍后重试', { reason: 'files kept changing' });
 }
 
-/** The user's documents in every collection but USERS. */
+/** The user's documents in every collection but USERS, and their OPENID in the operator's records. */
 async function removeDependentDocuments(openid: string): Promise<void> {
   const dependent = USER_OWNED_COLLECTIONS.filter(({ name }) => name !== USERS);
-  await Promise.all(dependent.map(({ name, key }) => removeOwned(name, key, openid)));
+  await Promise.all([
+    ...dependent.map(({ name, key }) => removeOwned(name, key, openid)),
+    ...USER_REFERENCING_COLLECTIONS.map((collection) => pseudonymize(collection, openid)),
+  ]);
+}
+
+/** What the operator keeps names the user by pseudonym only, without free text about them (a ban reason). */
+async function pseudonymize(collection: UserReferencingCollection, openid: string): Promise<void> {
+  const _ = db().command;
+  const records = db().collection(collection.name);
+  const dropped = Object.fromEntries(collection.dropFields.map((field) => [field, _.remove()]));
+  await Promise.all(
+    collection.openidFields.map(async (field) => {
+      await records
+        .where({ [field]: openid })
+        .update({ data: { [field]: pseudonymOf(openid), pseudonymized: true, ...dropped } });
+    }),
+  );
+}
+
+/** The ban of a user who deletes their account, kept under the OPENID's pseudonym (idempotent). */
+async function keepBan(openid: string, user: UserDocument): Promise<void> {
+  const ban: Omit<BanDocument, '_id'> = {
+    deletedAt: new Date(),
+    ...(user.bannedAt ? { bannedAt: user.bannedAt } : {}),
+  };
+  await db().collection(BANS).doc(pseudonymOf(openid)).set({ data: ban });
 }
 
 /** The user's documents in one collection: by _id, or every document whose `openid` field is theirs. */

@@ -1,7 +1,7 @@
 import type { AdminActions, AdminUserView, LoginLogEntry } from '../../../contracts';
 import { db } from '../../../server/cloud';
 import { AppFailure } from '../../../server/errors';
-import { LOGIN_LOGS, type LoginLogDocument, type UserDocument } from '../../../server/user-data';
+import { BANS, LOGIN_LOGS, pseudonymOf, type LoginLogDocument, type UserDocument } from '../../../server/user-data';
 import { getUser, toProfile, updateUser, updateUserWhere } from '../../../server/users';
 
 type Result<A extends keyof AdminActions> = Promise<AdminActions[A]['result']>;
@@ -23,9 +23,13 @@ export async function ban(openid: string, reason: string | undefined): Result<'b
   return { user: view(banned ?? (await existing(openid))) };
 }
 
+/** Lifts the ban, and the one kept for the OPENID if the banned user deleted their account (then USER_NOT_FOUND). */
 export async function unban(openid: string): Result<'unban'> {
   const _ = db().command;
-  const user = await updateUser(openid, { status: 'active', banReason: _.remove(), bannedAt: _.remove() });
+  const [user] = await Promise.all([
+    updateUser(openid, { status: 'active', banReason: _.remove(), bannedAt: _.remove() }),
+    db().collection(BANS).doc(pseudonymOf(openid)).remove(),
+  ]);
   if (!user) throw notFound();
   return { user: view(user) };
 }
@@ -79,6 +83,7 @@ function toEntry(doc: LoginLogDocument): LoginLogEntry {
     withCode: doc.withCode,
   };
   if (doc.errorCode !== undefined) entry.errorCode = doc.errorCode;
+  if (doc.refresh) entry.refresh = true;
   if (doc.isNewUser !== undefined) entry.isNewUser = doc.isNewUser;
   if (doc.clientIp !== undefined) entry.clientIp = doc.clientIp;
   if (doc.source !== undefined) entry.source = doc.source;

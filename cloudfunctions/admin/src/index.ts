@@ -1,26 +1,17 @@
-import { randomBytes } from 'crypto';
 import type { AdminResult, Envelope } from '../../../contracts';
-import { db } from '../../../server/cloud';
 import { AppFailure, describeError } from '../../../server/errors';
 import { defineHandler } from '../../../server/handler';
 import { hasCallerIdentity, type Identity } from '../../../server/identity';
 import { log } from '../../../server/log';
-import { ADMIN_LOGS, type AdminLogDocument } from '../../../server/user-data';
 import { ban, getUserView, listLogins, pruneLogs, unban } from './actions';
+import { AdminAudit, describeCall } from './audit';
 import { AdminEventSchema } from './schema';
 
-/** What one call is about, for admin_logs: read from the raw event, so refused and invalid calls are logged too. */
-interface AdminCall {
-  admin: string;
-  action: string;
-  target?: string;
-  reason?: string;
-}
-
-const handler = defineHandler<typeof AdminEventSchema, AdminResult, AdminCall>(
+const handler = defineHandler<typeof AdminEventSchema, AdminResult, AdminAudit>(
   'admin',
   AdminEventSchema,
-  async ({ event, identity }): Promise<AdminResult> => {
+  async ({ event, identity, run: audit }): Promise<AdminResult> => {
+    await audit.start();
     if (!isAdmin(identity)) throw new AppFailure('FORBIDDEN', '没有管理权限', { reason: 'not in ADMIN_OPENIDS' });
     switch (event.action) {
       case 'getUser':
@@ -40,8 +31,8 @@ const handler = defineHandler<typeof AdminEventSchema, AdminResult, AdminCall>(
     }
   },
   {
-    begin: (identity, rawEvent) => describeCall(identity.openid, rawEvent),
-    settled: (call, envelope) => recordAdminCall(call, envelope),
+    begin: (identity, rawEvent) => new AdminAudit(describeCall(identity.openid, rawEvent)),
+    settled: (audit, envelope) => audit.settle(envelope),
   },
 );
 
@@ -68,42 +59,23 @@ function isTimer(event: unknown): event is { Type: 'Timer'; TriggerName?: unknow
 }
 
 async function scheduledPrune(event: { TriggerName?: unknown }): Promise<Envelope<AdminResult>> {
-  const call: AdminCall = {
+  const audit = new AdminAudit({
     admin: 'timer',
     action: `pruneLogs:${typeof event.TriggerName === 'string' ? event.TriggerName : ''}`.slice(0, 60),
-  };
+  });
   let envelope: Envelope<AdminResult>;
   try {
     const days = Number(process.env.LOG_RETENTION_DAYS ?? 180);
     if (!Number.isInteger(days) || days < 1) throw new AppFailure('CONFIG_ERROR', 'LOG_RETENTION_DAYS 配置错误');
+    await audit.start();
     envelope = { ok: true, data: await pruneLogs(days) };
   } catch (error) {
     const code = error instanceof AppFailure ? error.code : 'INTERNAL';
     log.error('admin', code, describeError(error));
     envelope = { ok: false, error: { code, message: '清理登录日志失败' } };
   }
-  await recordAdminCall(call, envelope).catch(() => undefined);
+  await audit
+    .settle(envelope)
+    .catch((error: unknown) => log.warn('admin', 'AUDIT_NOT_COMPLETED', describeError(error)));
   return envelope;
-}
-
-function describeCall(admin: string, rawEvent: unknown): AdminCall {
-  const event = (typeof rawEvent === 'object' && rawEvent !== null ? rawEvent : {}) as Record<string, unknown>;
-  const text = (value: unknown, max: number) => (typeof value === 'string' ? value.slice(0, max) : undefined);
-  const call: AdminCall = { admin, action: text(event.action, 40) ?? '(none)' };
-  const target = text(event.openid, 64);
-  const reason = text(event.reason, 200);
-  if (target !== undefined) call.target = target;
-  if (reason !== undefined) call.reason = reason;
-  return call;
-}
-
-async function recordAdminCall(call: AdminCall, envelope: Envelope<unknown>): Promise<void> {
-  const entry: AdminLogDocument = {
-    _id: randomBytes(16).toString('hex'),
-    ...call,
-    at: new Date(),
-    ok: envelope.ok,
-    ...(envelope.ok ? {} : { errorCode: envelope.error.code }),
-  };
-  await db().collection(ADMIN_LOGS).add({ data: entry });
 }

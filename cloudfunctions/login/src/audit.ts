@@ -23,6 +23,8 @@ export class LoginAudit {
   constructor(
     private readonly identity: Identity,
     private readonly withCode: boolean,
+    /** A token refresh, not a login: the entry says so (refresh: true). */
+    private readonly refresh = false,
   ) {}
 
   /**
@@ -52,6 +54,7 @@ export class LoginAudit {
       at: new Date(),
       ok: outcome.ok ?? false,
       withCode: this.withCode,
+      ...(this.refresh ? { refresh: true as const } : {}),
       ...(outcome.errorCode === undefined ? {} : { errorCode: outcome.errorCode }),
       ...(outcome.isNewUser === undefined ? {} : { isNewUser: outcome.isNewUser }),
       ...(clientIp ? { clientIp } : {}),

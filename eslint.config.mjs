@@ -17,7 +17,7 @@ const wechatGlobals = {
 const devcloudImports = {
   group: ['devcloud', 'devcloud/**', '**/devcloud', '**/devcloud/**'],
   message:
-    'devcloud is a development tool: product code (miniprogram/, server/, cloudfunctions/, contracts/) never imports it',
+    'devcloud is a development tool: product code (miniprogram/, cloudbase/, cloudfunctions/, contracts/) never imports it',
 };
 
 export default tseslint.config(
@@ -59,7 +59,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['server/**/*.ts', 'cloudfunctions/**/*.ts', 'contracts/**/*.ts'],
+    files: ['cloudbase/**/*.ts', 'cloudfunctions/**/*.ts', 'contracts/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [devcloudImports] }],
     },
@@ -72,21 +72,21 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [{ group: ['../../server/*'], message: 'server code never ships to the client' }, devcloudImports],
+          patterns: [{ group: ['../../cloudbase/*'], message: 'server code never ships to the client' }, devcloudImports],
         },
       ],
     },
   },
   {
     // The verifier and example backend run on any Node >= 18 server: no CloudBase SDK, no cloud-function code.
-    files: ['backend/**/*.ts'],
+    files: ['verifier/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'wx-server-sdk', message: 'backend/ runs outside CloudBase' }],
+          paths: [{ name: 'wx-server-sdk', message: 'verifier/ runs outside CloudBase' }],
           patterns: [
-            { group: ['../server/*', '../devcloud/*', '../miniprogram/*'], message: 'backend/ stands alone' },
+            { group: ['../cloudbase/*', '../devcloud/*', '../miniprogram/*'], message: 'verifier/ stands alone' },
             devcloudImports,
           ],
         },

@@ -4,7 +4,7 @@
  * `npm run bench` calls it; on its own: `node -r ts-node/register/transpile-only scripts/bench-token.ts`.
  */
 import { performance } from 'perf_hooks';
-import { issueLoginToken, tokenSettings } from '../server/token';
+import { issueLoginToken, tokenSettings } from '../cloudbase/token';
 import { generateTokenKeys } from './keys';
 
 const TARGET_MS = 2;

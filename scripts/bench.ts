@@ -29,7 +29,7 @@ const INDEX_BUDGET = 768 * KB;
 const COLD_START_TARGET = 0.6;
 /** Our folders, and the runtime dependencies we chose besides the SDK (package.json dependencies). */
 const OUR_CODE = new Set([
-  'server',
+  'cloudbase',
   'contracts',
   'cloudfunctions',
   ...Object.keys(

@@ -1,6 +1,6 @@
 /**
  * The journey's 「我的后端」 steps (`npm start`): an ephemeral session-token key pair, its private key given to the
- * login function through devcloud's functionEnv and its JWKS to the example backend (backend/server.ts), then the
+ * login function through devcloud's functionEnv and its JWKS to the example backend (verifier/example-backend.ts), then the
  * real login page calling that backend through the simulated phone's wx.request.
  *
  * Runs inside the journey's process after it installed the DOM and the forwarding `wx` (miniprogram-simulate is
@@ -8,9 +8,9 @@
  */
 import { join } from 'path';
 import type * as Simulate from 'miniprogram-simulate';
-import { startBackend } from '../backend/server';
+import { startBackend } from '../verifier/example-backend';
 import { createDevice, useDevice, type DevCloud, type Device } from 'devcloud';
-import { signSessionToken, tokenSettings } from '../server/token';
+import { signSessionToken, tokenSettings } from '../cloudbase/token';
 import { generateTokenKeys } from './keys';
 
 const MINIPROGRAM = join(__dirname, '..', 'miniprogram');

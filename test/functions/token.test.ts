@@ -4,7 +4,7 @@
  * document, nothing secret inside, and configuration errors that write nothing.
  */
 import type { Envelope, LoginResult } from '../../contracts';
-import { createTokenVerifier } from '../../backend/verify';
+import { createTokenVerifier } from '../../verifier/verify';
 import { generateTokenKeys, type TokenKeyPair } from '../../scripts/keys';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 import { checkIndependently, thumbprintByHand } from '../support/tokens';

@@ -2,7 +2,7 @@
  * Generated account lifecycles and the tokens they leave behind. A random sequence of one user's logins, token
  * refreshes, logouts, bans, unbans and 注销 (re-registering after it) runs against the built functions on
  * devcloud; after every step, every token the user ever received is checked by every verifier that can run here:
- * backend/verify.ts with the users document as its revocation lookup, and the example backend over HTTP.
+ * verifier/verify.ts with the users document as its revocation lookup, and the example backend over HTTP.
  *
  * The oracle is a model of the rules, not of the implementation: a token is current from its issue until the next
  * logout, ban or 注销 of the user, and never again after one. Each step's answer is checked against the model too.
@@ -11,8 +11,8 @@
 import fc from 'fast-check';
 import type { Envelope, LoginResult } from '../../contracts';
 import type { CurrentSession } from '../../contracts/token';
-import { createTokenVerifier, TokenRejectedError, type TokenVerifier } from '../../backend/verify';
-import { startBackend, type RunningBackend } from '../../backend/server';
+import { createTokenVerifier, TokenRejectedError, type TokenVerifier } from '../../verifier/verify';
+import { startBackend, type RunningBackend } from '../../verifier/example-backend';
 import { generateTokenKeys, type TokenKeyPair } from '../../scripts/keys';
 import { DEFAULT_APPID, openidFor } from 'devcloud';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';

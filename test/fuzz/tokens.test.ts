@@ -1,5 +1,5 @@
 /**
- * Generated session tokens against every verifier that can run here: backend/verify.ts in this process and the
+ * Generated session tokens against every verifier that can run here: verifier/verify.ts in this process and the
  * example backend (its Express middleware) over HTTP. Two generators:
  * - spellings: a real token re-encoded in the ways a string can carry the same bytes (standard base64, padding,
  *   whitespace, changed spare bits in a part's last character, letter case...). Exactly one spelling verifies: the
@@ -10,9 +10,9 @@
  */
 import fc from 'fast-check';
 import { importPKCS8, SignJWT, type KeyLike } from 'jose';
-import { createTokenVerifier, TokenRejectedError } from '../../backend/verify';
-import { startBackend, type RunningBackend } from '../../backend/server';
-import { signSessionToken, tokenSettings } from '../../server/token';
+import { createTokenVerifier, TokenRejectedError } from '../../verifier/verify';
+import { startBackend, type RunningBackend } from '../../verifier/example-backend';
+import { signSessionToken, tokenSettings } from '../../cloudbase/token';
 import { generateTokenKeys, type TokenKeyPair } from '../../scripts/keys';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
@@ -196,7 +196,7 @@ describe('claim sets and headers', () => {
     kid: maybe(fc.oneof({ weight: 6, arbitrary: fc.constant('known') }, fc.constantFrom('', 'unknown-kid')), 8),
   });
 
-  /** The token contract, written out independently of backend/verify.ts and jose. */
+  /** The token contract, written out independently of verifier/verify.ts and jose. */
   function contractAccepts(
     payload: Record<string, unknown>,
     head: Record<string, unknown>,

@@ -1,10 +1,10 @@
 /**
  * The client's session token (services/auth getToken) and its calls to the developer's backend (services/request)
  * on simulated devices: the real service code, the built login function on devcloud signing tokens, and the
- * example backend (backend/server.ts) verifying them over HTTP through the device's wx.request.
+ * example backend (verifier/example-backend.ts) verifying them over HTTP through the device's wx.request.
  */
 import { createDevice, type Device } from 'devcloud';
-import { startBackend, type RunningBackend } from '../../backend/server';
+import { startBackend, type RunningBackend } from '../../verifier/example-backend';
 import { generateTokenKeys, type TokenKeyPair } from '../../scripts/keys';
 import { launchServices, type ClientServices } from '../support/services';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';

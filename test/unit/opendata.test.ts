@@ -1,7 +1,7 @@
 import { createCipheriv, createHash, randomBytes } from 'crypto';
-import { AppFailure } from '../../server/errors';
-import { decryptOpenData, verifyRawDataSignature, OPEN_DATA_MAX_AGE_SECONDS } from '../../server/opendata';
-import { maskPhone } from '../../server/phone';
+import { AppFailure } from '../../cloudbase/errors';
+import { decryptOpenData, verifyRawDataSignature, OPEN_DATA_MAX_AGE_SECONDS } from '../../cloudbase/opendata';
+import { maskPhone } from '../../cloudbase/phone';
 
 const APPID = 'wx1234567890abcdef';
 

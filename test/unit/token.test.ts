@@ -1,11 +1,11 @@
 /**
- * server/token.ts: the settings the login function reads (AUTH_TOKEN_PRIVATE_KEY, AUTH_TOKEN_TTL_S) and the token
+ * cloudbase/token.ts: the settings the login function reads (AUTH_TOKEN_PRIVATE_KEY, AUTH_TOKEN_TTL_S) and the token
  * it signs, checked independently (crypto.verify, thumbprint by hand) and by the project's verifier.
  */
 import { generateKeyPairSync } from 'crypto';
-import { createTokenVerifier } from '../../backend/verify';
-import { AppFailure } from '../../server/errors';
-import { issueLoginToken, signSessionToken, tokenSettings } from '../../server/token';
+import { createTokenVerifier } from '../../verifier/verify';
+import { AppFailure } from '../../cloudbase/errors';
+import { issueLoginToken, signSessionToken, tokenSettings } from '../../cloudbase/token';
 import { generateTokenKeys, oneLinePem, type TokenKeyPair } from '../../scripts/keys';
 import { checkIndependently, thumbprintByHand } from '../support/tokens';
 

@@ -1,7 +1,7 @@
-import { CONSENT_REQUIRED_MESSAGE, consentUpToDate, currentConsentVersion } from '../../../server/consent';
-import { AppFailure } from '../../../server/errors';
-import type { Identity } from '../../../server/identity';
-import { bannedFailure, getUser, type UserDocument } from '../../../server/users';
+import { CONSENT_REQUIRED_MESSAGE, consentUpToDate, currentConsentVersion } from '../../../cloudbase/consent';
+import { AppFailure } from '../../../cloudbase/errors';
+import type { Identity } from '../../../cloudbase/identity';
+import { bannedFailure, getUser, type UserDocument } from '../../../cloudbase/users';
 
 export interface Account {
   user: UserDocument | null;

@@ -1,12 +1,12 @@
 import { randomBytes } from 'crypto';
 import type { AvatarExtension } from '../../../contracts';
-import { db } from '../../../server/cloud';
-import { AppFailure, describeError } from '../../../server/errors';
-import type { Identity } from '../../../server/identity';
-import { log } from '../../../server/log';
-import { bucketOf, deleteFiles, environmentBucket, fileExists, fileIdOf } from '../../../server/storage';
-import type { OwnedFile, UserDocument } from '../../../server/user-data';
-import { fileKey, getUser, ownedFiles, updateUser, updateUserWhere } from '../../../server/users';
+import { db } from '../../../cloudbase/cloud';
+import { AppFailure, describeError } from '../../../cloudbase/errors';
+import type { Identity } from '../../../cloudbase/identity';
+import { log } from '../../../cloudbase/log';
+import { bucketOf, deleteFiles, environmentBucket, fileExists, fileIdOf } from '../../../cloudbase/storage';
+import type { OwnedFile, UserDocument } from '../../../cloudbase/user-data';
+import { fileKey, getUser, ownedFiles, updateUser, updateUserWhere } from '../../../cloudbase/users';
 
 /**
  * Avatars live at avatars/<OPENID>/<millis>-<random>.<ext> in this environment's bucket. Anything else is refused:

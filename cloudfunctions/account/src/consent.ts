@@ -1,8 +1,8 @@
 import type { AccountActions } from '../../../contracts';
-import { CONSENT_REQUIRED_MESSAGE, consentUpToDate, currentConsentVersion } from '../../../server/consent';
-import { AppFailure } from '../../../server/errors';
-import type { Identity } from '../../../server/identity';
-import { toProfile, updateUser } from '../../../server/users';
+import { CONSENT_REQUIRED_MESSAGE, consentUpToDate, currentConsentVersion } from '../../../cloudbase/consent';
+import { AppFailure } from '../../../cloudbase/errors';
+import type { Identity } from '../../../cloudbase/identity';
+import { toProfile, updateUser } from '../../../cloudbase/users';
 import { requireAccount } from './account-user';
 
 type Status = AccountActions['getConsent']['result'];

@@ -1,5 +1,5 @@
 import type { AccountResult } from '../../../contracts';
-import { defineHandler } from '../../../server/handler';
+import { defineHandler } from '../../../cloudbase/handler';
 import { getConsent, recordConsent } from './consent';
 import { deleteAccount, logout } from './lifecycle';
 import { bindPhone, bindPhoneLegacy } from './phone';

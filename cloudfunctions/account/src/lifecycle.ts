@@ -1,8 +1,8 @@
 import type { AccountActions } from '../../../contracts';
-import { db } from '../../../server/cloud';
-import { AppFailure } from '../../../server/errors';
-import type { Identity } from '../../../server/identity';
-import { deleteFiles } from '../../../server/storage';
+import { db } from '../../../cloudbase/cloud';
+import { AppFailure } from '../../../cloudbase/errors';
+import type { Identity } from '../../../cloudbase/identity';
+import { deleteFiles } from '../../../cloudbase/storage';
 import {
   BANS,
   pseudonymOf,
@@ -11,8 +11,8 @@ import {
   USERS,
   type BanDocument,
   type UserReferencingCollection,
-} from '../../../server/user-data';
-import { getUser, logoutUser, type UserDocument } from '../../../server/users';
+} from '../../../cloudbase/user-data';
+import { getUser, logoutUser, type UserDocument } from '../../../cloudbase/users';
 import { accountOf } from './account-user';
 import { allFileIDs } from './avatar';
 

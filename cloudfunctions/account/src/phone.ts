@@ -1,12 +1,12 @@
 import type { AccountActions } from '../../../contracts';
-import { cloud, db } from '../../../server/cloud';
-import { AppFailure } from '../../../server/errors';
-import type { Identity } from '../../../server/identity';
-import { callOpenApi, openapi } from '../../../server/openapi';
-import { checkWatermark, decryptOpenData } from '../../../server/opendata';
-import { maskPhone } from '../../../server/phone';
-import { PHONES, type PhoneDocument } from '../../../server/user-data';
-import { getSessionKey, toProfile, updateUser } from '../../../server/users';
+import { cloud, db } from '../../../cloudbase/cloud';
+import { AppFailure } from '../../../cloudbase/errors';
+import type { Identity } from '../../../cloudbase/identity';
+import { callOpenApi, openapi } from '../../../cloudbase/openapi';
+import { checkWatermark, decryptOpenData } from '../../../cloudbase/opendata';
+import { maskPhone } from '../../../cloudbase/phone';
+import { PHONES, type PhoneDocument } from '../../../cloudbase/user-data';
+import { getSessionKey, toProfile, updateUser } from '../../../cloudbase/users';
 import { requireConsentedAccount } from './account-user';
 
 interface PhoneInfo {

@@ -1,10 +1,10 @@
 import type { AccountActions } from '../../../contracts';
-import { AppFailure } from '../../../server/errors';
-import type { Identity } from '../../../server/identity';
-import { checkNickname } from '../../../server/nickname';
-import { callOpenApi, openapi } from '../../../server/openapi';
-import { deleteFiles } from '../../../server/storage';
-import { fileKey, toProfile, updateUserWhere, type UserDocument } from '../../../server/users';
+import { AppFailure } from '../../../cloudbase/errors';
+import type { Identity } from '../../../cloudbase/identity';
+import { checkNickname } from '../../../cloudbase/nickname';
+import { callOpenApi, openapi } from '../../../cloudbase/openapi';
+import { deleteFiles } from '../../../cloudbase/storage';
+import { fileKey, toProfile, updateUserWhere, type UserDocument } from '../../../cloudbase/users';
 import { accountOf, requireConsentedAccount } from './account-user';
 import {
   checkAvatarFile,

@@ -1,8 +1,8 @@
 import type { AdminActions, AdminUserView, LoginLogEntry } from '../../../contracts';
-import { db } from '../../../server/cloud';
-import { AppFailure } from '../../../server/errors';
-import { BANS, LOGIN_LOGS, pseudonymOf, type LoginLogDocument, type UserDocument } from '../../../server/user-data';
-import { getUser, toProfile, updateUser, updateUserWhere } from '../../../server/users';
+import { db } from '../../../cloudbase/cloud';
+import { AppFailure } from '../../../cloudbase/errors';
+import { BANS, LOGIN_LOGS, pseudonymOf, type LoginLogDocument, type UserDocument } from '../../../cloudbase/user-data';
+import { getUser, toProfile, updateUser, updateUserWhere } from '../../../cloudbase/users';
 
 type Result<A extends keyof AdminActions> = Promise<AdminActions[A]['result']>;
 

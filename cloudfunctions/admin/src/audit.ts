@@ -1,8 +1,8 @@
 import { randomBytes } from 'crypto';
 import type { Envelope } from '../../../contracts';
-import { db } from '../../../server/cloud';
-import { AppFailure, describeError } from '../../../server/errors';
-import { ADMIN_LOGS, pseudonymOf, type AdminLogDocument } from '../../../server/user-data';
+import { db } from '../../../cloudbase/cloud';
+import { AppFailure, describeError } from '../../../cloudbase/errors';
+import { ADMIN_LOGS, pseudonymOf, type AdminLogDocument } from '../../../cloudbase/user-data';
 
 /** What one call is about, for admin_logs: read from the raw event, so refused and invalid calls are logged too. */
 export interface AdminCall {

@@ -1,8 +1,8 @@
 import type { AdminResult, Envelope } from '../../../contracts';
-import { AppFailure, describeError } from '../../../server/errors';
-import { defineHandler } from '../../../server/handler';
-import { hasCallerIdentity, type Identity } from '../../../server/identity';
-import { log } from '../../../server/log';
+import { AppFailure, describeError } from '../../../cloudbase/errors';
+import { defineHandler } from '../../../cloudbase/handler';
+import { hasCallerIdentity, type Identity } from '../../../cloudbase/identity';
+import { log } from '../../../cloudbase/log';
 import { ban, getUserView, listLogins, pruneLogs, unban } from './actions';
 import { AdminAudit, describeCall } from './audit';
 import { AdminEventSchema } from './schema';

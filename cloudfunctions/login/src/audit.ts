@@ -1,10 +1,10 @@
 import { randomBytes } from 'crypto';
 import type { Envelope, LoginResult } from '../../../contracts';
-import { db } from '../../../server/cloud';
-import { describeError } from '../../../server/errors';
-import type { Identity } from '../../../server/identity';
-import { log } from '../../../server/log';
-import { LOGIN_LOGS, type LoginLogDocument } from '../../../server/user-data';
+import { db } from '../../../cloudbase/cloud';
+import { describeError } from '../../../cloudbase/errors';
+import type { Identity } from '../../../cloudbase/identity';
+import { log } from '../../../cloudbase/log';
+import { LOGIN_LOGS, type LoginLogDocument } from '../../../cloudbase/user-data';
 
 /**
  * The login audit log: one login_logs document per login call that has an identity, successful or not. It never

@@ -1,9 +1,9 @@
 import * as v from 'valibot';
 import type { LoginResult } from '../../../contracts';
-import { AppFailure } from '../../../server/errors';
-import { defineHandler } from '../../../server/handler';
-import type { Identity } from '../../../server/identity';
-import { issueLoginToken, tokenSettings, type TokenSettings } from '../../../server/token';
+import { AppFailure } from '../../../cloudbase/errors';
+import { defineHandler } from '../../../cloudbase/handler';
+import type { Identity } from '../../../cloudbase/identity';
+import { issueLoginToken, tokenSettings, type TokenSettings } from '../../../cloudbase/token';
 import {
   banOutlivedAccount,
   bannedFailure,
@@ -12,8 +12,8 @@ import {
   toProfile,
   withAccountId,
   type UserDocument,
-} from '../../../server/users';
-import { code2Session, type WeChatSession } from '../../../server/wechat';
+} from '../../../cloudbase/users';
+import { code2Session, type WeChatSession } from '../../../cloudbase/wechat';
 import { LoginAudit } from './audit';
 import { riskGate } from './risk';
 

@@ -1,7 +1,7 @@
-import { AppFailure, describeError } from '../../../server/errors';
-import type { Identity } from '../../../server/identity';
-import { log } from '../../../server/log';
-import { callOpenApi, openapi } from '../../../server/openapi';
+import { AppFailure, describeError } from '../../../cloudbase/errors';
+import type { Identity } from '../../../cloudbase/identity';
+import { log } from '../../../cloudbase/log';
+import { callOpenApi, openapi } from '../../../cloudbase/openapi';
 
 /**
  * The registration risk check (riskControl.getUserRiskRank, scene 0 = 注册): a new user whose risk_rank (0-4) is at

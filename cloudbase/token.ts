@@ -14,7 +14,7 @@ import type { Identity } from './identity';
 /**
  * Signed session tokens for the developer's own backend: an EdDSA (Ed25519) compact JWS minted at each login.
  * Signing uses jose 5's Node build, which takes a node:crypto KeyObject and runs on CloudBase's Node 16.13 (jose 6
- * needs the global WebCrypto that Node 16 lacks). Verification lives in backend/verify.ts.
+ * needs the global WebCrypto that Node 16 lacks). Verification lives in verifier/verify.ts.
  */
 
 export interface TokenSettings {

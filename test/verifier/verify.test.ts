@@ -1,6 +1,6 @@
 /**
- * backend/verify.ts and the example backend (backend/server.ts, Express): what a developer's server accepts and
- * refuses. Tokens come from the login function's own signer (server/token.ts) or are forged here with jose.
+ * verifier/verify.ts and the example backend (verifier/example-backend.ts, Express): what a developer's server accepts and
+ * refuses. Tokens come from the login function's own signer (cloudbase/token.ts) or are forged here with jose.
  */
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
@@ -10,9 +10,9 @@ import {
   JwksUnavailableError,
   TokenRejectedError,
   type TokenVerifier,
-} from '../../backend/verify';
-import { startBackend, type RunningBackend } from '../../backend/server';
-import { signSessionToken, tokenSettings } from '../../server/token';
+} from '../../verifier/verify';
+import { startBackend, type RunningBackend } from '../../verifier/example-backend';
+import { signSessionToken, tokenSettings } from '../../cloudbase/token';
 import { generateTokenKeys, type TokenKeyPair } from '../../scripts/keys';
 import { tamper } from '../support/tokens';
 

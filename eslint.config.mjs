@@ -65,6 +65,25 @@ export default tseslint.config(
     },
   },
   {
+    // The use cases run on both hosts: nothing of CloudBase, nothing of the own server, no devcloud.
+    files: ['core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'wx-server-sdk', message: 'core/ is host-independent: CloudBase belongs in cloudbase/' }],
+          patterns: [
+            {
+              group: ['**/cloudbase/**', '**/cloudbase', '**/server/**', '**/server'],
+              message: 'core/ never imports a host',
+            },
+            devcloudImports,
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['miniprogram/**/*.ts'],
     languageOptions: { globals: wechatGlobals },
     rules: {
@@ -72,7 +91,10 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [{ group: ['../../cloudbase/*'], message: 'server code never ships to the client' }, devcloudImports],
+          patterns: [
+            { group: ['../../cloudbase/*'], message: 'server code never ships to the client' },
+            devcloudImports,
+          ],
         },
       ],
     },

@@ -1,19 +1,10 @@
 import { cloud } from './cloud';
-import { AppFailure } from './errors';
+import { AppFailure } from '../core/errors';
+import type { Identity } from '../core/ports';
+
+export type { Identity } from '../core/ports';
 
 /** Who is calling, as the WeChat runtime vouches for it. Never taken from the event (event.userInfo is client data). */
-export interface Identity {
-  openid: string;
-  appid: string;
-  unionid?: string;
-  /** The CloudBase environment the function runs in (names its storage bucket). */
-  env?: string;
-  /** CLIENTIP: the caller's IP as WeChat saw it (audit log, risk check). */
-  clientIp?: string;
-  /** SOURCE: how the function was called (wx_client, wx_devtools, wx_http, ...). */
-  source?: string;
-}
-
 export function callerIdentity(): Identity {
   const context = cloud.getWXContext();
   // getWXContext turns all-digit values into numbers: normalise to strings.

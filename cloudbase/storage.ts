@@ -51,11 +51,6 @@ export async function fileExists(fileID: string): Promise<boolean> {
   return fileList[0]?.status === 0;
 }
 
-/** `<bucket>` of `cloud://<env>.<bucket>/<path>`. */
-export function bucketOf(fileID: string): string | undefined {
-  return /^cloud:\/\/[^/.]+\.([^/]+)\//.exec(fileID)?.[1];
-}
-
 /**
  * This environment's bucket, as CloudBase names it: `<hex of the env id's first two characters>-<env>-<appid>`, the
  * appid being the Tencent Cloud account's (TENCENTCLOUD_APPID, set by the SCF runtime). Undefined when unknown.
@@ -64,8 +59,4 @@ export function environmentBucket(env: string | undefined): string | undefined {
   const accountAppId = process.env.TENCENTCLOUD_APPID;
   if (!env || !accountAppId) return undefined;
   return `${Buffer.from(env.slice(0, 2)).toString('hex')}-${env}-${accountAppId}`;
-}
-
-export function fileIdOf(env: string, bucket: string, path: string): string {
-  return `cloud://${env}.${bucket}/${path}`;
 }

@@ -1,5 +1,3 @@
-import { createHash } from 'crypto';
-
 /**
  * Everything the kit keeps about a user, in one place: the collections and their document shapes, and which files
  * a user owns. 注销 (account deletion), login, the account and admin functions, and the tests' invariants all read
@@ -65,15 +63,6 @@ export interface UserReferencingCollection {
 export const USER_REFERENCING_COLLECTIONS: readonly UserReferencingCollection[] = [
   { name: ADMIN_LOGS, openidFields: ['target', 'admin'], dropFields: ['reason'] },
 ];
-
-/**
- * The one-way pseudonym of an OPENID kept after 注销 (admin_logs, bans): SHA-256 under a fixed label, so that the
- * operator can still answer "was this OPENID banned, and when" for someone who shows the OPENID, while the records
- * no longer hold it. The `p:` prefix can never start an OPENID.
- */
-export function pseudonymOf(openid: string): string {
-  return `p:${createHash('sha256').update(`wechat-login-kit/openid/${openid}`).digest('hex')}`;
-}
 
 /**
  * A file the user owns. Recorded before it is used (prepareAvatarUpload records the path before the upload;

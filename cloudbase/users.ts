@@ -1,43 +1,18 @@
 import { randomBytes } from 'crypto';
-import type { UserProfile } from '../contracts';
+import { describeError } from '../core/errors';
+import { log } from '../core/log';
+import { maskPhone } from '../core/phone';
+import type { Identity, LoginInput, UserRecord, WeChatSession } from '../core/ports';
+import { bannedFailure } from '../core/profile';
+import { pseudonymOf } from '../core/pseudonym';
 import { db } from './cloud';
-import type { Identity } from './identity';
-import { AppFailure, describeError } from './errors';
-import { log } from './log';
-import { maskPhone } from './phone';
-import {
-  BANS,
-  pseudonymOf,
-  SESSIONS,
-  USERS,
-  type OwnedFile,
-  type SessionDocument,
-  type UserDocument,
-} from './user-data';
-import type { WeChatSession } from './wechat';
+import { BANS, SESSIONS, USERS, type OwnedFile, type SessionDocument, type UserDocument } from './user-data';
 
 export type { UserDocument } from './user-data';
 
 export interface LoginRecord {
   user: UserDocument;
   isNewUser: boolean;
-}
-
-export interface LoginOptions {
-  /** The client's id for this login attempt, sent again on its retries: a login is counted once per loginId. */
-  loginId?: string;
-  /** A fresh code2Session result: its session_key is stored for later open-data decryption. */
-  session?: WeChatSession;
-  /**
-   * The user's document as read beside code2Session (null: none), so the writes know whether to increment or to
-   * insert. A guess, not a lock: when a concurrent login or 注销 proves it wrong, the slow path settles it.
-   */
-  known?: UserDocument | null;
-  /**
-   * Awaited before a new user's document is created, and may refuse it by throwing (the registration risk check).
-   */
-  admitNewUser?: () => Promise<void>;
-  now?: Date;
 }
 
 /** Rounds of "increment, else insert" before giving up: each lost round means a concurrent delete/create. */
@@ -57,23 +32,24 @@ const SETTLE_ROUNDS = 3;
  * The sessions document may hold the new session_key, which is true data: WeChat has just issued it.
  * A banned user's login writes nothing to users (and, when the read beside code2Session shows the ban, nothing at all).
  */
-export async function recordLogin(identity: Identity, options: LoginOptions = {}): Promise<LoginRecord> {
-  const now = options.now ?? new Date();
-  const loginId = options.loginId ?? newLoginId();
-  const unionid = identity.unionid ?? options.session?.unionid;
-  const caller: Identity = unionid ? { ...identity, unionid } : identity;
-  const { known, admitNewUser } = options;
+export async function recordLogin(input: LoginInput): Promise<LoginRecord> {
+  const { identity: caller, loginId, known, now } = input;
+  const admitNewUser = () => input.admitNewUser();
   if (known?.status === 'banned') throw bannedFailure();
-  const sessionStored = options.session ? storeSessionKey(caller, options.session, now) : undefined;
+  const sessionStored = input.session ? storeSessionKey(caller, input.session, now) : undefined;
 
   let record: LoginRecord | undefined;
   if (known === null) {
-    await admitNewUser?.();
+    await admitNewUser();
     record = await tryInsert(caller, loginId, now);
   } else {
     const returning = await incrementLogin(caller, loginId, now);
     if (returning) record = { user: returning, isNewUser: false };
-    else if (known === undefined && !admitNewUser) record = await tryInsert(caller, loginId, now);
+    else if (known === undefined) {
+      // Nothing read beforehand: most likely a new user (or a banned one, or a retry: the slow path tells).
+      await admitNewUser();
+      record = await tryInsert(caller, loginId, now);
+    }
   }
   record ??= await settleLogin(caller, loginId, now, admitNewUser);
   await sessionStored;
@@ -97,7 +73,7 @@ async function settleLogin(
   caller: Identity,
   loginId: string,
   now: Date,
-  admitNewUser?: () => Promise<void>,
+  admitNewUser: () => Promise<void>,
 ): Promise<LoginRecord> {
   let lastError: unknown;
   for (let round = 0; round < SETTLE_ROUNDS; round += 1) {
@@ -109,7 +85,7 @@ async function settleLogin(
     // Our own earlier attempt counted it (the reply was lost): report it as that attempt would have.
     if (existing?.lastLoginId === loginId) return { user: existing, isNewUser: Number(existing.loginCount) === 1 };
     if (existing) continue; // changed between the two reads: count again
-    await admitNewUser?.();
+    await admitNewUser();
     try {
       return { user: await insertUser(caller, loginId, now), isNewUser: true };
     } catch (error) {
@@ -137,20 +113,40 @@ async function storeSessionKey(caller: Identity, session: WeChatSession, now: Da
   }
 }
 
-export function toProfile(user: UserDocument): UserProfile {
-  const profile: UserProfile = {
-    openid: user._id,
-    createdAt: toDate(user.createdAt).toISOString(),
-    lastLoginAt: toDate(user.lastLoginAt).toISOString(),
-    loginCount: Number(user.loginCount),
+/** A users document as the use cases see it (core/ports.ts UserRecord); the document rides along as `stored`. */
+export function toRecord(doc: UserDocument): UserRecord {
+  const record: UserRecord = {
+    openid: doc._id,
+    createdAt: toDate(doc.createdAt),
+    lastLoginAt: toDate(doc.lastLoginAt),
+    loginCount: Number(doc.loginCount),
+    sessionVersion: Number(doc.sessionVersion ?? 1),
+    status: doc.status === 'banned' ? 'banned' : 'active',
+    stored: doc,
   };
-  if (user.unionid) profile.unionid = user.unionid;
-  if (user.nickName) profile.nickName = user.nickName;
-  if (user.avatarUrl) profile.avatarUrl = user.avatarUrl;
-  const phoneMasked = user.phoneMasked ?? (user.phoneNumber ? maskPhone(user.phoneNumber) : undefined);
-  if (phoneMasked) profile.phoneMasked = phoneMasked;
-  if (user.consent) profile.consent = { version: user.consent.version, at: toDate(user.consent.at).toISOString() };
-  return profile;
+  const phoneMasked = doc.phoneMasked ?? (doc.phoneNumber ? maskPhone(doc.phoneNumber) : undefined);
+  const optional = {
+    accountId: doc.accountId,
+    unionid: doc.unionid,
+    nickName: doc.nickName,
+    avatarUrl: doc.avatarUrl,
+    phoneMasked,
+    countryCode: doc.countryCode,
+    lastLoginId: doc.lastLoginId,
+    banReason: doc.banReason,
+  };
+  for (const [key, value] of Object.entries(optional) as Array<[keyof typeof optional, string | undefined]>) {
+    if (value) record[key] = value;
+  }
+  if (doc.consent) record.consent = { version: Number(doc.consent.version), at: toDate(doc.consent.at) };
+  if (doc.updatedAt) record.updatedAt = toDate(doc.updatedAt);
+  if (doc.bannedAt) record.bannedAt = toDate(doc.bannedAt);
+  return record;
+}
+
+/** The document behind a record this store made. */
+export function documentOf(user: UserRecord): UserDocument {
+  return (user.stored as UserDocument | undefined) ?? { ...(user as unknown as UserDocument), _id: user.openid };
 }
 
 function newUserDocument(identity: Identity, loginId: string, now: Date): UserDocument {
@@ -181,10 +177,6 @@ async function incrementLogin(identity: Identity, loginId: string, now: Date): P
   const changes: Record<string, unknown> = { loginCount: _.inc(1), lastLoginAt: now, lastLoginId: loginId };
   if (identity.unionid) changes.unionid = identity.unionid;
   return updateUserWhere({ _id: identity.openid, lastLoginId: _.neq(loginId), status: _.neq('banned') }, changes);
-}
-
-export function bannedFailure(): AppFailure {
-  return new AppFailure('USER_BANNED', '该账号已被停用');
 }
 
 /**
@@ -316,10 +308,6 @@ export async function withAccountId(user: UserDocument): Promise<UserDocument | 
     user._id,
   );
   return updated ?? getUser(user._id);
-}
-
-function newLoginId(): string {
-  return randomBytes(12).toString('hex');
 }
 
 export function isDuplicateKey(error: unknown): boolean {

@@ -10,7 +10,7 @@ import { join } from 'path';
 import type * as Simulate from 'miniprogram-simulate';
 import { startBackend } from '../verifier/example-backend';
 import { createDevice, useDevice, type DevCloud, type Device } from 'devcloud';
-import { signSessionToken, tokenSettings } from '../cloudbase/token';
+import { signSessionToken, tokenSettings } from '../core/token';
 import { generateTokenKeys } from './keys';
 
 const MINIPROGRAM = join(__dirname, '..', 'miniprogram');

@@ -3,7 +3,7 @@
  * fresh code, the function calls code2Session, queries the user by openid, then inserts or updates it.
  */
 import { cloud, db } from '../../cloudbase/cloud';
-import { code2Session } from '../../cloudbase/wechat';
+import { code2Session } from '../../core/code2session';
 
 export async function main(event: { code?: string }): Promise<unknown> {
   const { APPID } = cloud.getWXContext();

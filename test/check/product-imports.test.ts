@@ -73,7 +73,10 @@ const ALLOWED: ReadonlyArray<readonly [string, string]> = [
     'test/pages/probe.test.ts',
     "import { startChildCloud } from '../support/devcloud';\nexport const s = startChildCloud;\n",
   ],
-  ['cloudbase/probe.ts', "import cloud from 'wx-server-sdk';\nimport { x } from './devcloudish';\nexport { cloud, x };\n"],
+  [
+    'cloudbase/probe.ts',
+    "import cloud from 'wx-server-sdk';\nimport { x } from './devcloudish';\nexport { cloud, x };\n",
+  ],
 ];
 
 let refused: string[][];

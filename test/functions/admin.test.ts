@@ -6,7 +6,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import type { AdminEvent, Envelope, LoginResult } from '../../contracts';
 import { DEFAULT_APPID, openidFor } from 'devcloud';
-import { pseudonymOf } from '../../cloudbase/user-data';
+import { pseudonymOf } from '../../core/pseudonym';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 
 const ADMIN = uniqueUser('admin');

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'crypto';
 import type { Envelope } from '../../contracts';
-import { pseudonymOf } from '../../cloudbase/user-data';
+import { pseudonymOf } from '../../core/pseudonym';
 import type { FaultMode, RecordedCall } from 'devcloud';
 import { DEFAULT_APPID, openidFor } from 'devcloud';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';

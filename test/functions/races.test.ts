@@ -11,7 +11,8 @@
 import { randomBytes } from 'crypto';
 import fc from 'fast-check';
 import type { Envelope } from '../../contracts';
-import { pseudonymOf, USER_OWNED_COLLECTIONS } from '../../cloudbase/user-data';
+import { pseudonymOf } from '../../core/pseudonym';
+import { USER_OWNED_COLLECTIONS } from '../../cloudbase/user-data';
 import { DEFAULT_APPID, openidFor } from 'devcloud';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 

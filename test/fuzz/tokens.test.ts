@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { importPKCS8, SignJWT, type KeyLike } from 'jose';
 import { createTokenVerifier, TokenRejectedError } from '../../verifier/verify';
 import { startBackend, type RunningBackend } from '../../verifier/example-backend';
-import { signSessionToken, tokenSettings } from '../../cloudbase/token';
+import { signSessionToken, tokenSettings } from '../../core/token';
 import { generateTokenKeys, type TokenKeyPair } from '../../scripts/keys';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);

@@ -76,7 +76,7 @@ export async function startChildBackend(env: { issuers: string; jwks: unknown })
   url: string;
   stop(): Promise<void>;
 }> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'backend', 'server.ts')], {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'verifier', 'example-backend.ts')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

@@ -4,8 +4,8 @@
  */
 import { generateKeyPairSync } from 'crypto';
 import { createTokenVerifier } from '../../verifier/verify';
-import { AppFailure } from '../../cloudbase/errors';
-import { issueLoginToken, signSessionToken, tokenSettings } from '../../cloudbase/token';
+import { AppFailure } from '../../core/errors';
+import { issueLoginToken, signSessionToken, tokenSettings } from '../../core/token';
 import { generateTokenKeys, oneLinePem, type TokenKeyPair } from '../../scripts/keys';
 import { checkIndependently, thumbprintByHand } from '../support/tokens';
 
@@ -114,7 +114,7 @@ describe('the signed token', () => {
   test('verifies independently: header, claims, Ed25519 signature over the raw JWS', async () => {
     const settings = tokenSettings({ AUTH_TOKEN_PRIVATE_KEY: keys.privateKeyPem, AUTH_TOKEN_TTL_S: '600' })!;
     const now = Date.UTC(2030, 0, 1, 12, 0, 0, 700);
-    const issued = await issueLoginToken(settings, identity, { _id: 'o-alice', accountId, sessionVersion: 4 }, now);
+    const issued = await issueLoginToken(settings, identity, { openid: 'o-alice', accountId, sessionVersion: 4 }, now);
     if (!('token' in issued)) throw new Error('no token');
     const decoded = checkIndependently(issued.token, keys.publicKeyPem);
     expect(decoded.signatureValid).toBe(true);
@@ -132,22 +132,22 @@ describe('the signed token', () => {
     const fromContext = await issueLoginToken(
       settings,
       { ...identity, unionid: 'u-ctx' },
-      { _id: 'o-alice', accountId },
+      { openid: 'o-alice', accountId },
     );
-    const fromDoc = await issueLoginToken(settings, identity, { _id: 'o-alice', accountId, unionid: 'u-doc' });
+    const fromDoc = await issueLoginToken(settings, identity, { openid: 'o-alice', accountId, unionid: 'u-doc' });
     if (!('token' in fromContext) || !('token' in fromDoc)) throw new Error('no token');
     expect(checkIndependently(fromContext.token, keys.publicKeyPem).payload).toMatchObject({ unionid: 'u-ctx', sv: 1 });
     expect(checkIndependently(fromDoc.token, keys.publicKeyPem).payload).toMatchObject({ unionid: 'u-doc', sv: 1 });
   });
 
   test('no settings, no token; an invalid stored sessionVersion or accountId is refused rather than signed', async () => {
-    expect(await issueLoginToken(undefined, identity, { _id: 'o-alice' })).toEqual({});
+    expect(await issueLoginToken(undefined, identity, { openid: 'o-alice' })).toEqual({});
     const settings = tokenSettings({ AUTH_TOKEN_PRIVATE_KEY: keys.privateKeyPem })!;
     await expect(
-      issueLoginToken(settings, identity, { _id: 'o-alice', accountId, sessionVersion: 0 }),
+      issueLoginToken(settings, identity, { openid: 'o-alice', accountId, sessionVersion: 0 }),
     ).rejects.toThrow();
-    await expect(issueLoginToken(settings, identity, { _id: 'o-alice' })).rejects.toThrow();
-    await expect(issueLoginToken(settings, identity, { _id: 'o-alice', accountId: 'short' })).rejects.toThrow();
+    await expect(issueLoginToken(settings, identity, { openid: 'o-alice' })).rejects.toThrow();
+    await expect(issueLoginToken(settings, identity, { openid: 'o-alice', accountId: 'short' })).rejects.toThrow();
     await expect(signSessionToken(settings, { iss: '', sub: 'o', aid: 'A'.repeat(22), sv: 1 })).rejects.toThrow();
   });
 });

@@ -12,7 +12,7 @@ import {
   type TokenVerifier,
 } from '../../verifier/verify';
 import { startBackend, type RunningBackend } from '../../verifier/example-backend';
-import { signSessionToken, tokenSettings } from '../../cloudbase/token';
+import { signSessionToken, tokenSettings } from '../../core/token';
 import { generateTokenKeys, type TokenKeyPair } from '../../scripts/keys';
 import { tamper } from '../support/tokens';
 

@@ -1,14 +1,12 @@
 import { randomBytes } from 'crypto';
-import type { Envelope, LoginResult } from '../../../contracts';
-import { db } from '../../../cloudbase/cloud';
-import { describeError } from '../../../cloudbase/errors';
-import type { Identity } from '../../../cloudbase/identity';
-import { log } from '../../../cloudbase/log';
-import { LOGIN_LOGS, type LoginLogDocument } from '../../../cloudbase/user-data';
+import type { Envelope, LoginResult } from '../contracts';
+import { describeError } from './errors';
+import { log } from './log';
+import type { AccountStore, Identity, LoginLogRecord } from './ports';
 
 /**
- * The login audit log: one login_logs document per login call that has an identity, successful or not. It never
- * holds the code, the session_key or a token, and its failure never fails a login.
+ * The login audit log: one entry per login call that has an identity, successful or not. It never holds the code,
+ * the session_key or a token, and its failure never fails a login.
  *
  * To add no round trip, the entry is written beside the login's own write, predicting its outcome: a login with a
  * code knows from the read beside code2Session whether the user is new; one without a code predicts a returning
@@ -21,6 +19,7 @@ export class LoginAudit {
   private prediction: { isNewUser: boolean } | undefined;
 
   constructor(
+    private readonly store: AccountStore,
     private readonly identity: Identity,
     private readonly withCode: boolean,
     /** A token refresh, not a login: the entry says so (refresh: true). */
@@ -47,9 +46,9 @@ export class LoginAudit {
   }
 
   /** The whole entry, by its id: idempotent, so a correction simply replaces the prediction. */
-  private async write(outcome: Partial<LoginLogDocument>): Promise<boolean> {
+  private async write(outcome: Partial<LoginLogRecord>): Promise<boolean> {
     const { openid, clientIp, source } = this.identity;
-    const entry: Omit<LoginLogDocument, '_id'> = {
+    const entry: LoginLogRecord = {
       openid,
       at: new Date(),
       ok: outcome.ok ?? false,
@@ -61,7 +60,7 @@ export class LoginAudit {
       ...(source ? { source } : {}),
     };
     try {
-      await db().collection(LOGIN_LOGS).doc(this.id).set({ data: entry });
+      await this.store.putLoginLog(this.id, entry);
       return true;
     } catch (error) {
       log.warn('login', 'AUDIT_NOT_WRITTEN', describeError(error));

@@ -1,7 +1,7 @@
-import { AppFailure, describeError } from '../../../cloudbase/errors';
-import type { Identity } from '../../../cloudbase/identity';
-import { log } from '../../../cloudbase/log';
-import { callOpenApi, openapi } from '../../../cloudbase/openapi';
+import { AppFailure, describeError } from './errors';
+import { log } from './log';
+import type { Identity, WeChatPort } from './ports';
+import { callWeChat } from './wechat-calls';
 
 /**
  * The registration risk check (riskControl.getUserRiskRank, scene 0 = 注册): a new user whose risk_rank (0-4) is at
@@ -15,16 +15,11 @@ export interface RiskGate {
   admit(): Promise<void>;
 }
 
-export function riskGate(identity: Identity): RiskGate | undefined {
-  const setting = process.env.RISK_BLOCK_RANK;
-  if (setting === undefined || setting.trim() === '') return undefined;
-  const threshold = Number(setting);
-  if (!Number.isInteger(threshold) || threshold < 0 || threshold > 4) {
-    throw new AppFailure('CONFIG_ERROR', '服务端 RISK_BLOCK_RANK 配置错误（应为 0 到 4 的整数）');
-  }
+export function riskGate(wechat: WeChatPort, identity: Identity, threshold: number | undefined): RiskGate | undefined {
+  if (threshold === undefined) return undefined;
   let rank: Promise<number | undefined> | undefined;
   const start = () => {
-    rank ??= riskRankOf(identity);
+    rank ??= riskRankOf(wechat, identity);
     return rank;
   };
   return {
@@ -38,17 +33,17 @@ export function riskGate(identity: Identity): RiskGate | undefined {
   };
 }
 
-async function riskRankOf(identity: Identity): Promise<number | undefined> {
+async function riskRankOf(wechat: WeChatPort, identity: Identity): Promise<number | undefined> {
   try {
-    const reply = await callOpenApi('riskControl.getUserRiskRank', () =>
-      openapi().riskControl.getUserRiskRank({
+    const reply = await callWeChat('riskControl.getUserRiskRank', () =>
+      wechat.getUserRiskRank({
         appid: identity.appid,
         openid: identity.openid,
         scene: 0,
         clientIp: identity.clientIp ?? '',
       }),
     );
-    const riskRank = Number((reply as { riskRank?: unknown }).riskRank);
+    const riskRank = Number(reply.riskRank);
     if (!Number.isInteger(riskRank)) throw new Error('no risk_rank in the reply');
     return riskRank;
   } catch (error) {

@@ -1,18 +1,18 @@
-import { CONSENT_REQUIRED_MESSAGE, consentUpToDate, currentConsentVersion } from '../../../cloudbase/consent';
-import { AppFailure } from '../../../cloudbase/errors';
-import type { Identity } from '../../../cloudbase/identity';
-import { bannedFailure, getUser, type UserDocument } from '../../../cloudbase/users';
+import { CONSENT_REQUIRED_MESSAGE, consentUpToDate } from '../consent';
+import { AppFailure } from '../errors';
+import type { Identity, KitContext, UserRecord } from '../ports';
+import { bannedFailure, userNotFound } from '../profile';
 
 export interface Account {
-  user: UserDocument | null;
+  user: UserRecord | null;
   /** The account, or USER_NOT_FOUND (USER_BANNED for a banned one). */
-  require(): UserDocument;
+  require(): UserRecord;
   /**
    * The account of a user who agreed to the current 《用户协议》和《隐私政策》, or USER_NOT_FOUND / CONSENT_REQUIRED.
    * Every action that collects personal information (nickname, avatar, phone number) goes through this before it
    * writes anything or makes a paid call.
    */
-  requireConsent(): UserDocument;
+  requireConsent(): UserRecord;
 }
 
 /**
@@ -21,12 +21,12 @@ export interface Account {
  * none of them costs anything. The checks throw that answer; the read itself may be shared with other work in
  * parallel.
  */
-export async function accountOf(identity: Identity): Promise<Account> {
+export async function accountOf(ctx: KitContext, identity: Identity): Promise<Account> {
   // Read the configuration first: a bad CONSENT_VERSION is CONFIG_ERROR before any I/O.
-  const consentVersion = currentConsentVersion();
-  const user = await getUser(identity.openid);
-  const require = (): UserDocument => {
-    if (!user) throw new AppFailure('USER_NOT_FOUND', '账号不存在，请先登录');
+  const consentVersion = ctx.config.consentVersion();
+  const user = await ctx.store.getUser(identity.openid);
+  const require = (): UserRecord => {
+    if (!user) throw userNotFound();
     if (user.status === 'banned') throw bannedFailure();
     return user;
   };
@@ -44,13 +44,4 @@ export async function accountOf(identity: Identity): Promise<Account> {
       return account;
     },
   };
-}
-
-export async function requireAccount(identity: Identity): Promise<UserDocument> {
-  return (await accountOf(identity)).require();
-}
-
-/** requireAccount, and the current consent to 《用户协议》和《隐私政策》. */
-export async function requireConsentedAccount(identity: Identity): Promise<UserDocument> {
-  return (await accountOf(identity)).requireConsent();
 }

@@ -9,12 +9,12 @@ import {
   TOKEN_TTL_MIN_S,
 } from '../contracts/token';
 import { AppFailure } from './errors';
-import type { Identity } from './identity';
+import type { Identity } from './ports';
 
 /**
  * Signed session tokens for the developer's own backend: an EdDSA (Ed25519) compact JWS minted at each login.
  * Signing uses jose 5's Node build, which takes a node:crypto KeyObject and runs on CloudBase's Node 16.13 (jose 6
- * needs the global WebCrypto that Node 16 lacks). Verification lives in verifier/verify.ts.
+ * needs the global WebCrypto that Node 16 lacks). Verification lives in verifier/verify.ts. Both hosts sign with it.
  */
 
 export interface TokenSettings {
@@ -115,7 +115,7 @@ function thumbprint(privateKey: KeyObject): string {
 
 /** The user fields a token is minted from. `sessionVersion` missing (older documents) counts as 1. */
 export interface TokenSubject {
-  _id: string;
+  openid: string;
   unionid?: string;
   sessionVersion?: number;
   accountId?: string;
@@ -130,11 +130,11 @@ export async function issueLoginToken(
 ): Promise<IssuedToken | Record<string, never>> {
   if (!settings) return {};
   const sv = user.sessionVersion ?? 1;
-  if (!Number.isSafeInteger(sv) || sv < 1) throw new Error(`users/${user._id} has an invalid sessionVersion`);
+  if (!Number.isSafeInteger(sv) || sv < 1) throw new Error(`users/${user.openid} has an invalid sessionVersion`);
   const aid = user.accountId ?? '';
-  if (!ACCOUNT_ID_PATTERN.test(aid)) throw new Error(`users/${user._id} has no valid accountId`);
+  if (!ACCOUNT_ID_PATTERN.test(aid)) throw new Error(`users/${user.openid} has no valid accountId`);
   const unionid = user.unionid ?? identity.unionid;
-  const claims = { iss: identity.appid, sub: user._id, ...(unionid ? { unionid } : {}), aid, sv };
+  const claims = { iss: identity.appid, sub: user.openid, ...(unionid ? { unionid } : {}), aid, sv };
   return signSessionToken(settings, settings.audience ? { ...claims, aud: settings.audience } : claims, now);
 }
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'crypto';
-import type { Envelope } from '../../../contracts';
-import { db } from '../../../cloudbase/cloud';
-import { AppFailure, describeError } from '../../../cloudbase/errors';
-import { ADMIN_LOGS, pseudonymOf, type AdminLogDocument } from '../../../cloudbase/user-data';
+import type { Envelope } from '../contracts';
+import { AppFailure, describeError } from './errors';
+import type { AccountStore, AdminLogOutcome } from './ports';
+import { pseudonymOf } from './pseudonym';
 
 /** What one call is about, for admin_logs: read from the raw event, so refused and invalid calls are logged too. */
 export interface AdminCall {
@@ -22,12 +22,14 @@ export class AdminAudit {
   private readonly id = randomBytes(16).toString('hex');
   private started = false;
 
-  constructor(private readonly call: AdminCall) {}
+  constructor(
+    private readonly store: AccountStore,
+    private readonly call: AdminCall,
+  ) {}
 
   async start(): Promise<void> {
-    const entry: Omit<AdminLogDocument, '_id'> = { ...this.call, at: new Date(), state: 'attempted' };
     try {
-      await db().collection(ADMIN_LOGS).doc(this.id).set({ data: entry });
+      await this.store.putAdminLog(this.id, { ...this.call, at: new Date(), state: 'attempted' });
     } catch (error) {
       throw new AppFailure('INTERNAL', '无法记录管理操作，操作未执行，请稍后重试', describeError(error));
     }
@@ -36,7 +38,7 @@ export class AdminAudit {
 
   /** The outcome. A call refused before it started (an invalid event) is recorded whole, completed. */
   async settle(envelope: Envelope<unknown>): Promise<void> {
-    const outcome: Partial<AdminLogDocument> = {
+    const outcome: AdminLogOutcome = {
       state: 'completed',
       ok: envelope.ok,
       completedAt: new Date(),
@@ -46,12 +48,8 @@ export class AdminAudit {
     if (!envelope.ok && envelope.error.code === 'USER_NOT_FOUND' && this.call.target) {
       Object.assign(outcome, { target: pseudonymOf(this.call.target), pseudonymized: true });
     }
-    const entries = db().collection(ADMIN_LOGS);
-    if (this.started) {
-      await entries.doc(this.id).update({ data: outcome });
-    } else {
-      await entries.doc(this.id).set({ data: { ...this.call, at: new Date(), ...outcome } });
-    }
+    if (this.started) await this.store.completeAdminLog(this.id, outcome);
+    else await this.store.putAdminLog(this.id, { ...this.call, at: new Date(), ...outcome });
   }
 }
 

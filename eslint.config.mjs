@@ -100,6 +100,22 @@ export default tseslint.config(
     },
   },
   {
+    // The own login server: the use cases of core/ over SQL and WeChat's HTTPS API. Nothing of CloudBase.
+    files: ['server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'wx-server-sdk', message: 'server/ runs outside CloudBase' }],
+          patterns: [
+            { group: ['**/cloudbase/**', '**/cloudbase'], message: 'server/ never imports the CloudBase host' },
+            devcloudImports,
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The verifier and example backend run on any Node >= 18 server: no CloudBase SDK, no cloud-function code.
     files: ['verifier/**/*.ts'],
     rules: {

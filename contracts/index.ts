@@ -31,6 +31,12 @@ export const SERVER_ERROR_CODES = [
   'CONSENT_REQUIRED',
   // admin
   'FORBIDDEN', // the caller is not an administrator (ADMIN_OPENIDS)
+  // the own login server (contracts/http.ts)
+  'UNAUTHENTICATED', // no Bearer token, or one that is malformed, expired, of another issuer, or no longer current
+  'REFRESH_INVALID', // the refresh token is unknown, expired, or of a session that ended (logout, ban, 注销)
+  'REFRESH_REUSED', // a refresh token already rotated was sent again: its whole family is revoked
+  'PAYLOAD_TOO_LARGE', // a JSON body over 64 KB, or an avatar over its limit
+  'RATE_LIMITED', // too many requests from this IP, or logins of this user, in a minute (Retry-After says when)
 ] as const;
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 

@@ -6,6 +6,7 @@ import { formatBytes, MAIN_PACKAGE_LIMIT, SUBPACKAGE_LIMIT, TOTAL_LIMIT, unwante
 import { isRecord, readJson } from './json';
 import { formatProblem, ShipError } from './problems';
 import { functionNames, listFiles, rel, type PackOption, type ShipProject } from './project';
+import { brokenRequires, formatBrokenRequire, requiresOf, type BrokenRequire } from './requires';
 import { logsToStderr, offlineProject, type CiTask, type LoadedCi } from './tools';
 
 export interface ShippedFile {
@@ -32,6 +33,8 @@ export interface MiniprogramPackage {
   total: number;
   notes: string[];
   zip?: { path: string; bytes: number };
+  /** Compiled only: how many require() calls the .js and .wxs files make, and those whose target is not shipped. */
+  requires?: { count: number; broken: BrokenRequire[] };
 }
 
 export interface FunctionPackage {
@@ -112,12 +115,16 @@ export async function compileMiniprogram(project: ShipProject, loaded: LoadedCi)
       return unwanted ? { path: file, bytes, unwanted } : { path: file, bytes };
     })
     .sort((a, b) => a.path.localeCompare(b.path));
+  const count = Object.entries(result)
+    .filter(([file]) => file.endsWith('.js') || file.endsWith('.wxs'))
+    .reduce((sum, [file, content]) => sum + requiresOf(file, content.toString()).length, 0);
   return {
     kind: 'compiled',
     files,
     ...sizes(project, files),
     notes,
     zip: { path: rel(project, zipPath), bytes: fs.statSync(zipPath).size },
+    requires: { count, broken: brokenRequires(result) },
   };
 }
 
@@ -230,6 +237,7 @@ export function packageProblems(pkg: MiniprogramPackage): string[] {
   if (pkg.total > TOTAL_LIMIT)
     problems.push(`all packages together are ${formatBytes(pkg.total)}, over ${formatBytes(TOTAL_LIMIT)}`);
   for (const file of pkg.files) if (file.unwanted) problems.push(`${file.path} should not ship: ${file.unwanted}`);
+  for (const broken of pkg.requires?.broken ?? []) problems.push(formatBrokenRequire(broken));
   return problems;
 }
 

@@ -1,5 +1,6 @@
 import { formatBytes } from './contents';
 import type { FunctionPackage, MiniprogramPackage } from './pack';
+import { formatBrokenRequire } from './requires';
 
 /** The listing both `npm run package` and `npm run deploy -- --dry-run` print. */
 export function describeMiniprogram(pkg: MiniprogramPackage, heading: string): string[] {
@@ -21,6 +22,15 @@ export function describeMiniprogram(pkg: MiniprogramPackage, heading: string): s
   lines.push(
     unwanted.length === 0 ? '  should not ship: none' : `  should not ship: ${unwanted.length} file(s), listed above`,
   );
+  if (pkg.requires) {
+    const { count, broken } = pkg.requires;
+    lines.push(
+      broken.length === 0
+        ? `  require(): ${count} calls, each to a file in the package`
+        : `  require(): ${count} calls, ${broken.length} to a file the package does not have:`,
+    );
+    for (const item of broken) lines.push(`    ${formatBrokenRequire(item)}`);
+  }
   for (const note of pkg.notes) lines.push(`  note: ${note}`);
   return lines;
 }

@@ -6,6 +6,7 @@ import { formatBytes, MAIN_PACKAGE_LIMIT, SUBPACKAGE_LIMIT, TOTAL_LIMIT, unwante
 import { isRecord, readJson } from './json';
 import { formatProblem, ShipError } from './problems';
 import { functionNames, listFiles, rel, type PackOption, type ShipProject } from './project';
+import { readTriggers, type TimerTrigger } from './triggers';
 import { brokenRequires, formatBrokenRequire, requiresOf, type BrokenRequire } from './requires';
 import { logsToStderr, offlineProject, type CiTask, type LoadedCi } from './tools';
 
@@ -45,6 +46,8 @@ export interface FunctionPackage {
   /** Files of cloudfunctions/<fn>/ kept out of the upload, and why. */
   leftOut: { path: string; reason: string }[];
   bytes: number;
+  /** Timer triggers from its config.json: the upload does not install them, cloud.createTimeTrigger does. */
+  triggers: TimerTrigger[];
 }
 
 /** Where `npm run package` and the deploy dry run put what they build (git-ignored: dist/). */
@@ -188,6 +191,8 @@ export async function stageFunctions(project: ShipProject): Promise<FunctionPack
     fs.mkdirSync(target, { recursive: true });
     const entry = functionEntry(project, name);
     if (!entry) throw new ShipError(`${rel(project, source)}: no src/index.ts or index.js to deploy`);
+    const { triggers, problems } = readTriggers(project, name);
+    if (problems.length > 0) throw new ShipError(problems.map(formatProblem).join('\n'));
     const bundled = await bundleFunction(project, name, entry, path.join(target, 'index.js'));
     if (!bundled.ok) throw new ShipError(bundled.problems.map(formatProblem).join('\n'));
     const leftOut: { path: string; reason: string }[] = [];
@@ -210,6 +215,7 @@ export async function stageFunctions(project: ShipProject): Promise<FunctionPack
       files,
       leftOut: collapse(leftOut),
       bytes: files.reduce((sum, file) => sum + file.bytes, 0),
+      triggers,
     });
   }
   return staged;

@@ -1,5 +1,6 @@
 import { formatBytes } from './contents';
 import type { FunctionPackage, MiniprogramPackage } from './pack';
+import { formatProblem, type Problem } from './problems';
 import { formatBrokenRequire } from './requires';
 
 /** The listing both `npm run package` and `npm run deploy -- --dry-run` print. */
@@ -44,6 +45,20 @@ export function describeFunctions(functions: readonly FunctionPackage[], heading
     if (fn.leftOut.length > 0) {
       lines.push(`    left out: ${fn.leftOut.map((item) => `${item.path} (${item.reason})`).join(', ')}`);
     }
+    for (const trigger of fn.triggers) {
+      lines.push(
+        `    timer trigger ${trigger.name}: "${trigger.config}" (seconds minutes hours day month weekday year)`,
+      );
+    }
   }
   return lines;
+}
+
+/** The placeholders left, as warnings: the same list npm run package and the deploy dry run print. */
+export function describePlaceholders(found: readonly Problem[]): string[] {
+  if (found.length === 0) return ['placeholders: none left'];
+  return [
+    `placeholders: ${found.length} left; a real npm run deploy refuses to upload until each is replaced:`,
+    ...found.map((problem) => `  warning: ${formatProblem(problem)}`),
+  ];
 }

@@ -33,6 +33,10 @@ withTools('npm run package (miniprogram-ci, offline)', () => {
     expect(stdout).not.toMatch(/\.ts$/m);
     expect(stdout).toContain('should not ship: none');
     expect(stdout).toMatch(/hello: [\d.]+ KB in 3 files, folder dist\/package\/cloudfunctions\/hello\//);
+    // The fixture keeps the placeholder appid: a warning here, a refusal only in a real deploy.
+    expect(stdout).toContain(
+      'placeholders: 1 left; a real npm run deploy refuses to upload until each is replaced:\n  warning: project.config.json:5: appid "wxd0000000000000": the placeholder AppID',
+    );
     expect(stdout).toContain('npm run package: ok');
     expect(status).toBe(0);
   });

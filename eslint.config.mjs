@@ -1,7 +1,9 @@
 // Flat ESLint config: typescript-eslint's strict type-checked rules, type-only imports kept type-only (the client
 // must not import runtime values from outside miniprogram/), and WeChat's globals for the mini-program.
 import js from '@eslint/js';
+import * as path from 'node:path';
 import tseslint from 'typescript-eslint';
+import kit from './scripts/eslint/miniprogram-boundary.mjs';
 
 const wechatGlobals = {
   wx: 'readonly',
@@ -86,17 +88,19 @@ export default tseslint.config(
   {
     files: ['miniprogram/**/*.ts'],
     languageOptions: { globals: wechatGlobals },
+    plugins: { kit },
     rules: {
-      // The client may only erase-on-compile imports from outside miniprogram/ (DevTools packages nothing else).
-      'no-restricted-imports': [
+      // DevTools uploads only miniprogram/: from outside it, nothing but types from contracts/ (resolved per file,
+      // at any depth). npm run package checks the compiled require()s too.
+      'kit/miniprogram-boundary': [
         'error',
         {
-          patterns: [
-            { group: ['../../cloudbase/*'], message: 'server code never ships to the client' },
-            devcloudImports,
-          ],
+          root: path.join(import.meta.dirname, 'miniprogram'),
+          projectRoot: import.meta.dirname,
+          typesFrom: [path.join(import.meta.dirname, 'contracts')],
         },
       ],
+      'no-restricted-imports': ['error', { patterns: [devcloudImports] }],
     },
   },
   {
@@ -113,6 +117,7 @@ export default tseslint.config(
           ],
         },
       ],
+      'no-restricted-imports': ['error', { patterns: [devcloudImports] }],
     },
   },
   {

@@ -38,7 +38,7 @@ export interface ServerRoutes {
   /** Bearer. The account function's events; updateProfile takes only {nickName} here (the avatar has its route). */
   'POST /api/account': { body: AccountEvent; data: AccountResult };
   /** Bearer; multipart/form-data as wx.uploadFile sends it, field `file`: JPEG, PNG or WebP. */
-  'POST /api/avatar': { body: FormData; data: { user: UserProfile } };
+  'POST /api/avatar': { body: 'multipart/form-data'; data: { user: UserProfile } };
   /** Bearer of an OPENID in ADMIN_OPENIDS. The admin function's events. */
   'POST /api/admin': { body: AdminEvent; data: AdminResult };
   /** Bearer. */

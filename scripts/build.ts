@@ -9,6 +9,7 @@ import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { existsSync, readdirSync, rmSync, statSync } from 'fs';
 import { dirname, join } from 'path';
 import { DEFERRED_FILE, deferPlugin, deferredEntry, duplicatedPackages, type DeferredModules } from './sdk-defer';
+import { refuseFlags } from './args';
 
 /** The one definition of how a function is bundled: the build, the ship checks and the benchmark all use it. */
 export const FUNCTION_BUNDLE_OPTIONS = {
@@ -105,6 +106,7 @@ export async function buildFunctions(): Promise<Array<{ name: string; files: Fun
 
 // (miniprogram-api-typings, loaded for the tests, redeclares `require`; Node's own has `main`.)
 if ((require as unknown as NodeJS.Require).main === module) {
+  refuseFlags('npm run build');
   buildFunctions()
     .then((results) => {
       for (const r of results) {

@@ -1,6 +1,7 @@
 import { readdirSync, rmSync } from 'fs';
 import { join, resolve } from 'path';
 import { performance } from 'perf_hooks';
+import { parseFlags, UsageError } from '../args';
 import { renderConsoleShots } from './console';
 import { updateReadme } from './readme';
 import { renderShots } from './render';
@@ -17,13 +18,14 @@ const CONSOLE_DOCS = resolve(__dirname, '..', '..', 'docs');
  * `--only console` for those alone).
  */
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const value = (name: string) => {
-    const index = args.indexOf(name);
-    return index >= 0 ? args[index + 1] : undefined;
-  };
-  const outDir = resolve(value('--out') ?? DOCS);
-  const words = value('--only')?.split(',');
+  const flags = parseFlags(
+    'npm run shots',
+    process.argv.slice(2),
+    { out: { type: 'string' }, only: { type: 'string' } },
+    '[--out DIR] [--only word,word]',
+  );
+  const outDir = resolve(flags.out ?? DOCS);
+  const words = flags.only?.split(',');
   // performance.now(): the pictures run on a fixed clock (Date), this counts real time.
   const started = performance.now();
   const results = await renderShots({
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    console.error(error);
-    process.exit(1);
+    console.error(error instanceof UsageError ? error.message : error);
+    process.exit(error instanceof UsageError ? error.exitCode : 1);
   },
 );

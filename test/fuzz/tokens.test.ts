@@ -79,6 +79,8 @@ describe('spellings of one token', () => {
 
   function respell(token: string, change: Spelling): string {
     const parts = token.split('.') as [string, string, string];
+    // An earlier change may have removed or doubled a dot: the part-wise changes then have nothing to act on.
+    if ('part' in change && parts[change.part] === undefined) return token;
     switch (change.kind) {
       case 'standard-base64': {
         const part = parts[change.part]!;

@@ -1,7 +1,7 @@
 /**
  * The signed session token the login function returns (`LoginResult.token`) for the developer's own backend: a
  * compact JWS, `{ alg: 'EdDSA', typ: 'JWT', kid }`, signed with the Ed25519 key in the login function's
- * AUTH_TOKEN_PRIVATE_KEY. Verifiers (backend/verify.ts, or the Java/Go recipes in README) check these claims.
+ * AUTH_TOKEN_PRIVATE_KEY. Verifiers (backend/verify.ts, or the Java/Go recipes in docs/tokens.md) check these claims.
  * Types and constants only: the client imports it with `import type`.
  */
 

@@ -40,7 +40,7 @@ export async function listLogins(openid: string, limit = 20): Result<'listLogins
   return { entries: data.map(toEntry) };
 }
 
-/** Deletes login_logs entries older than the cut-off (the retention README describes; a timer runs it daily). */
+/** Deletes login_logs entries older than the cut-off (the retention docs/admin.md describes; a timer runs it daily). */
 export async function pruneLogs(olderThanDays: number, now = Date.now()): Result<'pruneLogs'> {
   const cutoff = new Date(now - olderThanDays * 24 * 60 * 60 * 1000);
   const { stats } = (await db()

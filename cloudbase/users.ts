@@ -255,9 +255,19 @@ function isRefusal(error: unknown): boolean {
  * administrator unbans the OPENID.
  */
 export async function banOutlivedAccount(openid: string): Promise<boolean> {
-  const { data } = (await db().collection(BANS).doc(pseudonymOf(openid)).get()) as unknown as { data: unknown };
-  return data !== null && data !== undefined;
+  try {
+    const { data } = (await db().collection(BANS).doc(pseudonymOf(openid)).get()) as unknown as { data: unknown };
+    return data !== null && data !== undefined;
+  } catch (error) {
+    // A project that has not created the collection yet has kept no ban: logins go on, and the log says why.
+    if (Number((error as { errCode?: unknown } | null)?.errCode) !== COLLECTION_NOT_EXIST) throw error;
+    log.warn('login', 'COLLECTION_MISSING', { collection: BANS });
+    return false;
+  }
 }
+
+/** DATABASE_COLLECTION_NOT_EXIST, as wx-server-sdk reports it. */
+const COLLECTION_NOT_EXIST = -502005;
 
 export async function getUser(openid: string): Promise<UserDocument | null> {
   return ((await db().collection(USERS).doc(openid).get()) as unknown as { data: UserDocument | null }).data;

@@ -1,7 +1,9 @@
 // Flat ESLint config: typescript-eslint's strict type-checked rules, type-only imports kept type-only (the client
 // must not import runtime values from outside miniprogram/), and WeChat's globals for the mini-program.
 import js from '@eslint/js';
+import * as path from 'node:path';
 import tseslint from 'typescript-eslint';
+import kit from './scripts/eslint/miniprogram-boundary.mjs';
 
 const wechatGlobals = {
   wx: 'readonly',
@@ -17,7 +19,7 @@ const wechatGlobals = {
 const devcloudImports = {
   group: ['devcloud', 'devcloud/**', '**/devcloud', '**/devcloud/**'],
   message:
-    'devcloud is a development tool: product code (miniprogram/, server/, cloudfunctions/, contracts/) never imports it',
+    'devcloud is a development tool: product code (miniprogram/, cloudbase/, cloudfunctions/, contracts/) never imports it',
 };
 
 export default tseslint.config(
@@ -59,34 +61,75 @@ export default tseslint.config(
     },
   },
   {
-    files: ['server/**/*.ts', 'cloudfunctions/**/*.ts', 'contracts/**/*.ts'],
+    files: ['cloudbase/**/*.ts', 'cloudfunctions/**/*.ts', 'contracts/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [devcloudImports] }],
     },
   },
   {
-    files: ['miniprogram/**/*.ts'],
-    languageOptions: { globals: wechatGlobals },
+    // The use cases run on both hosts: nothing of CloudBase, nothing of the own server, no devcloud.
+    files: ['core/**/*.ts'],
     rules: {
-      // The client may only erase-on-compile imports from outside miniprogram/ (DevTools packages nothing else).
       'no-restricted-imports': [
         'error',
         {
-          patterns: [{ group: ['../../server/*'], message: 'server code never ships to the client' }, devcloudImports],
+          paths: [{ name: 'wx-server-sdk', message: 'core/ is host-independent: CloudBase belongs in cloudbase/' }],
+          patterns: [
+            {
+              group: ['**/cloudbase/**', '**/cloudbase', '**/server/**', '**/server'],
+              message: 'core/ never imports a host',
+            },
+            devcloudImports,
+          ],
         },
       ],
     },
   },
   {
-    // The verifier and example backend run on any Node >= 18 server: no CloudBase SDK, no cloud-function code.
-    files: ['backend/**/*.ts'],
+    files: ['miniprogram/**/*.ts'],
+    languageOptions: { globals: wechatGlobals },
+    plugins: { kit },
+    rules: {
+      // DevTools uploads only miniprogram/: from outside it, nothing but types from contracts/ (resolved per file,
+      // at any depth). npm run package checks the compiled require()s too.
+      'kit/miniprogram-boundary': [
+        'error',
+        {
+          root: path.join(import.meta.dirname, 'miniprogram'),
+          projectRoot: import.meta.dirname,
+          typesFrom: [path.join(import.meta.dirname, 'contracts')],
+        },
+      ],
+      'no-restricted-imports': ['error', { patterns: [devcloudImports] }],
+    },
+  },
+  {
+    // The own login server: the use cases of core/ over SQL and WeChat's HTTPS API. Nothing of CloudBase.
+    files: ['server/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'wx-server-sdk', message: 'backend/ runs outside CloudBase' }],
+          paths: [{ name: 'wx-server-sdk', message: 'server/ runs outside CloudBase' }],
           patterns: [
-            { group: ['../server/*', '../devcloud/*', '../miniprogram/*'], message: 'backend/ stands alone' },
+            { group: ['**/cloudbase/**', '**/cloudbase'], message: 'server/ never imports the CloudBase host' },
+            devcloudImports,
+          ],
+        },
+      ],
+      'no-restricted-imports': ['error', { patterns: [devcloudImports] }],
+    },
+  },
+  {
+    // The verifier and example backend run on any Node >= 18 server: no CloudBase SDK, no cloud-function code.
+    files: ['verifier/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'wx-server-sdk', message: 'verifier/ runs outside CloudBase' }],
+          patterns: [
+            { group: ['../cloudbase/*', '../devcloud/*', '../miniprogram/*'], message: 'verifier/ stands alone' },
             devcloudImports,
           ],
         },

@@ -31,6 +31,12 @@ export const SERVER_ERROR_CODES = [
   'CONSENT_REQUIRED',
   // admin
   'FORBIDDEN', // the caller is not an administrator (ADMIN_OPENIDS)
+  // the own login server (contracts/http.ts)
+  'UNAUTHENTICATED', // no Bearer token, or one that is malformed, expired, of another issuer, or no longer current
+  'REFRESH_INVALID', // the refresh token is unknown, expired, or of a session that ended (logout, ban, 注销)
+  'REFRESH_REUSED', // a refresh token already rotated was sent again: its whole family is revoked
+  'PAYLOAD_TOO_LARGE', // a JSON body over 64 KB, or an avatar over its limit
+  'RATE_LIMITED', // too many requests from this IP, or logins of this user, in a minute (Retry-After says when)
 ] as const;
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 
@@ -86,6 +92,12 @@ export interface LoginEvent {
    * of [A-Za-z0-9_-]. Optional: without it every call counts.
    */
   loginId?: string;
+  /**
+   * A token refresh rather than a login: a new token (and the profile) for the existing account, without counting a
+   * login (loginCount, lastLoginAt unchanged; the audit entry says `refresh`). USER_NOT_FOUND when there is no
+   * account: a refresh never creates one. Not with `code`.
+   */
+  refresh?: true;
 }
 
 export interface LoginResult {
@@ -162,6 +174,8 @@ export interface LoginLogEntry {
   /** The answer's code, when not ok. */
   errorCode?: string;
   withCode: boolean;
+  /** A token refresh, not a login (LoginEvent.refresh). */
+  refresh?: true;
   /** When ok. */
   isNewUser?: boolean;
   /** CLIENTIP from the WeChat context. */

@@ -1,7 +1,9 @@
 /**
  * The signed session token the login function returns (`LoginResult.token`) for the developer's own backend: a
  * compact JWS, `{ alg: 'EdDSA', typ: 'JWT', kid }`, signed with the Ed25519 key in the login function's
- * AUTH_TOKEN_PRIVATE_KEY. Verifiers (backend/verify.ts, or the Java/Go recipes in README) check these claims.
+ * AUTH_TOKEN_PRIVATE_KEY. Verifiers (verifier/verify.ts, or the Java/Go recipes in docs/tokens.md) check these claims.
+ * A token travels only in its canonical compact form: three base64url parts without padding or whitespace, each
+ * the exact encoding of its bytes; verifiers refuse any other spelling of the same token.
  * Types and constants only: the client imports it with `import type`.
  */
 
@@ -24,8 +26,26 @@ export interface SessionTokenClaims {
   iat: number;
   /** Expires at, seconds since the epoch: iat + AUTH_TOKEN_TTL_S. */
   exp: number;
+  /**
+   * The account the token was issued for: `accountId` on the users document, random per account creation. 注销
+   * followed by a new login makes a new account with a new id, so a token of the old one never matches it.
+   */
+  aid: string;
   /** The user's session version (`sessionVersion` on the users document, >= 1). Logout and ban increment it. */
   sv: number;
+  /** The backend the token is meant for, when the login function has AUTH_TOKEN_AUDIENCE. */
+  aud?: string;
+}
+
+/**
+ * What a verifier compares a token with to know it is still current: the user's users document as it is now. A
+ * token is current only when `aid` and `sv` are both equal (not `sv >=`: a new account starts at sv 1 again) and the
+ * account is not banned.
+ */
+export interface CurrentSession {
+  aid: string;
+  sv: number;
+  banned?: boolean;
 }
 
 /** AUTH_TOKEN_TTL_S: default and allowed range, in seconds. */
@@ -34,3 +54,8 @@ export const TOKEN_TTL_MIN_S = 60;
 export const TOKEN_TTL_MAX_S = 86_400;
 /** Verifiers accept at most this much clock difference on `exp`. */
 export const TOKEN_MAX_CLOCK_SKEW_S = 60;
+
+/** An account id: 22 base64url characters (16 random bytes). */
+export const ACCOUNT_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+/** AUTH_TOKEN_AUDIENCE: 1 to 200 visible ASCII characters, e.g. the backend's URL or a name. */
+export const TOKEN_AUDIENCE_PATTERN = /^[\x21-\x7e]{1,200}$/;

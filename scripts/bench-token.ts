@@ -4,7 +4,7 @@
  * `npm run bench` calls it; on its own: `node -r ts-node/register/transpile-only scripts/bench-token.ts`.
  */
 import { performance } from 'perf_hooks';
-import { issueLoginToken, tokenSettings } from '../server/token';
+import { issueLoginToken, tokenSettings } from '../core/token';
 import { generateTokenKeys } from './keys';
 
 const TARGET_MS = 2;
@@ -24,7 +24,7 @@ export async function benchToken(signs = Number(process.env.BENCH_TOKEN_SIGNS ??
     appid: 'wx0000000000bench',
     unionid: 'oUnion000000000000000000000',
   };
-  const user = { _id: identity.openid, sessionVersion: 3 };
+  const user = { openid: identity.openid, accountId: 'AAAAAAAAAAAAAAAAAAAAAA', sessionVersion: 3 };
   const once = async () => {
     const start = performance.now();
     await issueLoginToken(tokenSettings(env), identity, user);

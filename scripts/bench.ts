@@ -5,7 +5,7 @@
  *  2. the cold start: require-and-init of each built function next to a bare require('wx-server-sdk'), medians of
  *     fresh processes, interleaved so machine noise hits all alike, on CloudBase's Node 16.13 when installed (and on
  *     this Node), with each instance's RSS after init (section 6 has an instance's peak after invocations);
- *  3. the size of the mini-program's sources;
+ *  3. the size of the mini-program's sources, as a share of WeChat's 2 MB main-package limit;
  *  4-6. end-to-end login journeys, concurrency and memory on devcloud (bench-login.ts);
  *  7. devcloud's own database figures through the real SDK (bench-devcloud.ts).
  * Env: BENCH_RUNS (default 30), BENCH_CALL_MS, BENCH_DB_MS, BENCH_WECHAT_MS.
@@ -14,6 +14,7 @@ import { execFileSync } from 'child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'fs';
 import { join, relative } from 'path';
 import { node16Binary } from 'devcloud';
+import { refuseFlags } from './args';
 import { benchLogin, percentile } from './bench-login';
 import { bundleFunction, functionNames } from './build';
 import { bytesByPackage, DEFERRED_FILE } from './sdk-defer';
@@ -29,7 +30,7 @@ const INDEX_BUDGET = 768 * KB;
 const COLD_START_TARGET = 0.6;
 /** Our folders, and the runtime dependencies we chose besides the SDK (package.json dependencies). */
 const OUR_CODE = new Set([
-  'server',
+  'cloudbase',
   'contracts',
   'cloudfunctions',
   ...Object.keys(
@@ -185,8 +186,13 @@ function initTimes(node16: string | undefined): void {
   );
 }
 
+/** WeChat's limit for the main package (and each subpackage): the one bound on the mini-program's size that matters. */
+const MAIN_PACKAGE_LIMIT = 2 * 1024 * KB;
+
 function miniprogramSize(): void {
-  console.log('\n3. Mini-program sources (target: login feature <= 60 KB)');
+  console.log(
+    `\n3. Mini-program sources against WeChat's 2 MB main-package limit (npm run package measures the compiled package, which is what WeChat counts)`,
+  );
   const dir = join(ROOT, 'miniprogram');
   const files = filesUnder(dir).filter((file) => !file.endsWith('tsconfig.json'));
   let total = 0;
@@ -195,10 +201,14 @@ function miniprogramSize(): void {
     total += bytes;
     console.log(`   ${relative(ROOT, file).padEnd(44)} ${kb(bytes).padStart(9)}`);
   }
-  console.log(`   ${'total'.padEnd(44)} ${kb(total).padStart(9)}  ${total <= 60 * KB ? 'within' : 'OVER'} target`);
+  const share = ((total / MAIN_PACKAGE_LIMIT) * 100).toFixed(1);
+  console.log(
+    `   ${'total'.padEnd(44)} ${kb(total).padStart(9)}  ${share}% of the limit: ${total <= MAIN_PACKAGE_LIMIT ? 'within' : 'OVER'}`,
+  );
 }
 
 async function main(): Promise<void> {
+  refuseFlags('npm run bench');
   const node16 = node16Binary();
   await bundles();
   initTimes(node16);

@@ -1,14 +1,15 @@
 /**
  * `npm run build`: bundles each cloud function's src/index.ts into cloudfunctions/<fn>/index.js: one CommonJS file
- * with wx-server-sdk, the shared server/ and contracts/ code inlined, so the uploaded folder is complete and needs no
+ * with wx-server-sdk, the shared cloudbase/ and contracts/ code inlined, so the uploaded folder is complete and needs no
  * `npm install` in the cloud. The parts of the SDK our functions rarely or never use go to a side file,
  * cloudfunctions/<fn>/sdk-deferred.js, loaded on first use (scripts/sdk-defer.ts): a cold start then compiles and
- * runs only what a function needs. Why, with the figures: README ("Choices, and why") and `npm run bench`.
+ * runs only what a function needs. Why, with the figures: docs/design.md and `npm run bench`.
  */
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { existsSync, readdirSync, rmSync, statSync } from 'fs';
 import { dirname, join } from 'path';
 import { DEFERRED_FILE, deferPlugin, deferredEntry, duplicatedPackages, type DeferredModules } from './sdk-defer';
+import { refuseFlags } from './args';
 
 /** The one definition of how a function is bundled: the build, the ship checks and the benchmark all use it. */
 export const FUNCTION_BUNDLE_OPTIONS = {
@@ -105,6 +106,7 @@ export async function buildFunctions(): Promise<Array<{ name: string; files: Fun
 
 // (miniprogram-api-typings, loaded for the tests, redeclares `require`; Node's own has `main`.)
 if ((require as unknown as NodeJS.Require).main === module) {
+  refuseFlags('npm run build');
   buildFunctions()
     .then((results) => {
       for (const r of results) {

@@ -1,10 +1,14 @@
-// `npm run deploy`: uploads every cloud function, then the mini-program, with WeChat's miniprogram-ci, using the
-// upload key, appid and CloudBase env from environment variables or deploy.local.json (see docs/SHIPPING.md).
+// `npm run deploy`: uploads every cloud function of cloudfunctions/ and creates the timer trigger its config.json
+// declares, then uploads the mini-program, with WeChat's miniprogram-ci, using the upload key, appid and CloudBase
+// env from environment variables or deploy.local.json (see docs/SHIPPING.md). It refuses to upload anything while
+// the kit's placeholders remain (sample agreement texts, placeholder appid, `your-env-id`).
 // `--dry-run` uploads nothing: it prints exactly what would be uploaded and needs no credentials (it says what a
-// real deploy would still need) and no miniprogram-ci (without it, the mini-program is listed as its sources).
+// real deploy would still need), lists the placeholders as warnings, and needs no miniprogram-ci (without it, the
+// mini-program is listed as its sources).
 // Usage: npm run deploy [-- --dry-run] [--version 1.2.3] [--desc "text"] [--root DIR]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseFlags, UsageError } from './args';
 import { redact, resolveCredentials } from './ship/credentials';
 import {
   compileMiniprogram,
@@ -13,15 +17,14 @@ import {
   stageFunctions,
   type MiniprogramPackage,
 } from './ship/pack';
-import { ShipError } from './ship/problems';
-import { loadProject } from './ship/project';
-import { describeFunctions, describeMiniprogram } from './ship/report';
+import { findPlaceholders } from './ship/placeholders';
+import { formatProblem, ShipError } from './ship/problems';
+import { loadProject, rel } from './ship/project';
+import { describeFunctions, describeMiniprogram, describePlaceholders } from './ship/report';
 import { loadCi, logsToStderr, toolsInstalled } from './ship/tools';
 
-function option(args: readonly string[], flag: string): string | undefined {
-  const index = args.indexOf(flag);
-  return index >= 0 ? args[index + 1] : undefined;
-}
+/** createTimeTrigger's one success answer; it resolves with another text instead of throwing when refused. */
+export const TRIGGER_CREATED = '创建定时触发器成功';
 
 function projectVersion(root: string): string {
   const file = path.join(root, 'package.json');
@@ -37,17 +40,33 @@ export async function runDeploy(
   print: (line: string) => void,
   defaultRoot = path.join(__dirname, '..'),
 ): Promise<number> {
-  const dryRun = args.includes('--dry-run');
-  const rootArg = option(args, '--root');
-  const project = loadProject(rootArg ? path.resolve(rootArg) : defaultRoot);
-  const version = option(args, '--version') ?? projectVersion(project.root);
-  const desc = option(args, '--desc') ?? `npm run deploy ${version}`;
+  const flags = parseFlags(
+    'npm run deploy',
+    args,
+    {
+      'dry-run': { type: 'boolean' },
+      version: { type: 'string' },
+      desc: { type: 'string' },
+      root: { type: 'string' },
+    },
+    '[--dry-run] [--version 1.2.3] [--desc "text"] [--root DIR]',
+  );
+  const dryRun = flags['dry-run'] === true;
+  const project = loadProject(flags.root !== undefined ? path.resolve(flags.root) : defaultRoot);
+  const version = flags.version ?? projectVersion(project.root);
+  const desc = flags.desc ?? `npm run deploy ${version}`;
   const credentials = resolveCredentials(project, environment);
-  if (!dryRun && !credentials.ok) {
+  const placeholders = findPlaceholders(project);
+  if (!dryRun && (!credentials.ok || placeholders.length > 0)) {
     throw new ShipError(
       [
-        'cannot deploy, missing:',
-        ...credentials.missing.map((item) => `  - ${item}`),
+        ...(credentials.ok ? [] : ['cannot deploy, missing:', ...credentials.missing.map((item) => `  - ${item}`)]),
+        ...(placeholders.length === 0
+          ? []
+          : [
+              "cannot deploy, the kit's placeholders are still in place (replace each one):",
+              ...placeholders.map((problem) => `  - ${formatProblem(problem)}`),
+            ]),
         'See docs/SHIPPING.md ("Deploy"). Nothing was uploaded.',
       ].join('\n'),
       2,
@@ -79,7 +98,7 @@ export async function runDeploy(
   }
   for (const line of describeFunctions(
     functions,
-    `1. cloud functions, each uploaded whole with cloud.uploadFunction (wx-server-sdk is bundled in: no npm install in the cloud):`,
+    `1. cloud functions: all ${functions.length} of ${rel(project, project.cloudfunctionRoot)}/, each uploaded whole with cloud.uploadFunction (wx-server-sdk is bundled in: no npm install in the cloud), then the timer trigger its config.json declares, if any, with cloud.createTimeTrigger:`,
   ))
     print(line);
   for (const line of describeMiniprogram(
@@ -87,6 +106,8 @@ export async function runDeploy(
     `2. mini-program, uploaded as version ${version} ("${desc}"), ${compiler}:`,
   ))
     print(line);
+
+  if (dryRun) for (const line of describePlaceholders(placeholders)) print(line);
 
   const problems = packageProblems(miniprogram).filter(
     (problem) => miniprogram.kind === 'compiled' || problem.includes('should not ship'),
@@ -100,6 +121,7 @@ export async function runDeploy(
 
   const { ci } = loadCi();
   const { appid, env, privateKey, robot } = credentials.credentials;
+  const triggerFailures: string[] = [];
   try {
     const ciProject = new ci.Project({
       appid,
@@ -122,6 +144,23 @@ export async function runDeploy(
         }),
       );
       print(`  ${fn.name}: ${result.filesCount} files, ${result.packSize} bytes uploaded, deployed`);
+      for (const trigger of fn.triggers) {
+        const answer = await logsToStderr(() =>
+          ci.cloud.createTimeTrigger({
+            project: ciProject,
+            envId: env,
+            functionName: fn.name,
+            triggersConfig: [trigger],
+          }),
+        );
+        if (answer === TRIGGER_CREATED) {
+          print(`  ${fn.name}: timer trigger ${trigger.name} ("${trigger.config}") created`);
+        } else {
+          // Not thrown: the rest still uploads, and the deploy ends with this failure and exit code 1.
+          print(`  ${fn.name}: timer trigger ${trigger.name} NOT created: miniprogram-ci answered "${answer}"`);
+          triggerFailures.push(`${fn.name}: timer trigger ${trigger.name} ("${trigger.config}"): ${answer}`);
+        }
+      }
     }
     print(`uploading the mini-program as version ${version} ...`);
     const uploaded = await logsToStderr(() =>
@@ -134,6 +173,15 @@ export async function runDeploy(
       `upload failed: ${redact(error instanceof Error ? error.message : JSON.stringify(error), privateKey)}`,
     );
   }
+  if (triggerFailures.length > 0) {
+    // miniprogram-ci gives the same answer to every refusal (a wrong cron, an env without the function, ...).
+    print('npm run deploy: uploaded, but these timer triggers were not created:');
+    for (const failure of triggerFailures) print(`  - ${failure}`);
+    print(
+      '  Check each in 云开发控制台 > 云函数 > <function> > 触发器, or right-click its config.json in DevTools > 上传触发器.',
+    );
+    return 1;
+  }
   print('npm run deploy: done. Set it as the trial version or submit it for review at mp.weixin.qq.com > 版本管理.');
   return 0;
 }
@@ -144,7 +192,13 @@ if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === __filenam
     (code) => process.exit(code),
     (error: unknown) => {
       // A ShipError's message is ours and never holds the key; anything else (miniprogram-ci's) is shown as is.
-      console.error(error instanceof ShipError ? `npm run deploy: ${error.message}` : error);
+      console.error(
+        error instanceof UsageError
+          ? error.message
+          : error instanceof ShipError
+            ? `npm run deploy: ${error.message}`
+            : error,
+      );
       process.exit(error instanceof ShipError ? error.exitCode : 1);
     },
   );

@@ -1,6 +1,6 @@
 /**
  * The journey's 「我的后端」 steps (`npm start`): an ephemeral session-token key pair, its private key given to the
- * login function through devcloud's functionEnv and its JWKS to the example backend (backend/server.ts), then the
+ * login function through devcloud's functionEnv and its JWKS to the example backend (verifier/example-backend.ts), then the
  * real login page calling that backend through the simulated phone's wx.request.
  *
  * Runs inside the journey's process after it installed the DOM and the forwarding `wx` (miniprogram-simulate is
@@ -8,9 +8,9 @@
  */
 import { join } from 'path';
 import type * as Simulate from 'miniprogram-simulate';
-import { startBackend } from '../backend/server';
+import { startBackend } from '../verifier/example-backend';
 import { createDevice, useDevice, type DevCloud, type Device } from 'devcloud';
-import { signSessionToken, tokenSettings } from '../server/token';
+import { signSessionToken, tokenSettings } from '../core/token';
 import { generateTokenKeys } from './keys';
 
 const MINIPROGRAM = join(__dirname, '..', 'miniprogram');
@@ -43,7 +43,7 @@ export async function prepareBackendJourney(): Promise<BackendJourney> {
   };
 }
 
-type Sign = (claims: { iss: string; sub: string; sv: number }, now: number) => Promise<string>;
+type Sign = (claims: { iss: string; sub: string; aid: string; sv: number }, now: number) => Promise<string>;
 
 async function steps(cloud: DevCloud, apiBase: string, check: Check, sign: Sign): Promise<void> {
   const carol = cloud.user('carol');
@@ -61,9 +61,9 @@ async function steps(cloud: DevCloud, apiBase: string, check: Check, sign: Sign)
   );
 
   console.log('8. the backend refuses a request without a token, with an expired one and with a tampered one');
-  const claims = { iss: cloud.appid, sub: carol.openid, sv: 1 };
-  const expired = await sign(claims, Date.now() - 2 * 3600_000);
   const [header, payload, signature] = token.split('.') as [string, string, string];
+  const { aid } = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { aid: string };
+  const expired = await sign({ iss: cloud.appid, sub: carol.openid, aid, sv: 1 }, Date.now() - 2 * 3600_000);
   const forgedClaims = { ...(JSON.parse(Buffer.from(payload, 'base64url').toString()) as object), sub: 'o-mallory' };
   const tampered = `${header}.${Buffer.from(JSON.stringify(forgedClaims)).toString('base64url')}.${signature}`;
   for (const [what, authorization] of [

@@ -10,6 +10,7 @@ import { createDevice, startDevCloud, useDevice, type DevCloud, type Device } fr
 import { loadSimulate, type RenderedPage } from './simulate-env';
 import { prepareBackendJourney } from './journey-backend';
 import { profileWithPlatformRules } from './journey-privacy';
+import { refuseFlags } from './args';
 
 const ROOT = join(__dirname, '..');
 const MINIPROGRAM = join(ROOT, 'miniprogram');
@@ -60,6 +61,7 @@ async function printDocuments(cloud: DevCloud): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  refuseFlags('npm start');
   rmSync(STORE, { recursive: true, force: true });
   const backendJourney = await prepareBackendJourney(); // session-token keys for the login function and the backend
   const cloud = await startDevCloud({

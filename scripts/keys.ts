@@ -4,13 +4,14 @@
  *    nowhere, so it cannot end up in git;
  *  - writes the public key as PEM and as a JWKS (what your backend verifies with) to --out DIR (default .keys/,
  *    git-ignored), and prints both paths.
- * Flags: --out DIR; --rotate (add the new public key to DIR's existing JWKS, keeping the old ones: see README,
+ * Flags: --out DIR; --rotate (add the new public key to DIR's existing JWKS, keeping the old ones: see docs/tokens.md,
  * "Rotating the signing key"); --force (replace an existing JWKS).
  */
 import { generateKeyPairSync } from 'crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join, relative, resolve } from 'path';
 import { calculateJwkThumbprint, exportJWK, type JSONWebKeySet, type JWK } from 'jose';
+import { parseFlags, UsageError } from './args';
 
 export interface TokenKeyPair {
   /** PKCS#8 PEM: the login function's AUTH_TOKEN_PRIVATE_KEY. */
@@ -42,11 +43,17 @@ export function oneLinePem(pem: string): string {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const outIndex = args.indexOf('--out');
-  const outDir = resolve(outIndex >= 0 && args[outIndex + 1] ? args[outIndex + 1]! : join(__dirname, '..', '.keys'));
-  const rotate = args.includes('--rotate');
-  const force = args.includes('--force');
+  const flags = parseFlags(
+    'npm run keys',
+    process.argv.slice(2),
+    { out: { type: 'string' }, rotate: { type: 'boolean' }, force: { type: 'boolean' } },
+    '[--out DIR] [--rotate | --force]',
+  );
+  if (flags.rotate && flags.force)
+    throw new UsageError('npm run keys: --rotate keeps the old keys, --force replaces them: choose one');
+  const outDir = resolve(flags.out ?? join(__dirname, '..', '.keys'));
+  const rotate = flags.rotate === true;
+  const force = flags.force === true;
   const jwksPath = join(outDir, 'jwks.json');
   let previous: JWK[] = [];
   if (existsSync(jwksPath)) {
@@ -84,6 +91,6 @@ async function main(): Promise<void> {
 if ((require as unknown as NodeJS.Require).main === module) {
   main().catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
+    process.exit(error instanceof UsageError ? error.exitCode : 1);
   });
 }

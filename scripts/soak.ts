@@ -13,6 +13,7 @@
 import { randomBytes } from 'crypto';
 import type { Envelope } from '../contracts';
 import { DevCloudControl, startDevCloud, type FaultMode, type FaultSpec, type FaultTarget } from 'devcloud';
+import { refuseFlags } from './args';
 
 const OPERATIONS = Number(process.env.SOAK_OPERATIONS ?? 10_000);
 const USERS = Number(process.env.SOAK_USERS ?? 1_000);
@@ -72,6 +73,7 @@ function mb(bytes: number): string {
 }
 
 async function main(): Promise<void> {
+  refuseFlags('npm run soak');
   const cloud = await startDevCloud({ functionTimeoutMs: 30_000, maxInstancesPerFunction: 8 });
   const control = new DevCloudControl(cloud.url);
   try {

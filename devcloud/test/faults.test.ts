@@ -196,7 +196,7 @@ describe('wechat', () => {
     ]);
     if (mode === 'error') expect(value(faulted!)).toEqual({ errcode: -1, errmsg: 'system error' });
     else {
-      // server/http.ts sees the same: Node's http rejects with ECONNRESET "socket hang up".
+      // cloudbase/http.ts sees the same: Node's http rejects with ECONNRESET "socket hang up".
       expect(failure(faulted!)).toMatchObject({ code: 'ECONNRESET', message: 'socket hang up' });
     }
     if (mode === 'lost') expect(value(again!)).toMatchObject({ errcode: 40163 });

@@ -32,7 +32,7 @@ interface WxReply {
   ms: number;
 }
 
-/** One request to the fake with Node's http, as server/wechat.ts sends it. */
+/** One request to the fake with Node's http, as cloudbase/wechat.ts sends it. */
 function wxCall(method: 'GET' | 'POST', path: string, query: Record<string, string>, body?: unknown): Promise<WxReply> {
   const url = `${cloud.url}/wx${path}?${new URLSearchParams(query).toString()}`;
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));

@@ -74,8 +74,9 @@ export async function refreshLogin(): Promise<LoginState> {
 
 /**
  * A session token for the developer's backend, valid for at least 5 more minutes. From the cached login state when
- * it has one; otherwise one login without a code (one cloud call, one database round trip, no wx.login). Concurrent
- * callers share one refresh. Fails with TOKEN_UNAVAILABLE when the login function issues no tokens.
+ * it has one; otherwise a refresh (login with `refresh: true`: one cloud call, one database read, no wx.login, not
+ * counted as a login), or a login when this device is not logged in. Concurrent callers share one refresh. Fails
+ * with TOKEN_UNAVAILABLE when the login function issues no tokens.
  */
 export function getToken(): Promise<string> {
   const state = readState();
@@ -104,11 +105,24 @@ async function fetchToken(): Promise<string> {
   // A login already in flight (e.g. at launch) brings a token with it: wait for it rather than log in twice.
   const pending = await inflight?.catch(() => undefined);
   if (pending && tokenUsable(pending)) return pending.token;
+  // Not logged in on this device: getting a token is a login (without a code: no wx.login). Logged in: it is a
+  // refresh, which the server does not count as a login (a backend stuck answering 401 must not inflate loginCount).
+  const refresh = readState() !== undefined;
   const startedIn = generation;
   const loginId = newLoginId();
-  const result = await retryUnclear(() => callCloud('login', { loginId }));
-  const state = startedIn === generation ? saveState(result) : toState(result);
-  // Just minted: as fresh as a token gets, whatever its lifetime (and if the backend refuses it too, it says so).
+  let result: LoginResult;
+  try {
+    result = await retryUnclear(() => callCloud('login', refresh ? { refresh: true } : { loginId }));
+  } catch (error) {
+    // The account is gone (注销 on another phone): forget it here too, so that the next ensureLogin() logs in.
+    if (error instanceof ClientError && error.code === 'USER_NOT_FOUND') clearLogin();
+    throw error;
+  }
+  return tokenOf(startedIn === generation ? saveState(result) : toState(result));
+}
+
+/** Just minted: as fresh as a token gets, whatever its lifetime (and if the backend refuses it too, it says so). */
+function tokenOf(state: LoginState): string {
   if (!state.token) throw new ClientError('TOKEN_UNAVAILABLE');
   return state.token;
 }

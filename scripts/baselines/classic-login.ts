@@ -2,8 +2,8 @@
  * Benchmark baseline, NOT part of the kit: the classic backend style seen in many projects. Every launch sends a
  * fresh code, the function calls code2Session, queries the user by openid, then inserts or updates it.
  */
-import { cloud, db } from '../../server/cloud';
-import { code2Session } from '../../server/wechat';
+import { cloud, db } from '../../cloudbase/cloud';
+import { code2Session } from '../../core/code2session';
 
 export async function main(event: { code?: string }): Promise<unknown> {
   const { APPID } = cloud.getWXContext();

@@ -5,6 +5,7 @@ import { isRecord, readJson } from '../ship/json';
 import { scanOpenApi } from '../ship/openapi-scan';
 import { lineOf, type Problem } from '../ship/problems';
 import { functionNames, rel, type ShipProject } from '../ship/project';
+import { readTriggers } from '../ship/triggers';
 import type { CheckResult } from './types';
 
 const API_NAME = /^[A-Za-z_$][\w$]*\.[A-Za-z_$][\w$]*$/;
@@ -12,7 +13,8 @@ const API_NAME = /^[A-Za-z_$][\w$]*\.[A-Za-z_$][\w$]*$/;
 /**
  * Each cloud function: config.json is valid and its permissions.openapi names exactly the cloud calls the bundled
  * code makes (the cloud answers -604101 to an undeclared one; an unused one is a permission nobody needs), every
- * call is named so that this can be checked, and package.json provides what the bundle requires at run time.
+ * call is named so that this can be checked, package.json provides what the bundle requires at run time, and its
+ * timer triggers are ones CloudBase accepts (one per function, type timer, a 7-field cron).
  */
 export async function checkFunctions(project: ShipProject): Promise<CheckResult> {
   const problems: Problem[] = [];
@@ -75,6 +77,7 @@ export async function checkFunctions(project: ShipProject): Promise<CheckResult>
       }
     }
     problems.push(...checkPackageJson(project, name, bundled.bundle.externals, bundled.bundle.bundledPackages));
+    problems.push(...readTriggers(project, name).problems);
   }
   return {
     problems,

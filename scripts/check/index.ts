@@ -2,6 +2,7 @@
 // hide the next), problems print as file:line:column: message, and the exit code is 1 when any check failed.
 // Usage: npm run check [-- --only templates,config] [--skip lint,typecheck] [--root DIR]
 import * as path from 'node:path';
+import { parseFlags, UsageError } from '../args';
 import { formatProblem, ShipError } from '../ship/problems';
 import { loadProject, type ShipProject } from '../ship/project';
 import { checkConfig } from './config';
@@ -46,9 +47,7 @@ export async function runChecks(project: ShipProject, names?: readonly string[])
   return outcomes;
 }
 
-function listArg(args: readonly string[], flag: string): string[] | undefined {
-  const index = args.indexOf(flag);
-  const value = index >= 0 ? args[index + 1] : undefined;
+function list(value: string | undefined): string[] | undefined {
   return value
     ?.split(',')
     .map((name) => name.trim())
@@ -56,10 +55,15 @@ function listArg(args: readonly string[], flag: string): string[] | undefined {
 }
 
 async function main(args: readonly string[]): Promise<number> {
-  const rootIndex = args.indexOf('--root');
-  const root = rootIndex >= 0 ? path.resolve(args[rootIndex + 1] ?? '.') : path.join(__dirname, '..', '..');
-  const only = listArg(args, '--only');
-  const skip = listArg(args, '--skip') ?? [];
+  const flags = parseFlags(
+    'npm run check',
+    args,
+    { only: { type: 'string' }, skip: { type: 'string' }, root: { type: 'string' } },
+    '[--only a,b] [--skip a,b] [--root DIR]',
+  );
+  const root = flags.root !== undefined ? path.resolve(flags.root) : path.join(__dirname, '..', '..');
+  const only = list(flags.only);
+  const skip = list(flags.skip) ?? [];
   const unknown = [...(only ?? []), ...skip].filter((name) => !CHECKS.some((c) => c.name === name));
   if (unknown.length > 0)
     throw new ShipError(`unknown check ${unknown.join(', ')}; checks: ${CHECKS.map((c) => c.name).join(', ')}`, 2);
@@ -90,7 +94,14 @@ if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === __filenam
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      console.error(error instanceof ShipError ? `npm run check: ${error.message}` : error);
+      // A UsageError's message already names the command.
+      console.error(
+        error instanceof UsageError
+          ? error.message
+          : error instanceof ShipError
+            ? `npm run check: ${error.message}`
+            : error,
+      );
       process.exit(error instanceof ShipError ? error.exitCode : 1);
     },
   );

@@ -14,7 +14,7 @@ interface Target {
 
 /**
  * The TypeScript programs: the root (Node 20: devcloud, scripts, tests), the mini-program against
- * miniprogram-api-typings, the code that runs in CloudBase (contracts, server, cloudfunctions/*\/src) against
+ * miniprogram-api-typings, the code that runs in CloudBase (contracts, cloudbase, cloudfunctions/*\/src) against
  * the SDK's own types and Node 16's library, so an API newer than the oldest runtime fails here, and devcloud's
  * console page (browser code).
  */

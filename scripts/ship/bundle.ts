@@ -8,7 +8,7 @@ import { bundleFunction as buildBundle } from '../build';
 
 /**
  * The function's bundle as scripts/build.ts makes it (the same bundleFunction), in memory: what ships is exactly the
- * code the cloud-call analysis reads, including server/ helpers the function imports.
+ * code the cloud-call analysis reads, including cloudbase/ helpers the function imports.
  */
 export interface FunctionBundle {
   /** Source files bundled in, absolute, without node_modules (their cloud calls are not ours to declare). */

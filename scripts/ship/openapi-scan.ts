@@ -5,7 +5,7 @@ import ts from 'typescript';
  * Finds the cloud calls (openapi) a function's code makes, by reading the TypeScript/JavaScript syntax of every
  * file bundled into it. A call counts as named when the chain ends `<openapi>.<namespace>.<api>`, where
  * `<openapi>` is `x.openapi`, an identifier `openapi`, or a call of either (`openapi()`, `cloud.openapi({appid})`):
- * that covers `cloud.openapi.security.msgSecCheck(...)` and server/'s typed `openapi().phonenumber.getPhoneNumber(...)`.
+ * that covers `cloud.openapi.security.msgSecCheck(...)` and cloudbase/'s typed `openapi().phonenumber.getPhoneNumber(...)`.
  * Any other use of cloud.openapi hides which API is called and is reported, except the one sanctioned alias: a
  * function or variable named `openapi` that returns or holds it (its own uses are then checked by name).
  */

@@ -6,6 +6,8 @@ import { formatBytes, MAIN_PACKAGE_LIMIT, SUBPACKAGE_LIMIT, TOTAL_LIMIT, unwante
 import { isRecord, readJson } from './json';
 import { formatProblem, ShipError } from './problems';
 import { functionNames, listFiles, rel, type PackOption, type ShipProject } from './project';
+import { readTriggers, type TimerTrigger } from './triggers';
+import { brokenRequires, formatBrokenRequire, requiresOf, type BrokenRequire } from './requires';
 import { logsToStderr, offlineProject, type CiTask, type LoadedCi } from './tools';
 
 export interface ShippedFile {
@@ -32,6 +34,8 @@ export interface MiniprogramPackage {
   total: number;
   notes: string[];
   zip?: { path: string; bytes: number };
+  /** Compiled only: how many require() calls the .js and .wxs files make, and those whose target is not shipped. */
+  requires?: { count: number; broken: BrokenRequire[] };
 }
 
 export interface FunctionPackage {
@@ -42,6 +46,8 @@ export interface FunctionPackage {
   /** Files of cloudfunctions/<fn>/ kept out of the upload, and why. */
   leftOut: { path: string; reason: string }[];
   bytes: number;
+  /** Timer triggers from its config.json: the upload does not install them, cloud.createTimeTrigger does. */
+  triggers: TimerTrigger[];
 }
 
 /** Where `npm run package` and the deploy dry run put what they build (git-ignored: dist/). */
@@ -112,12 +118,16 @@ export async function compileMiniprogram(project: ShipProject, loaded: LoadedCi)
       return unwanted ? { path: file, bytes, unwanted } : { path: file, bytes };
     })
     .sort((a, b) => a.path.localeCompare(b.path));
+  const count = Object.entries(result)
+    .filter(([file]) => file.endsWith('.js') || file.endsWith('.wxs'))
+    .reduce((sum, [file, content]) => sum + requiresOf(file, content.toString()).length, 0);
   return {
     kind: 'compiled',
     files,
     ...sizes(project, files),
     notes,
     zip: { path: rel(project, zipPath), bytes: fs.statSync(zipPath).size },
+    requires: { count, broken: brokenRequires(result) },
   };
 }
 
@@ -181,6 +191,8 @@ export async function stageFunctions(project: ShipProject): Promise<FunctionPack
     fs.mkdirSync(target, { recursive: true });
     const entry = functionEntry(project, name);
     if (!entry) throw new ShipError(`${rel(project, source)}: no src/index.ts or index.js to deploy`);
+    const { triggers, problems } = readTriggers(project, name);
+    if (problems.length > 0) throw new ShipError(problems.map(formatProblem).join('\n'));
     const bundled = await bundleFunction(project, name, entry, path.join(target, 'index.js'));
     if (!bundled.ok) throw new ShipError(bundled.problems.map(formatProblem).join('\n'));
     const leftOut: { path: string; reason: string }[] = [];
@@ -203,6 +215,7 @@ export async function stageFunctions(project: ShipProject): Promise<FunctionPack
       files,
       leftOut: collapse(leftOut),
       bytes: files.reduce((sum, file) => sum + file.bytes, 0),
+      triggers,
     });
   }
   return staged;
@@ -230,6 +243,7 @@ export function packageProblems(pkg: MiniprogramPackage): string[] {
   if (pkg.total > TOTAL_LIMIT)
     problems.push(`all packages together are ${formatBytes(pkg.total)}, over ${formatBytes(TOTAL_LIMIT)}`);
   for (const file of pkg.files) if (file.unwanted) problems.push(`${file.path} should not ship: ${file.unwanted}`);
+  for (const broken of pkg.requires?.broken ?? []) problems.push(formatBrokenRequire(broken));
   return problems;
 }
 

@@ -1,5 +1,7 @@
 import { formatBytes } from './contents';
 import type { FunctionPackage, MiniprogramPackage } from './pack';
+import { formatProblem, type Problem } from './problems';
+import { formatBrokenRequire } from './requires';
 
 /** The listing both `npm run package` and `npm run deploy -- --dry-run` print. */
 export function describeMiniprogram(pkg: MiniprogramPackage, heading: string): string[] {
@@ -21,6 +23,15 @@ export function describeMiniprogram(pkg: MiniprogramPackage, heading: string): s
   lines.push(
     unwanted.length === 0 ? '  should not ship: none' : `  should not ship: ${unwanted.length} file(s), listed above`,
   );
+  if (pkg.requires) {
+    const { count, broken } = pkg.requires;
+    lines.push(
+      broken.length === 0
+        ? `  require(): ${count} calls, each to a file in the package`
+        : `  require(): ${count} calls, ${broken.length} to a file the package does not have:`,
+    );
+    for (const item of broken) lines.push(`    ${formatBrokenRequire(item)}`);
+  }
   for (const note of pkg.notes) lines.push(`  note: ${note}`);
   return lines;
 }
@@ -34,6 +45,20 @@ export function describeFunctions(functions: readonly FunctionPackage[], heading
     if (fn.leftOut.length > 0) {
       lines.push(`    left out: ${fn.leftOut.map((item) => `${item.path} (${item.reason})`).join(', ')}`);
     }
+    for (const trigger of fn.triggers) {
+      lines.push(
+        `    timer trigger ${trigger.name}: "${trigger.config}" (seconds minutes hours day month weekday year)`,
+      );
+    }
   }
   return lines;
+}
+
+/** The placeholders left, as warnings: the same list npm run package and the deploy dry run print. */
+export function describePlaceholders(found: readonly Problem[]): string[] {
+  if (found.length === 0) return ['placeholders: none left'];
+  return [
+    `placeholders: ${found.length} left; a real npm run deploy refuses to upload until each is replaced:`,
+    ...found.map((problem) => `  warning: ${formatProblem(problem)}`),
+  ];
 }

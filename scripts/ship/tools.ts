@@ -54,6 +54,16 @@ export interface MiniprogramCi {
       path: string;
       remoteNpmInstall: boolean;
     }): Promise<{ filesCount: number; packSize: number }>;
+    /**
+     * One trigger per call (WeChat: "目前仅支持一个触发器"). It catches every refusal itself and resolves to
+     * '请检查传入的 triggersConfig 是否符合格式' instead of throwing: success is only '创建定时触发器成功'.
+     */
+    createTimeTrigger(options: {
+      project: CiProject;
+      envId: string;
+      functionName: string;
+      triggersConfig: { name: string; type: string; config: string }[];
+    }): Promise<string>;
   };
 }
 

@@ -1,8 +1,9 @@
 import { readdirSync, rmSync } from 'fs';
 import { join, resolve } from 'path';
 import { performance } from 'perf_hooks';
+import { parseFlags, UsageError } from '../args';
 import { renderConsoleShots } from './console';
-import { updateReadme } from './readme';
+import { updateGallery } from './readme';
 import { renderShots } from './render';
 import { PAGE_STATES, shotName } from './states';
 
@@ -13,17 +14,18 @@ const CONSOLE_DOCS = resolve(__dirname, '..', '..', 'docs');
 /**
  * `npm run shots`: every page state as a picture, into docs/screenshots/ (or --out DIR). --only a,b keeps the
  * pictures whose file name contains one of the words. Into docs/screenshots/, it also removes the pictures of
- * states no longer in the table, rewrites README's gallery, and pictures devcloud's console (docs/console-*.png;
+ * states no longer in the table, rewrites the gallery of docs/pictures.md, and pictures devcloud's console (docs/console-*.png;
  * `--only console` for those alone).
  */
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const value = (name: string) => {
-    const index = args.indexOf(name);
-    return index >= 0 ? args[index + 1] : undefined;
-  };
-  const outDir = resolve(value('--out') ?? DOCS);
-  const words = value('--only')?.split(',');
+  const flags = parseFlags(
+    'npm run shots',
+    process.argv.slice(2),
+    { out: { type: 'string' }, only: { type: 'string' } },
+    '[--out DIR] [--only word,word]',
+  );
+  const outDir = resolve(flags.out ?? DOCS);
+  const words = flags.only?.split(',');
   // performance.now(): the pictures run on a fixed clock (Date), this counts real time.
   const started = performance.now();
   const results = await renderShots({
@@ -36,7 +38,7 @@ async function main(): Promise<void> {
   if (outDir === DOCS) {
     const pictured = new Set(PAGE_STATES.map(shotName));
     for (const file of readdirSync(DOCS)) if (file.endsWith('.png') && !pictured.has(file)) rmSync(join(DOCS, file));
-    updateReadme();
+    updateGallery();
   }
   console.log(`${results.length} pictures in ${outDir} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    console.error(error);
-    process.exit(1);
+    console.error(error instanceof UsageError ? error.message : error);
+    process.exit(error instanceof UsageError ? error.exitCode : 1);
   },
 );

@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import type { JSONWebKeySet } from 'jose';
-import { startBackend, type RunningBackend } from '../../backend/server';
+import { startBackend, type RunningBackend } from '../../verifier/example-backend';
 import { createDevice, useDevice, type DevCloudControl, type Device, type PrivacyOptions } from 'devcloud';
 import { loadSimulate, type RenderedPage } from '../simulate-env';
 
@@ -63,7 +63,7 @@ export class PageDriver {
   }
 
   /**
-   * The example backend (backend/server.ts) on loopback, trusting this app's session tokens, or (`another-app`)
+   * The example backend (verifier/example-backend.ts) on loopback, trusting this app's session tokens, or (`another-app`)
    * only another app's, so that it refuses ours.
    */
   async backend(trusts: 'this-app' | 'another-app' = 'this-app'): Promise<string> {

@@ -1,9 +1,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runDeploy } from '../../scripts/deploy';
+import { UsageError } from '../../scripts/args';
+import { runDeploy, TRIGGER_CREATED } from '../../scripts/deploy';
 import { ShipError } from '../../scripts/ship/problems';
-import { makeFixture, removeFixtures } from './fixture';
+import { makeFakeCi, type FakeCi } from './fake-ci';
+import { makeFixture, removeFixtures, REPO } from './fixture';
 
 // A throwaway key: what matters is that no line of output ever contains it.
 const FAKE_KEY =
@@ -22,6 +24,25 @@ afterAll(() => {
   fs.rmSync(emptyTools, { recursive: true, force: true });
   removeFixtures();
 });
+
+const APPID = 'wx0123456789abcdef';
+const BASE_CONFIG = fs.readFileSync(path.join(REPO, 'test', 'fixtures', 'ship', 'base', 'project.config.json'), 'utf8');
+/** The fixture with its appid set and a second function that declares a timer trigger: nothing left to replace. */
+const READY: Record<string, string> = {
+  'project.config.json': BASE_CONFIG.replace('wxd0000000000000', APPID),
+  'cloudfunctions/tick/src/index.ts': "export const main = async (): Promise<string> => 'tick';\n",
+  'cloudfunctions/tick/package.json': '{ "name": "tick", "private": true, "main": "index.js" }\n',
+  'cloudfunctions/tick/config.json':
+    '{\n  "permissions": { "openapi": [] },\n  "triggers": [{ "name": "nightly", "type": "timer", "config": "0 0 3 * * * *" }]\n}\n',
+};
+/** What the kit ships with and a real deploy must refuse: its sample texts and its placeholder ids. */
+const PLACEHOLDERS: Record<string, string> = {
+  'project.config.json': BASE_CONFIG,
+  'miniprogram/config.ts': "export const CLOUD_ENV_ID = 'your-env-id';\n",
+  'miniprogram/pages/index/index.wxml':
+    '<view>\n  <text>【示例文本，请替换】</text>\n  <text>这里是《用户协议》的占位文本。</text>\n</view>\n',
+};
+const CREDENTIALS = { WECHAT_APPID: APPID, WECHAT_CLOUD_ENV: 'prod-1a2b3c', WECHAT_PRIVATE_KEY: FAKE_KEY };
 
 async function deploy(root: string, args: string[], environment: NodeJS.ProcessEnv = {}) {
   const lines: string[] = [];
@@ -83,7 +104,7 @@ describe('npm run deploy', () => {
   });
 
   it('a real deploy without credentials fails with what is missing and uploads nothing', async () => {
-    const project = makeFixture();
+    const project = makeFixture(READY);
     const failure = deploy(project.root, []);
     await expect(failure).rejects.toThrow(ShipError);
     await expect(failure).rejects.toMatchObject({
@@ -128,5 +149,148 @@ describe('npm run deploy', () => {
     expect(code).toBe(1);
     expect(text).toContain('.env   <- should not ship: secret (.env)');
     expect(text).toContain('refusing to deploy:\n  - .env should not ship: secret (.env)');
+  });
+  it('--dry-run lists every function, the timer trigger each declares, and the placeholders as warnings', async () => {
+    const project = makeFixture({ ...READY, ...PLACEHOLDERS });
+    const { code, text } = await deploy(project.root, ['--dry-run']);
+    expect(code).toBe(0);
+    expect(text).toContain(
+      '1. cloud functions: all 2 of cloudfunctions/, each uploaded whole with cloud.uploadFunction (wx-server-sdk is bundled in: no npm install in the cloud), then the timer trigger its config.json declares, if any, with cloud.createTimeTrigger:',
+    );
+    expect(text).toMatch(/^ {2}hello: .* folder dist\/package\/cloudfunctions\/hello\/$/m);
+    expect(text).toMatch(
+      /^ {2}tick: .* folder dist\/package\/cloudfunctions\/tick\/\n(?: {4}.*\n)* {4}timer trigger nightly: "0 0 3 \* \* \* \*" \(seconds minutes hours day month weekday year\)$/m,
+    );
+    expect(text).toContain(
+      [
+        'placeholders: 4 left; a real npm run deploy refuses to upload until each is replaced:',
+        '  warning: project.config.json:5: appid "wxd0000000000000": the placeholder AppID: put yours (mp.weixin.qq.com > 开发管理 > 开发设置)',
+        '  warning: miniprogram/config.ts:1: "your-env-id": the placeholder CloudBase env id: put yours (云开发控制台 > 设置 > 环境 ID)',
+        '  warning: miniprogram/pages/index/index.wxml:2: "【示例文本，请替换】": marks the kit\'s sample text: write your own',
+        '  warning: miniprogram/pages/index/index.wxml:3: "占位文本": the kit\'s sample document text: write your own',
+      ].join('\n'),
+    );
+    expect((await deploy(makeFixture(READY).root, ['--dry-run'])).text).toContain('placeholders: none left');
+  });
+
+  it('refuses a wrong flag with one line naming it, before anything else', async () => {
+    const project = makeFixture(READY);
+    await expect(deploy(project.root, ['--dry-run', '--version'])).rejects.toThrow(
+      new UsageError(
+        'npm run deploy: --version needs a value (usage: npm run deploy -- [--dry-run] [--version 1.2.3] [--desc "text"] [--root DIR])',
+      ),
+    );
+    await expect(deploy(project.root, ['--dryrun'])).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/^npm run deploy: unknown option --dryrun \(usage: /) as unknown,
+    });
+    await expect(deploy(project.root, ['--dry-run=yes'])).rejects.toThrow(/^npm run deploy: --dry-run takes no value/);
+    expect(fs.existsSync(path.join(project.root, 'dist'))).toBe(false);
+  });
+
+  it('stops on a timer trigger CloudBase would refuse', async () => {
+    const project = makeFixture({
+      ...READY,
+      'cloudfunctions/tick/config.json':
+        '{ "triggers": [{ "name": "nightly", "type": "timer", "config": "0 3 * * *" }] }\n',
+    });
+    await expect(deploy(project.root, ['--dry-run'])).rejects.toThrow(
+      new ShipError(
+        'cloudfunctions/tick/config.json:1: triggers[0].config must be a 7-field cron (seconds minutes hours day month weekday year)',
+      ),
+    );
+  });
+
+  describe('a real deploy (miniprogram-ci replaced by a recording fake)', () => {
+    let fake: FakeCi;
+    beforeEach(() => {
+      fake = makeFakeCi();
+      process.env['SHIP_TOOLS_DIR'] = fake.dir;
+      process.env['FAKE_CI_LOG'] = fake.log;
+    });
+    afterEach(() => {
+      process.env['SHIP_TOOLS_DIR'] = emptyTools;
+      delete process.env['FAKE_CI_LOG'];
+      delete process.env['FAKE_CI_TRIGGER_ANSWER'];
+      fake.remove();
+    });
+
+    it('refuses to upload anything while a placeholder remains, naming each one and its file', async () => {
+      const project = makeFixture({ ...READY, ...PLACEHOLDERS });
+      const failure = deploy(project.root, [], CREDENTIALS);
+      await expect(failure).rejects.toMatchObject({
+        exitCode: 2,
+        message: [
+          "cannot deploy, the kit's placeholders are still in place (replace each one):",
+          '  - project.config.json:5: appid "wxd0000000000000": the placeholder AppID: put yours (mp.weixin.qq.com > 开发管理 > 开发设置)',
+          '  - miniprogram/config.ts:1: "your-env-id": the placeholder CloudBase env id: put yours (云开发控制台 > 设置 > 环境 ID)',
+          '  - miniprogram/pages/index/index.wxml:2: "【示例文本，请替换】": marks the kit\'s sample text: write your own',
+          '  - miniprogram/pages/index/index.wxml:3: "占位文本": the kit\'s sample document text: write your own',
+          'See docs/SHIPPING.md ("Deploy"). Nothing was uploaded.',
+        ].join('\n'),
+      });
+      expect(fake.calls()).toEqual([]);
+      expect(fs.existsSync(path.join(project.root, 'dist'))).toBe(false);
+    });
+
+    it('one placeholder is enough to refuse', async () => {
+      const project = makeFixture({
+        ...READY,
+        'miniprogram/config.ts': "export const CLOUD_ENV_ID = 'your-env-id';\n",
+      });
+      await expect(deploy(project.root, [], CREDENTIALS)).rejects.toThrow(
+        /placeholders are still in place \(replace each one\):\n {2}- miniprogram\/config\.ts:1: "your-env-id"[^\n]*\nSee docs/,
+      );
+      expect(fake.calls()).toEqual([]);
+    });
+
+    it('uploads every function, creates each declared timer trigger after its function, then the mini-program', async () => {
+      const project = makeFixture(READY);
+      const { code, lines } = await deploy(project.root, ['--version', '1.2.3'], CREDENTIALS);
+      expect(fake.calls()).toEqual([
+        {
+          call: 'uploadFunction',
+          env: 'prod-1a2b3c',
+          name: 'hello',
+          files: ['config.json', 'index.js', 'package.json'],
+        },
+        {
+          call: 'uploadFunction',
+          env: 'prod-1a2b3c',
+          name: 'tick',
+          files: ['config.json', 'index.js', 'package.json'],
+        },
+        {
+          call: 'createTimeTrigger',
+          envId: 'prod-1a2b3c',
+          functionName: 'tick',
+          triggersConfig: [{ name: 'nightly', type: 'timer', config: '0 0 3 * * * *' }],
+        },
+        { call: 'upload', appid: APPID, version: '1.2.3', desc: 'npm run deploy 1.2.3' },
+      ]);
+      expect(lines).toContain('  tick: timer trigger nightly ("0 0 3 * * * *") created');
+      expect(lines.at(-1)).toMatch(/^npm run deploy: done\./);
+      expect(code).toBe(0);
+    });
+
+    it('a trigger miniprogram-ci refuses (it answers with a text, not an error) fails the deploy, after the rest', async () => {
+      process.env['FAKE_CI_TRIGGER_ANSWER'] = '请检查传入的 triggersConfig 是否符合格式';
+      expect(TRIGGER_CREATED).toBe('创建定时触发器成功');
+      const project = makeFixture(READY);
+      const { code, text } = await deploy(project.root, [], CREDENTIALS);
+      expect(fake.calls().map((call) => call['call'])).toEqual([
+        'uploadFunction',
+        'uploadFunction',
+        'createTimeTrigger',
+        'upload',
+      ]);
+      expect(text).toContain(
+        '  tick: timer trigger nightly NOT created: miniprogram-ci answered "请检查传入的 triggersConfig 是否符合格式"',
+      );
+      expect(text).toContain(
+        'npm run deploy: uploaded, but these timer triggers were not created:\n  - tick: timer trigger nightly ("0 0 3 * * * *"): 请检查传入的 triggersConfig 是否符合格式',
+      );
+      expect(code).toBe(1);
+    });
   });
 });

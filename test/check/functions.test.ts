@@ -147,4 +147,27 @@ export async function main(event: { api: 'security' }): Promise<unknown> {
     });
     expect((await checkFunctions(project)).problems).toEqual([]);
   });
+  it('checks timer triggers as CloudBase takes them: one per function, type timer, a 7-field cron', async () => {
+    const config = (triggers: unknown): string =>
+      `${JSON.stringify({ permissions: { openapi: ['security.msgSecCheck'] }, triggers }, null, 2)}\n`;
+    const good = makeFixture({
+      'cloudfunctions/hello/config.json': config([{ name: 'nightly', type: 'timer', config: '0 0 3 * * * *' }]),
+    });
+    expect((await checkFunctions(good)).problems).toEqual([]);
+    const bad = makeFixture({
+      'cloudfunctions/hello/config.json': config([
+        { name: 'nightly', type: 'timer', config: '0 3 * * *' },
+        { name: '9lives', type: 'timer', config: '0 0 3 * * * *' },
+        { name: 'hook', type: 'http', config: '/x' },
+      ]),
+    });
+    expect((await checkFunctions(bad)).problems).toEqual(
+      [
+        'triggers[0].config must be a 7-field cron (seconds minutes hours day month weekday year)',
+        'triggers[1].name must start with a letter: up to 60 of a-z A-Z 0-9 - _',
+        'triggers[2].type must be "timer" (CloudBase\'s only trigger type)',
+        'declares 3 triggers: CloudBase takes one per function',
+      ].map((message) => ({ file: 'cloudfunctions/hello/config.json', line: 7, message })),
+    );
+  });
 });

@@ -26,7 +26,7 @@ describe('privacy check (privacy APIs in the mini-program against privacy.json)'
     const [outcome] = await runChecks(loadProject(REPO), ['privacy']);
     expect(outcome?.problems).toEqual([]);
     expect(outcome?.summary).toMatch(
-      /^2 declared \(用户信息（微信昵称、头像）、手机号\), \d+ privacy API uses in 1 file$/,
+      /^3 declared \(用户信息（微信昵称、头像）、操作日志、手机号\), \d+ privacy API uses in 1 file$/,
     );
   });
 
@@ -129,7 +129,7 @@ export const steps = () => wx.authorize({ scope: 'scope.werun' });
       {
         file: 'privacy.json',
         message:
-          'missing, but the mini-program uses <input type="nickname">: declare what they process (see README, Privacy and consent)',
+          'missing, but the mini-program uses <input type="nickname">: declare what they process (see docs/privacy.md)',
       },
     ]);
   });

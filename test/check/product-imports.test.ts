@@ -1,5 +1,5 @@
 /**
- * devcloud is a development tool: the product (miniprogram/, server/, cloudfunctions/, contracts/) never imports it.
+ * devcloud is a development tool: the product (miniprogram/, cloudbase/, cloudfunctions/, contracts/) never imports it.
  * The kit's ESLint config (eslint.config.mjs, run by `npm run lint` and `npm run check`) enforces it; this lints
  * sample sources at product paths with that very config and expects the refusal, and none for tests and scripts.
  */
@@ -40,8 +40,8 @@ function restrictedImports(samples: ReadonlyArray<readonly [string, string]>): s
 }
 
 const REFUSED: ReadonlyArray<readonly [string, string]> = [
-  ['server/probe.ts', "import { startDevCloud } from 'devcloud';\nexport const start = startDevCloud;\n"],
-  ['server/probe.ts', "export { DEFAULT_APPID } from '../devcloud/identity';\n"],
+  ['cloudbase/probe.ts', "import { startDevCloud } from 'devcloud';\nexport const start = startDevCloud;\n"],
+  ['cloudbase/probe.ts', "export { DEFAULT_APPID } from '../devcloud/identity';\n"],
   ['cloudfunctions/login/src/probe.ts', "import type { DevCloud } from 'devcloud';\nexport type Cloud = DevCloud;\n"],
   ['cloudfunctions/login/src/probe.ts', "export * from '../../../devcloud/server';\n"],
   ['contracts/probe.ts', "import { openidFor } from 'devcloud';\nexport const id = openidFor('a', 'b');\n"],
@@ -73,7 +73,10 @@ const ALLOWED: ReadonlyArray<readonly [string, string]> = [
     'test/pages/probe.test.ts',
     "import { startChildCloud } from '../support/devcloud';\nexport const s = startChildCloud;\n",
   ],
-  ['server/probe.ts', "import cloud from 'wx-server-sdk';\nimport { x } from './devcloudish';\nexport { cloud, x };\n"],
+  [
+    'cloudbase/probe.ts',
+    "import cloud from 'wx-server-sdk';\nimport { x } from './devcloudish';\nexport { cloud, x };\n",
+  ],
 ];
 
 let refused: string[][];

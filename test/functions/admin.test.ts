@@ -6,6 +6,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import type { AdminEvent, Envelope, LoginResult } from '../../contracts';
 import { DEFAULT_APPID, openidFor } from 'devcloud';
+import { pseudonymOf } from '../../core/pseudonym';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 
 const ADMIN = uniqueUser('admin');
@@ -126,7 +127,6 @@ describe('bans', () => {
       { action: 'prepareAvatarUpload', extension: 'jpg' },
       { action: 'bindPhone', code: (await t.control.phoneNumberDetail(name)).code },
       { action: 'logout' },
-      { action: 'deleteAccount', confirm: true },
     ]) {
       expect(await invoke('account', event, name)).toMatchObject({ ok: false, error: { code: 'USER_BANNED' } });
     }
@@ -140,6 +140,135 @@ describe('bans', () => {
     expect(data(await admin({ action: 'unban', openid })).user).toMatchObject({ status: 'active' });
     expect((await docsOf('users', openid))[0]).not.toHaveProperty('banReason');
     expect(await loginWithCode(name)).toMatchObject({ ok: true, data: { user: { loginCount: 2 } } });
+  });
+});
+
+describe('注销 of a banned user', () => {
+  test('completes; the ban outlives it under a pseudonym and refuses a new account until an unban', async () => {
+    const name = uniqueUser('banned-deletes');
+    const { openid } = await t.control.user(name);
+    expect((await loginWithCode(name)).ok).toBe(true);
+    expect((await admin({ action: 'ban', openid, reason: '辱骂他人' })).ok).toBe(true);
+    expect(await invoke('account', { action: 'deleteAccount', confirm: true }, name)).toMatchObject({ ok: true });
+    for (const collection of ['users', 'sessions', 'phones']) expect(await docsOf(collection, openid)).toEqual([]);
+    expect(await docsOf('login_logs', openid, 'openid')).toEqual([]);
+    const kept = await docsOf('bans', pseudonymOf(openid));
+    expect(kept).toHaveLength(1);
+    expect(JSON.stringify(kept)).not.toContain(openid);
+
+    // The same WeChat user comes back: refused, with or without a code, and nothing is created.
+    expect(await loginWithCode(name)).toMatchObject({ ok: false, error: { code: 'USER_BANNED' } });
+    expect(await invoke('login', {}, name)).toMatchObject({ ok: false, error: { code: 'USER_BANNED' } });
+    expect(await docsOf('users', openid)).toEqual([]);
+    // An unban of the OPENID lifts the kept ban (there is no account to show: USER_NOT_FOUND), and they may register.
+    expect(await admin({ action: 'unban', openid })).toMatchObject({ error: { code: 'USER_NOT_FOUND' } });
+    expect(await docsOf('bans', pseudonymOf(openid))).toEqual([]);
+    expect(await loginWithCode(name)).toMatchObject({ ok: true, data: { isNewUser: true } });
+  });
+
+  test("admin_logs keep what was done, but not the deleted user's OPENID nor the ban reason", async () => {
+    const name = uniqueUser('erased');
+    const { openid } = await t.control.user(name);
+    expect((await loginWithCode(name)).ok).toBe(true);
+    expect((await admin({ action: 'getUser', openid })).ok).toBe(true);
+    expect((await admin({ action: 'ban', openid, reason: '手机号 13912345678 刷单' })).ok).toBe(true);
+    expect((await admin({ action: 'unban', openid })).ok).toBe(true);
+    const before = (await t.control.documents('admin_logs')).filter((entry) => entry.target === openid);
+    expect(before).toHaveLength(3);
+    expect(await invoke('account', { action: 'deleteAccount', confirm: true }, name)).toMatchObject({ ok: true });
+
+    const all = await t.control.documents('admin_logs');
+    expect(JSON.stringify(all)).not.toContain(openid);
+    expect(JSON.stringify(all)).not.toContain('13912345678');
+    const kept = all.filter((entry) => entry.target === pseudonymOf(openid));
+    expect(kept.map((entry) => entry.action).sort()).toEqual(['ban', 'getUser', 'unban']);
+    for (const entry of kept) {
+      expect(entry).toMatchObject({ admin: ADMIN_OPENID, state: 'completed', ok: true, pseudonymized: true });
+      expect(entry).not.toHaveProperty('reason');
+    }
+  });
+
+  test('an administrator who deletes their own account is pseudonymized as the actor too', async () => {
+    const other = await startTestCloud({ functionEnv: { admin: { ADMIN_OPENIDS: ADMIN_OPENID } } });
+    try {
+      const target = uniqueUser('target');
+      const { openid } = await other.control.user(target);
+      await other.control.invoke('login', {}, target);
+      await other.control.invoke('login', {}, ADMIN);
+      expect((await other.control.invoke('admin', { action: 'getUser', openid }, ADMIN)).result).toMatchObject({
+        ok: true,
+      });
+      const deleted = await other.control.invoke('account', { action: 'deleteAccount', confirm: true }, ADMIN);
+      expect(deleted.result).toMatchObject({ ok: true });
+      const entries = await other.control.documents('admin_logs');
+      expect(entries).toMatchObject([{ admin: pseudonymOf(ADMIN_OPENID), target: openid, action: 'getUser' }]);
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
+describe('the audit entry is part of the admin action', () => {
+  test.each(['error', 'reset', 'lost'] as const)(
+    'a %s on its first write: the action does not run, and the caller is told INTERNAL',
+    async (mode) => {
+      const name = uniqueUser('unaudited');
+      const { openid } = await t.control.user(name);
+      expect((await loginWithCode(name)).ok).toBe(true);
+      await t.control.injectFault({ target: 'database', mode, match: { collection: 'admin_logs' }, times: 1 });
+      expect(await admin({ action: 'ban', openid, reason: 'x' })).toMatchObject({
+        ok: false,
+        error: { code: 'INTERNAL' },
+      });
+      expect((await docsOf('users', openid))[0]).toMatchObject({ status: 'active', sessionVersion: 1 });
+      // The retry records, then bans.
+      expect(await admin({ action: 'ban', openid })).toMatchObject({ ok: true });
+      const entries = (await t.control.documents('admin_logs')).filter((e) => e.target === openid && e.ok === true);
+      expect(entries).toMatchObject([{ action: 'ban', state: 'completed' }]);
+    },
+  );
+
+  test('a fault on the completing write: the ban stands, recorded as attempted', async () => {
+    const name = uniqueUser('half-audited');
+    const { openid } = await t.control.user(name);
+    expect((await loginWithCode(name)).ok).toBe(true);
+    await t.control.injectFault({ target: 'database', mode: 'error', match: { collection: 'admin_logs' }, skip: 1 });
+    expect(await admin({ action: 'ban', openid })).toMatchObject({ ok: true });
+    expect((await docsOf('users', openid))[0]).toMatchObject({ status: 'banned' });
+    expect((await t.control.documents('admin_logs')).filter((e) => e.target === openid)).toMatchObject([
+      { action: 'ban', admin: ADMIN_OPENID, state: 'attempted' },
+    ]);
+  });
+});
+
+describe('token refreshes', () => {
+  test('are not logins: loginCount and lastLoginAt stay, the audit entry says refresh', async () => {
+    const name = uniqueUser('refresher');
+    const { openid } = await t.control.user(name);
+    expect((await loginWithCode(name)).ok).toBe(true);
+    const [before] = await docsOf('users', openid);
+    for (let i = 0; i < 3; i += 1) {
+      expect(await invoke('login', { refresh: true }, name)).toMatchObject({ ok: true, data: { isNewUser: false } });
+    }
+    expect((await docsOf('users', openid))[0]).toEqual(before);
+    const entries = await docsOf('login_logs', openid, 'openid');
+    expect(entries.filter((entry) => entry.refresh === true)).toHaveLength(3);
+    const { entries: listed } = data(await admin({ action: 'listLogins', openid })) as {
+      entries: Array<{ refresh?: boolean }>;
+    };
+    expect(listed.filter((entry) => entry.refresh)).toHaveLength(3);
+  });
+
+  test('never create an account, are refused for a banned one, and do not go with a code', async () => {
+    const name = uniqueUser('no-account');
+    const { openid } = await t.control.user(name);
+    expect(await invoke('login', { refresh: true }, name)).toMatchObject({ error: { code: 'USER_NOT_FOUND' } });
+    expect(await docsOf('users', openid)).toEqual([]);
+    expect((await loginWithCode(name)).ok).toBe(true);
+    expect(await loginWithCode(name, { refresh: true })).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+    expect(await invoke('login', { refresh: 'yes' }, name)).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+    expect((await admin({ action: 'ban', openid })).ok).toBe(true);
+    expect(await invoke('login', { refresh: true }, name)).toMatchObject({ error: { code: 'USER_BANNED' } });
   });
 });
 

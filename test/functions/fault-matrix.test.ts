@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'crypto';
 import type { Envelope } from '../../contracts';
+import { pseudonymOf } from '../../core/pseudonym';
 import type { FaultMode, RecordedCall } from 'devcloud';
 import { DEFAULT_APPID, openidFor } from 'devcloud';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
@@ -48,6 +49,8 @@ interface Flow {
   avatarMayBeGone?: true;
   /** Who makes the calls, when not the user the action is about (an administrator): faults are matched to them. */
   actor?: User;
+  /** An admin action: whenever it took effect, admin_logs holds its entry (written before the action ran). */
+  audited?: string;
 }
 
 type Outcome = Envelope<unknown> | 'unclear';
@@ -223,6 +226,16 @@ const FLOWS: Flow[] = [
     project: (state) => Boolean(userDoc(state)?.phoneNumber ?? userDoc(state)?.phoneMasked),
   },
   {
+    name: 'token refresh (login with refresh: true)',
+    setup: loginWithCode,
+    act: (user) => call(user, 'login', { refresh: true }),
+    // A refresh is not a login: the count stays, and the last login is still the first (at the account's creation).
+    project: (state) => [
+      userDoc(state)?.loginCount ?? 0,
+      JSON.stringify(userDoc(state)?.lastLoginAt) === JSON.stringify(userDoc(state)?.createdAt),
+    ],
+  },
+  {
     name: 'logout',
     setup: consentedUser,
     act: (user) => call(user, 'account', { action: 'logout' }),
@@ -242,12 +255,22 @@ const FLOWS: Flow[] = [
     avatarMayBeGone: true,
   },
   {
+    name: 'deleteAccount of a banned user (the ban is kept under the pseudonym)',
+    setup: async (user) => {
+      await consentedUser(user);
+      expect(await call(ADMIN, 'admin', { action: 'ban', openid: user.openid })).toMatchObject({ ok: true });
+    },
+    act: (user) => call(user, 'account', { action: 'deleteAccount', confirm: true }),
+    project: (state) => state.users.length,
+  },
+  {
     name: 'admin ban',
     setup: consentedUser,
     act: (user) => call(ADMIN, 'admin', { action: 'ban', openid: user.openid, reason: '测试' }),
     // Banned once: a retried ban bumps the session version no further.
     project: (state) => [userDoc(state)?.status ?? null, userDoc(state)?.sessionVersion ?? null],
     actor: ADMIN,
+    audited: 'ban',
   },
   {
     name: 'admin unban',
@@ -258,8 +281,20 @@ const FLOWS: Flow[] = [
     act: (user) => call(ADMIN, 'admin', { action: 'unban', openid: user.openid }),
     project: (state) => [userDoc(state)?.status ?? null, userDoc(state)?.banReason ?? null],
     actor: ADMIN,
+    audited: 'unban',
   },
 ];
+
+/** The admin_logs entries of `action` on `user`, whatever their state. */
+async function auditEntries(action: string, user: User): Promise<Array<Record<string, unknown>>> {
+  return (await t.control.documents('admin_logs')).filter(
+    (entry) => entry.action === action && entry.target === user.openid && entry.admin === ADMIN.openid,
+  );
+}
+
+async function banKept(user: User): Promise<boolean> {
+  return (await t.control.documents('bans')).some((doc) => doc._id === pseudonymOf(user.openid));
+}
 
 async function freshUser(flow: Flow): Promise<User> {
   const name = uniqueUser('matrix');
@@ -337,6 +372,14 @@ describe.each(FLOWS)('$name', (flow) => {
         });
         expect(flow.project(before, user)).toEqual(cleanBefore);
         expectTracked(label, after, flow);
+        if (flow.audited && JSON.stringify(flow.project(after, user)) !== JSON.stringify(flow.project(before, user))) {
+          // It took effect: its record exists (as 'attempted' when the completing write was the call that failed).
+          const recorded = (await auditEntries(flow.audited, user)).length;
+          expect({ label, effectiveWithRecord: recorded > 0 }).toEqual({ label, effectiveWithRecord: true });
+        }
+        if (flow.name.startsWith('deleteAccount of a banned user') && userDoc(after) === undefined) {
+          expect({ label, banKept: await banKept(user) }).toEqual({ label, banKept: true });
+        }
 
         // The user retries the same action (a fresh code or phone code where one is used once).
         const retry = await flow.act(user, 1);
@@ -344,6 +387,10 @@ describe.each(FLOWS)('$name', (flow) => {
         const done = await stateOf(user);
         expect({ label, done: flow.project(done, user) }).toEqual({ label, done: cleanDone });
         expectTracked(`${label}, retried`, done, flow);
+        if (flow.audited) {
+          const states = (await auditEntries(flow.audited, user)).map((entry) => entry.state);
+          expect({ label, completed: states.includes('completed') }).toEqual({ label, completed: true });
+        }
       }
     }
   }, 180_000);

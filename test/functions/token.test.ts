@@ -4,7 +4,7 @@
  * document, nothing secret inside, and configuration errors that write nothing.
  */
 import type { Envelope, LoginResult } from '../../contracts';
-import { createTokenVerifier } from '../../backend/verify';
+import { createTokenVerifier } from '../../verifier/verify';
 import { generateTokenKeys, type TokenKeyPair } from '../../scripts/keys';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 import { checkIndependently, thumbprintByHand } from '../support/tokens';
@@ -24,6 +24,8 @@ interface UserDoc {
   _id: string;
   unionid?: string;
   sessionVersion?: number;
+  accountId?: string;
+  status?: string;
 }
 
 async function login(cloud: TestCloud, user: string, event: Record<string, unknown> = {}) {
@@ -39,6 +41,12 @@ function data(result: Envelope<LoginResult>): LoginResult {
 
 async function userDoc(cloud: TestCloud, openid: string): Promise<UserDoc | undefined> {
   return (await cloud.control.documents<UserDoc>('users')).find((doc) => doc._id === openid);
+}
+
+/** The revocation lookup a developer's backend makes: the users document as it is now (docs/tokens.md). */
+async function sessionNow(sub: string) {
+  const user = await userDoc(t, sub);
+  return user && { aid: user.accountId ?? '', sv: user.sessionVersion ?? 1, banned: user.status === 'banned' };
 }
 
 /** What a verifier on the developer's backend sees. */
@@ -70,9 +78,11 @@ test('a login without a code carries a token whose claims match the users docume
   const result = data(await login(t, name));
   const payload = await checkToken(result, before, Date.now());
   const doc = await userDoc(t, openid);
+  expect(doc?.accountId).toMatch(/^[A-Za-z0-9_-]{22}$/);
   expect(payload).toEqual({
     iss: appid,
     sub: openid,
+    aid: doc?.accountId,
     sv: doc?.sessionVersion ?? 1,
     iat: expect.any(Number) as number,
     exp: expect.any(Number) as number,
@@ -94,8 +104,8 @@ test('a login with a code carries one too, with the UNIONID; no code, session_ke
   const result = data(await login(t, name, { code }));
   const payload = await checkToken(result, before, Date.now());
   const doc = await userDoc(t, openid);
-  expect(payload).toMatchObject({ sub: openid, unionid, sv: doc?.sessionVersion ?? 1 });
-  expect(Object.keys(payload).sort()).toEqual(['exp', 'iat', 'iss', 'sub', 'sv', 'unionid']);
+  expect(payload).toMatchObject({ sub: openid, unionid, aid: doc?.accountId, sv: doc?.sessionVersion ?? 1 });
+  expect(Object.keys(payload).sort()).toEqual(['aid', 'exp', 'iat', 'iss', 'sub', 'sv', 'unionid']);
 
   const session = (await t.control.documents('sessions')).find((s) => s._id === openid);
   const sessionKey = String(session?.sessionKey);
@@ -124,7 +134,7 @@ test('a token minted after the session version moved carries the new sv', async 
   expect((await userDoc(t, openid))?.sessionVersion).toBe(3);
   // and a backend that knows the current version refuses the older token
   const { appid } = await t.control.info();
-  const strict = createTokenVerifier({ issuer: appid, jwks: keys.jwks, isCurrent: (_sub, sv) => sv >= 3 });
+  const strict = createTokenVerifier({ issuer: appid, jwks: keys.jwks, currentSession: sessionNow });
   await expect(strict(again.token!)).resolves.toMatchObject({ sv: 3 });
 });
 
@@ -141,13 +151,77 @@ test('after a logout (account function) a new token carries the next sv, and the
   expect(checkIndependently(after.token!, keys.publicKeyPem).payload.sv).toBe(current);
   // A backend whose isCurrent reads the users document refuses the token minted before the logout.
   const { appid } = await t.control.info();
-  const verify = createTokenVerifier({
-    issuer: appid,
-    jwks: keys.jwks,
-    isCurrent: async (sub, sv) => sv >= ((await userDoc(t, sub))?.sessionVersion ?? 1),
-  });
+  const verify = createTokenVerifier({ issuer: appid, jwks: keys.jwks, currentSession: sessionNow });
   await expect(verify(before.token!)).rejects.toMatchObject({ reason: 'revoked' });
   await expect(verify(after.token!)).resolves.toMatchObject({ sub: openid, sv: current });
+});
+
+test('a token from before 注销 is never current again, for the old account or a new one of the same user', async () => {
+  const name = uniqueUser();
+  const { openid } = await t.control.user(name);
+  const { appid } = await t.control.info();
+  const verify = createTokenVerifier({ issuer: appid, jwks: keys.jwks, currentSession: sessionNow });
+  const first = data(await login(t, name));
+  // sv 2 after a logout, minted before 注销: the case where `sv >=` accepted it against the new account's sv 1.
+  expect((await t.control.invoke('account', { action: 'logout' }, name)).result).toMatchObject({ ok: true });
+  const second = data(await login(t, name));
+  await expect(verify(second.token!)).resolves.toMatchObject({ sv: 2 });
+  const oldAccount = (await userDoc(t, openid))?.accountId;
+  const deleted = await t.control.invoke('account', { action: 'deleteAccount', confirm: true }, name);
+  expect(deleted.result).toMatchObject({ ok: true });
+  for (const token of [first.token!, second.token!]) {
+    await expect(verify(token)).rejects.toMatchObject({ reason: 'revoked' }); // no account at all
+  }
+  const reborn = data(await login(t, name));
+  expect(reborn.isNewUser).toBe(true);
+  const doc = await userDoc(t, openid);
+  expect(doc?.sessionVersion).toBe(1);
+  expect(doc?.accountId).not.toBe(oldAccount);
+  for (const token of [first.token!, second.token!]) {
+    await expect(verify(token)).rejects.toMatchObject({ reason: 'revoked' });
+  }
+  await expect(verify(reborn.token!)).resolves.toMatchObject({ sub: openid, aid: doc?.accountId, sv: 1 });
+});
+
+test('a users document from before accountId gets one at its next login, and its token carries it', async () => {
+  const name = uniqueUser();
+  const { openid } = await t.control.user(name);
+  data(await login(t, name));
+  await t.cloud!.database.handle('database.modifyDocument', {
+    collectionName: 'users',
+    query: JSON.stringify({ _id: openid }),
+    data: JSON.stringify({ $unset: { accountId: '' } }),
+    merge: true,
+  });
+  const results = await Promise.all([login(t, name), login(t, name), login(t, name, { refresh: true })]);
+  const doc = await userDoc(t, openid);
+  expect(doc?.accountId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  for (const result of results) {
+    expect(checkIndependently(data(result).token!, keys.publicKeyPem).payload.aid).toBe(doc?.accountId);
+  }
+});
+
+test('AUTH_TOKEN_AUDIENCE: every token names it; a verifier for another audience, or for none, refuses it', async () => {
+  const aud = 'https://api.example.com';
+  const scoped = await startTestCloud({
+    functionEnv: { login: { AUTH_TOKEN_PRIVATE_KEY: keys.privateKeyPem, AUTH_TOKEN_AUDIENCE: aud } },
+  });
+  try {
+    const name = uniqueUser();
+    const { appid } = await scoped.control.info();
+    const token = data(await login(scoped, name)).token!;
+    expect(checkIndependently(token, keys.publicKeyPem).payload.aud).toBe(aud);
+    const verifierFor = (audience?: string) =>
+      createTokenVerifier({ issuer: appid, jwks: keys.jwks, ...(audience ? { audience } : {}) });
+    await expect(verifierFor(aud)(token)).resolves.toMatchObject({ aud });
+    await expect(verifierFor('https://other.example.com')(token)).rejects.toMatchObject({ reason: 'audience' });
+    await expect(verifierFor()(token)).rejects.toMatchObject({ reason: 'audience' });
+    // and a token without an audience is refused by a verifier that requires one
+    const plain = data(await login(t, name)).token!;
+    await expect(verifierFor(aud)(plain)).rejects.toMatchObject({ reason: 'audience' });
+  } finally {
+    await scoped.stop();
+  }
 });
 
 test('the token never reaches the log', async () => {
@@ -177,6 +251,7 @@ describe('configuration', () => {
     ['AUTH_TOKEN_TTL_S', '59'],
     ['AUTH_TOKEN_TTL_S', 'one hour'],
     ['AUTH_TOKEN_TTL_S', '86401'],
+    ['AUTH_TOKEN_AUDIENCE', 'has spaces'],
     ['AUTH_TOKEN_PRIVATE_KEY', 'not a key'],
   ])('%s=%j: CONFIG_ERROR, nothing written, no WeChat call', async (variable, value) => {
     const base = { AUTH_TOKEN_PRIVATE_KEY: keys.privateKeyPem };

@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import { SERVER_ERROR_CODES, type Envelope } from '../../contracts';
-import { USER_OWNED_COLLECTIONS } from '../../server/user-data';
+import { USER_OWNED_COLLECTIONS } from '../../cloudbase/user-data';
 import { DEFAULT_APPID, openidFor } from 'devcloud';
 import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 

@@ -1,7 +1,7 @@
 /**
  * @jest-environment jsdom
  *
- * 「我的后端」 on the login page: the real page calls the example backend (backend/server.ts, in a child process)
+ * 「我的后端」 on the login page: the real page calls the example backend (verifier/example-backend.ts, in a child process)
  * through the simulated device's wx.request with the session token the login function signed on devcloud.
  */
 import { createDevice, type Device } from 'devcloud';

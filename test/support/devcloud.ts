@@ -69,14 +69,14 @@ export function uniqueUser(prefix = 'user'): string {
 }
 
 /**
- * The example backend (backend/server.ts) in a child process, for jsdom test files: jose's Node build cannot run in
+ * The example backend (verifier/example-backend.ts) in a child process, for jsdom test files: jose's Node build cannot run in
  * jsdom's realm. Configured as a developer would, through its environment.
  */
 export async function startChildBackend(env: { issuers: string; jwks: unknown }): Promise<{
   url: string;
   stop(): Promise<void>;
 }> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'backend', 'server.ts')], {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'verifier', 'example-backend.ts')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

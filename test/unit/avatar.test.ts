@@ -1,4 +1,7 @@
-import { isOwnAvatar } from '../../cloudfunctions/account/src/avatar';
+import { parseAvatarFileID } from '../../cloudbase/files';
+
+const isOwnAvatar = (fileID: string, owner: { openid: string; env?: string }) =>
+  parseAvatarFileID(fileID, owner) !== undefined;
 
 const me = { openid: 'oMeMeMeMeMeMeMeMeMeMeMeMeMe1', env: 'prod-1a2b' };
 const bucket = `cloud://prod-1a2b.7072-prod-1a2b-wx0123456789abcdef`;

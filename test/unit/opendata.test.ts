@@ -1,7 +1,7 @@
 import { createCipheriv, createHash, randomBytes } from 'crypto';
-import { AppFailure } from '../../server/errors';
-import { decryptOpenData, verifyRawDataSignature, OPEN_DATA_MAX_AGE_SECONDS } from '../../server/opendata';
-import { maskPhone } from '../../server/phone';
+import { AppFailure } from '../../core/errors';
+import { decryptOpenData, verifyRawDataSignature, OPEN_DATA_MAX_AGE_SECONDS } from '../../core/opendata';
+import { maskPhone } from '../../core/phone';
 
 const APPID = 'wx1234567890abcdef';
 

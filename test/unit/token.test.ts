@@ -1,11 +1,11 @@
 /**
- * server/token.ts: the settings the login function reads (AUTH_TOKEN_PRIVATE_KEY, AUTH_TOKEN_TTL_S) and the token
+ * cloudbase/token.ts: the settings the login function reads (AUTH_TOKEN_PRIVATE_KEY, AUTH_TOKEN_TTL_S) and the token
  * it signs, checked independently (crypto.verify, thumbprint by hand) and by the project's verifier.
  */
 import { generateKeyPairSync } from 'crypto';
-import { createTokenVerifier } from '../../backend/verify';
-import { AppFailure } from '../../server/errors';
-import { issueLoginToken, signSessionToken, tokenSettings } from '../../server/token';
+import { createTokenVerifier } from '../../verifier/verify';
+import { AppFailure } from '../../core/errors';
+import { issueLoginToken, signSessionToken, tokenSettings } from '../../core/token';
 import { generateTokenKeys, oneLinePem, type TokenKeyPair } from '../../scripts/keys';
 import { checkIndependently, thumbprintByHand } from '../support/tokens';
 
@@ -109,17 +109,18 @@ describe('AUTH_TOKEN_PRIVATE_KEY', () => {
 
 describe('the signed token', () => {
   const identity = { openid: 'o-alice', appid: 'wx-app-1' };
+  const accountId = 'ZZZZZZZZZZZZZZZZZZZZZZ';
 
   test('verifies independently: header, claims, Ed25519 signature over the raw JWS', async () => {
     const settings = tokenSettings({ AUTH_TOKEN_PRIVATE_KEY: keys.privateKeyPem, AUTH_TOKEN_TTL_S: '600' })!;
     const now = Date.UTC(2030, 0, 1, 12, 0, 0, 700);
-    const issued = await issueLoginToken(settings, identity, { _id: 'o-alice', sessionVersion: 4 }, now);
+    const issued = await issueLoginToken(settings, identity, { openid: 'o-alice', accountId, sessionVersion: 4 }, now);
     if (!('token' in issued)) throw new Error('no token');
     const decoded = checkIndependently(issued.token, keys.publicKeyPem);
     expect(decoded.signatureValid).toBe(true);
     expect(decoded.header).toEqual({ alg: 'EdDSA', typ: 'JWT', kid: thumbprintByHand(keys.publicKeyPem) });
     const iat = Math.floor(now / 1000);
-    expect(decoded.payload).toEqual({ iss: 'wx-app-1', sub: 'o-alice', sv: 4, iat, exp: iat + 600 });
+    expect(decoded.payload).toEqual({ iss: 'wx-app-1', sub: 'o-alice', aid: accountId, sv: 4, iat, exp: iat + 600 });
     expect(issued.tokenExpiresAt).toBe(new Date((iat + 600) * 1000).toISOString());
     // and the project's verifier accepts it
     const verify = createTokenVerifier({ issuer: 'wx-app-1', jwks: keys.jwks, now: () => new Date(now) });
@@ -128,17 +129,25 @@ describe('the signed token', () => {
 
   test('unionid from the document or the context; a missing sessionVersion counts as 1', async () => {
     const settings = tokenSettings({ AUTH_TOKEN_PRIVATE_KEY: keys.privateKeyPem })!;
-    const fromContext = await issueLoginToken(settings, { ...identity, unionid: 'u-ctx' }, { _id: 'o-alice' });
-    const fromDoc = await issueLoginToken(settings, identity, { _id: 'o-alice', unionid: 'u-doc' });
+    const fromContext = await issueLoginToken(
+      settings,
+      { ...identity, unionid: 'u-ctx' },
+      { openid: 'o-alice', accountId },
+    );
+    const fromDoc = await issueLoginToken(settings, identity, { openid: 'o-alice', accountId, unionid: 'u-doc' });
     if (!('token' in fromContext) || !('token' in fromDoc)) throw new Error('no token');
     expect(checkIndependently(fromContext.token, keys.publicKeyPem).payload).toMatchObject({ unionid: 'u-ctx', sv: 1 });
     expect(checkIndependently(fromDoc.token, keys.publicKeyPem).payload).toMatchObject({ unionid: 'u-doc', sv: 1 });
   });
 
-  test('no settings, no token; an invalid stored sessionVersion is refused rather than signed', async () => {
-    expect(await issueLoginToken(undefined, identity, { _id: 'o-alice' })).toEqual({});
+  test('no settings, no token; an invalid stored sessionVersion or accountId is refused rather than signed', async () => {
+    expect(await issueLoginToken(undefined, identity, { openid: 'o-alice' })).toEqual({});
     const settings = tokenSettings({ AUTH_TOKEN_PRIVATE_KEY: keys.privateKeyPem })!;
-    await expect(issueLoginToken(settings, identity, { _id: 'o-alice', sessionVersion: 0 })).rejects.toThrow();
-    await expect(signSessionToken(settings, { iss: '', sub: 'o', sv: 1 })).rejects.toThrow();
+    await expect(
+      issueLoginToken(settings, identity, { openid: 'o-alice', accountId, sessionVersion: 0 }),
+    ).rejects.toThrow();
+    await expect(issueLoginToken(settings, identity, { openid: 'o-alice' })).rejects.toThrow();
+    await expect(issueLoginToken(settings, identity, { openid: 'o-alice', accountId: 'short' })).rejects.toThrow();
+    await expect(signSessionToken(settings, { iss: '', sub: 'o', aid: 'A'.repeat(22), sv: 1 })).rejects.toThrow();
   });
 });

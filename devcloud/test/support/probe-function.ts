@@ -1,6 +1,6 @@
 /**
  * A fixture cloud function for devcloud's own tests: `probe` runs a list of steps with the REAL wx-server-sdk
- * (database, storage, cloud calls) or Node's http (the WeChat API, as server/http.ts calls it) and reports, per
+ * (database, storage, cloud calls) or Node's http (the WeChat API, as cloudbase/http.ts calls it) and reports, per
  * step, what the function saw: the value, or the error's errCode/errMsg/code and how long it took to fail.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'fs/promises';
@@ -53,7 +53,7 @@ const OPS = {
   add: (s) => db.collection(s.collection).add({ data: s.data }).then((r) => r._id),
   update: (s) => db.collection(s.collection).doc(s.id).update({ data: s.data }).then((r) => r.stats.updated),
   set: (s) => db.collection(s.collection).doc(s.id).set({ data: s.data }).then((r) => r.stats),
-  // CloudBase's Query.updateAndReturn (database.modifyAndReturnDoc), as server/users.ts reaches it.
+  // CloudBase's Query.updateAndReturn (database.modifyAndReturnDoc), as cloudbase/users.ts reaches it.
   updateAndReturn: (s) => db.collection(s.collection).where({ _id: s.id })._query.updateAndReturn(s.data),
   remove: (s) => db.collection(s.collection).doc(s.id).remove().then((r) => r.stats.removed),
   count: (s) => db.collection(s.collection).count().then((r) => r.total),

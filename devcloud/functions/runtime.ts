@@ -76,6 +76,10 @@ interface Instance {
   latestRequestId?: string;
   /** Output of an invocation not yet ended by a newline, per requestId. */
   partialOutput: Map<string, string>;
+  /** The runtime ended it (timeout, stop, a changed environment): its exit is not a failure of its own. */
+  ended?: boolean;
+  /** How its process exited ('signal SIGKILL', 'code 1'), once it has. */
+  exited?: string;
 }
 
 interface WorkerReply {
@@ -123,8 +127,8 @@ export class FunctionRuntime {
   private readonly pools = new Map<string, Instance[]>();
   /** Invocations waiting for an instance: handed one directly by release(), or undefined to look again. */
   private readonly waiting = new Map<string, Array<(instance: Instance | undefined) => void>>();
-  /** Every child process started and not yet exited, pooled or discarded: stop() waits for all of them. */
-  private readonly children = new Set<ChildProcess>();
+  /** Every instance whose process started and has not exited, pooled or discarded: stop() waits for all of them. */
+  private readonly live = new Set<Instance>();
   private stopped = false;
   readonly stats = { invocations: 0, coldStarts: 0, peakInstanceRssBytes: 0 };
   /** The functions' config.json (timeout, envVariables, triggers), shared with the timer scheduler. */
@@ -236,10 +240,11 @@ export class FunctionRuntime {
     // Queued invocations look again, see the runtime stopped and fail instead of waiting forever.
     for (const queue of this.waiting.values()) for (const wake of queue.splice(0)) wake(undefined);
     const exits: Promise<unknown>[] = [];
-    for (const child of this.children) {
+    for (const instance of this.live) {
+      const { child } = instance;
       if (child.exitCode === null && child.signalCode === null) {
         exits.push(new Promise((resolve) => child.once('exit', resolve)));
-        child.kill(HARD_KILL);
+        this.end(instance);
       }
     }
     this.pools.clear();
@@ -298,8 +303,14 @@ export class FunctionRuntime {
     else next(undefined); // stopped (it fails), or the freed slot was taken meanwhile (it looks again)
   }
 
-  private discard(functionName: string, instance: Instance): void {
+  /** Kills the instance's process; what waits on it learns that it exited, not that it failed on its own. */
+  private end(instance: Instance): void {
+    instance.ended = true;
     instance.child.kill(HARD_KILL);
+  }
+
+  private discard(functionName: string, instance: Instance): void {
+    this.end(instance);
     const pool = this.pools.get(functionName) ?? [];
     this.pools.set(
       functionName,
@@ -335,7 +346,6 @@ export class FunctionRuntime {
       ...this.options.functionEnv?.[functionName],
     };
     const child = fork(WORKER, [], { env, silent: true, execArgv: [], execPath: this.nodeBinary });
-    this.children.add(child);
     // Output written outside an invocation (loading, a promise left running) comes through the pipes, credited to
     // the instance's latest invocation. Lines, not chunks: a pipe may cut a line (or a multi-byte character) anywhere.
     const forward = (stream: NodeJS.ReadableStream | null) => {
@@ -373,6 +383,7 @@ export class FunctionRuntime {
       ready,
       partialOutput: new Map(),
     };
+    this.live.add(instance);
     forward(child.stdout);
     forward(child.stderr);
     child.on('message', (message: WorkerReply | WorkerOutput | { type: 'ready'; initMs: number }) => {
@@ -393,9 +404,18 @@ export class FunctionRuntime {
       }
     });
     child.on('exit', (code, signal) => {
-      this.children.delete(child);
+      this.live.delete(instance);
       const how = signal ? `signal ${signal}` : `code ${code}`;
-      failReady(new Error(`function instance failed to start (${how})`));
+      instance.exited = how;
+      // Ended by the runtime while still loading (stop() during a cold start): the invocation waiting for it sees
+      // the same exit as one already running, not a start failure of the function's own.
+      failReady(
+        new Error(
+          instance.ended
+            ? `function instance exited (${how}) while it was starting`
+            : `function instance failed to start (${how})`,
+        ),
+      );
       if (instance.pending) instance.pending.reject(new Error(`function instance exited (${how})`));
       const pool = this.pools.get(functionName);
       if (pool?.includes(instance))
@@ -431,6 +451,9 @@ export class FunctionRuntime {
     context: InvocationContext,
     timeoutMs: number,
   ): Promise<WorkerReply> {
+    // Gone already (between its ready message and this send): say so, rather than that the channel is closed.
+    if (instance.exited !== undefined)
+      return Promise.reject(new Error(`function instance exited (${instance.exited})`));
     instance.latestRequestId = id;
     this.callers.set(instance.id, context);
     const done = () => this.callers.delete(instance.id);

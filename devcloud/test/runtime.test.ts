@@ -70,6 +70,14 @@ const FIXTURES: Record<string, string> = {
       await sleep(2000);
       return 'unreachable';
     };`,
+  // A cold start that lasts until the test opens the gate (a file beside the functions): it logs its pid first, so
+  // a test knows the instance is loading, then sleeps (no busy loop) until the file exists.
+  gated: `
+    const { existsSync } = require('fs');
+    const gate = require('path').join(__dirname, '..', 'gate-open');
+    console.log('loading pid ' + process.pid);
+    while (!existsSync(gate)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    exports.main = async () => process.pid;`,
   initfail: `throw new Error('cannot load configuration');`,
   nomain: `exports.handler = async () => 1;`,
 };
@@ -417,7 +425,8 @@ describe('stop()', () => {
     // That stubborn instance times out and is discarded; then a busy instance with a call queued behind it.
     expect((await runtime.invoke('stubborn', { ms: 5000 }, {})).error?.errCode).toBe(-504003);
     const inFlight = runtime.invoke('slow', { ms: 3000 }, {});
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Queued behind it once it holds the one instance (started, or still starting: stop() ends it either way).
+    expect(await waitFor(() => runtime.instanceCount('slow') === 1)).toBe(true);
     const queued = runtime.invoke('slow', { ms: 0 }, {}).then(
       () => 'answered',
       (error: unknown) => (error as Error).message,
@@ -438,6 +447,21 @@ describe('stop()', () => {
     for (const pid of pids) expect(left).not.toContain(pid);
     expect(runtime.instanceCount('slow')).toBe(0);
     await expect(runtime.invoke('slow', {}, {})).rejects.toThrow('runtime stopped');
+  });
+
+  test('stop() during a cold start: the waiting invocation sees the instance exit, not a failure to start', async () => {
+    // The interleaving that once answered "function instance failed to start (signal SIGKILL)" on a loaded machine:
+    // stop() kills an instance that is still loading. Forced here by events: the instance says it is loading, and
+    // cannot finish before the gate opens, which it never does.
+    const own = await startTestCloud({ functionsDir, maxInstancesPerFunction: 1 });
+    const loading = () => own.cloud!.logs.find((log) => log.functionName === 'gated' && /^loading pid/.test(log.line));
+    const report = own.cloud!.runtime.invoke('gated', {}, {});
+    expect(await waitFor(() => loading() !== undefined)).toBe(true);
+    await own.stop();
+    const { error } = await report;
+    expect(error?.errCode).toBe(-504002);
+    expect(error?.errMsg).toContain('exited (signal SIGKILL)');
+    expect(alive(Number(loading()!.line.slice('loading pid '.length)))).toBe(false);
   });
 
   test('after the file-wide cloud stops, no function instance process is left', async () => {

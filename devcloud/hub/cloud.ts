@@ -35,7 +35,6 @@ import { OpenDataIssuer } from '../wechat/opendata';
 import { Outbox } from '../wechat/outbox';
 import { WECHAT_APIS, WeChatFake } from '../wechat/server-api';
 import { SubscriptionStore } from '../wechat/subscriptions';
-import { BodyTooLarge, readBody } from './body';
 import { CLOUD_CALL_OPEN_DATA, CloudBaseEndpoint, type CloudApiReply } from './cloudbase';
 import { InvocationHistory } from './invocations';
 import { ChangeFeed } from './live';
@@ -128,10 +127,6 @@ export class DevCloud {
       appId: this.appid,
       publicBaseUrl: `${url}/storage`,
       faults: this.faults,
-      readBody: (request, limit) =>
-        readBody(request, limit).catch((error: unknown) =>
-          error instanceof BodyTooLarge ? undefined : Promise.reject(error),
-        ),
     });
     this.openapi = new DevOpenApi({ functionsDir: options.functionsDir, appId: this.appid });
     this.wechat = new WeChatFake(this.appid, options.appSecret, options.sessionKeyRotation, this.faults);

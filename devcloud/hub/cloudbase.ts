@@ -24,7 +24,7 @@ import {
   type DevOpenApi,
   type OpenApiReply,
 } from '../wechat/cloud-calls';
-import { BODY_LIMITS } from './body';
+import { BODY_LIMITS } from '../http/body';
 
 /** getOpenData's name in faults and the call record (on the wire its apiName is ApiGetOpenDataByCloudId). */
 export const CLOUD_CALL_OPEN_DATA = 'getOpenData';

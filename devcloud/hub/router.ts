@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'http';
 import { CollectionFileError } from '../database/collections';
 import { DroppedConnection, InvalidFault } from '../faults';
 import type { ControlError } from '../protocol';
-import { answerTooLarge, BODY_LIMITS, BodyTooLarge, readBody } from './body';
+import { answerTooLarge, BODY_LIMITS, BodyTooLarge, readBody } from '../http/body';
 import type { DevCloud } from './cloud';
 import { UnrestorableMarker } from './redact';
 

@@ -14,6 +14,7 @@ import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
 import { Mutex } from '../database/store';
 import { FaultInjector } from '../faults';
+import { BODY_LIMITS, BodyTooLarge, readBody } from '../http/body';
 import { DiskBackend, MemoryBackend } from './backend';
 import type { ObjectMeta, StorageBackend } from './backend';
 import { bucketOf, cloudPathProblem, encodeCloudPath, fileIdOf, parseFileId } from './paths';
@@ -27,8 +28,6 @@ export interface DevStorageOptions {
   publicBaseUrl: string;
   /** devcloud's fault model: byte transfers (`storage.put`, `storage.get`) run through it. */
   faults?: FaultInjector;
-  /** Reads an upload's bytes, undefined when they are over `limit` (the hub's one body reader). */
-  readBody: (request: IncomingMessage, limit: number) => Promise<Buffer | undefined>;
 }
 
 /** A failure of a whole storage action; the server replies `{requestId, code, message}`. */
@@ -94,8 +93,8 @@ export const STORAGE_PERMISSION_DENIED = 'STORAGE_PERMISSION_DENIED';
 const UPLOAD_TTL_MS = 10 * 60 * 1000;
 /** Default life of a temp URL when the caller gives no maxAge. */
 const DEFAULT_MAX_AGE_S = 24 * 60 * 60;
-/** Largest upload accepted in one PUT: devcloud's own limit (COS takes more), as the whole body is held in memory. */
-export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+/** Largest upload accepted in one PUT: devcloud's own limit (COS takes 5 GB), as the whole body is held in memory. */
+export const MAX_UPLOAD_BYTES = BODY_LIMITS.file;
 
 const CONTENT_TYPES: Record<string, string> = {
   png: 'image/png',
@@ -140,7 +139,6 @@ export class DevStorage {
   /** Signs temp URLs, so a download needs a URL this instance handed out. */
   private readonly signKey = randomBytes(32);
   private readonly pending = new Map<string, PendingUpload>();
-  private readonly readBody: DevStorageOptions['readBody'];
   /** Phones' writes check the owner and write as one step, so two users racing for a path cannot both win. */
   private readonly userWrites = new Mutex();
   private readonly faults: FaultInjector;
@@ -151,7 +149,6 @@ export class DevStorage {
     this.bucket = bucketOf(options.envId, options.appId);
     this.baseUrl = options.publicBaseUrl.replace(/\/+$/, '');
     this.faults = options.faults ?? new FaultInjector();
-    this.readBody = options.readBody;
   }
 
   /** JSON actions from the SDK. Returns the reply fields next to requestId; throws StorageError. */
@@ -400,7 +397,9 @@ export class DevStorage {
       req.resume();
       return xmlError(403, 'AccessDenied', 'Access Denied.', cloudPath);
     }
-    const bytes = await this.readBody(req, MAX_UPLOAD_BYTES);
+    const bytes = await readBody(req, MAX_UPLOAD_BYTES).catch((error: unknown) =>
+      error instanceof BodyTooLarge ? undefined : Promise.reject(error),
+    );
     if (!bytes) {
       // COS's code for an object over its limit; 413 and a closed connection, as every body over its limit.
       const reply = xmlError(

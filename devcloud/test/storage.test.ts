@@ -6,7 +6,6 @@ import { mkdtemp, rm } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import cloud from 'wx-server-sdk';
-import { BodyTooLarge, readBody } from '../hub/body';
 import { DevStorage, StorageError } from '../storage';
 import type { CloudbaseHarness, CloudbaseRoute } from './support/cloudbase-harness';
 import { actionReply, httpRequest, jsonReply, readJson, startCloudbaseHarness } from './support/cloudbase-harness';
@@ -49,16 +48,10 @@ const route: CloudbaseRoute = async (req, res, { url, functionName }) => {
   res.writeHead(404).end();
 };
 
-/** The hub's body reader, as devcloud hands it to its storage. */
-const storageBody = (request: Parameters<typeof readBody>[0], limit: number) =>
-  readBody(request, limit).catch((error: unknown) =>
-    error instanceof BodyTooLarge ? undefined : Promise.reject(error),
-  );
-
 beforeAll(async () => {
   harness = await startCloudbaseHarness({ env: ENV, route });
   baseUrl = harness.baseUrl;
-  storage = new DevStorage({ envId: ENV, appId: APPID, publicBaseUrl: `${baseUrl}/storage`, readBody: storageBody });
+  storage = new DevStorage({ envId: ENV, appId: APPID, publicBaseUrl: `${baseUrl}/storage` });
 });
 
 afterAll(() => harness.close());
@@ -216,24 +209,12 @@ describe('putFile (the device upload) and the directory backend', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('keeps the owner and survives a restart when given a directory', async () => {
-    const first = new DevStorage({
-      dir,
-      envId: ENV,
-      appId: APPID,
-      publicBaseUrl: `${baseUrl}/storage`,
-      readBody: storageBody,
-    });
+    const first = new DevStorage({ dir, envId: ENV, appId: APPID, publicBaseUrl: `${baseUrl}/storage` });
     const fileID = await first.putFile('users/o1/avatar.jpg', Buffer.from('jpeg'), 'openid-1');
     await first.putFile('users/o1', Buffer.from('a key that is also a prefix'), 'openid-1');
     expect(fileID).toBe(`cloud://${ENV}.${BUCKET}/users/o1/avatar.jpg`);
 
-    const second = new DevStorage({
-      dir,
-      envId: ENV,
-      appId: APPID,
-      publicBaseUrl: `${baseUrl}/storage`,
-      readBody: storageBody,
-    });
+    const second = new DevStorage({ dir, envId: ENV, appId: APPID, publicBaseUrl: `${baseUrl}/storage` });
     expect(await second.list()).toEqual([`cloud://${ENV}.${BUCKET}/users/o1`, fileID]);
     expect(await second.read(fileID)).toEqual(Buffer.from('jpeg'));
     expect(await second.stat(fileID)).toMatchObject({
@@ -247,13 +228,7 @@ describe('putFile (the device upload) and the directory backend', () => {
   });
 
   it('refuses paths that could escape the directory', async () => {
-    const disk = new DevStorage({
-      dir,
-      envId: ENV,
-      appId: APPID,
-      publicBaseUrl: `${baseUrl}/storage`,
-      readBody: storageBody,
-    });
+    const disk = new DevStorage({ dir, envId: ENV, appId: APPID, publicBaseUrl: `${baseUrl}/storage` });
     for (const bad of ['/abs.txt', 'a/../b', 'a//b', 'a\\b', '', 'dir/']) {
       await expect(disk.putFile(bad, Buffer.from('x'))).rejects.toMatchObject({ code: 'INVALID_PARAM' });
     }

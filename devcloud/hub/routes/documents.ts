@@ -16,7 +16,7 @@ import {
 } from '../../database/collections';
 import { isPlainObject } from '../../database/values';
 import type { CollectionView, DocumentPage, ExportEntry } from '../../protocol';
-import { BODY_LIMITS } from '../body';
+import { BODY_LIMITS } from '../../http/body';
 import type { DevCloud } from '../cloud';
 import { containsRedacted, redact, restoreRedacted } from '../redact';
 import { badRequest, notFound, RouteError, type RouteGroup, type RouteInput } from '../router';

@@ -11,7 +11,7 @@ import { wxError, type DeviceAction, type InvocationReport, type WxError } from 
 import { clientDatabaseCall } from '../../rules/client-access';
 import { MAX_UPLOAD_BYTES, STORAGE_PERMISSION_DENIED, StorageError } from '../../storage';
 import { SubscribeRequestError } from '../../wechat/subscriptions';
-import { BODY_LIMITS } from '../body';
+import { BODY_LIMITS } from '../../http/body';
 import type { DevCloud } from '../cloud';
 import { badRequest, type RouteGroup } from '../router';
 

@@ -1,8 +1,9 @@
 /**
- * The one request-body reader: every body devcloud reads has a limit, CloudBase's where it states one. Over the
- * limit nothing more is kept (a declared Content-Length over it is refused before a byte is read), the request is
- * answered 413 with `connection: close`, and Node drops the connection once the answer is out, so the rest of the
- * body is neither kept nor read for long.
+ * http/: the one request-body reader, for the hub and for the wings that answer HTTP themselves (storage's upload
+ * URL). Every body devcloud reads has a limit, CloudBase's where it states one. Over the limit nothing more is kept
+ * (a declared Content-Length over it is refused before a byte is read), the request is answered 413 with
+ * `connection: close`, and Node drops the connection once the answer is out, so the rest of the body is neither
+ * kept nor read for long. It imports nothing of devcloud.
  */
 import type { IncomingMessage, ServerResponse } from 'http';
 
@@ -11,15 +12,17 @@ const MB = 1024 * 1024;
 /** The limits, in bytes. */
 export const BODY_LIMITS = {
   /**
-   * A function's request body, i.e. the event of callFunction: 6 MB ("云函数请求体最大限制 ... 6MB",
-   * https://docs.cloudbase.net/error-code/service/EXCEED_MAX_PAYLOAD_SIZE).
+   * A function's request body, i.e. the event of callFunction: 6 MB ("Cloud function request body maximum limit:
+   * text type request body 100KB, other type request body 6MB",
+   * https://docs.cloudbase.net/en/error-code/service/EXCEED_MAX_PAYLOAD_SIZE).
    */
   functionEvent: 6 * MB,
   /** Any other CloudBase request (database, storage actions, cloud calls): 100 MB, the same page. */
   cloudbase: 100 * MB,
   /**
-   * One stored file's bytes (a storage PUT, a phone's upload). COS takes far more in one PUT; devcloud holds a file
-   * in memory, so this is its own limit.
+   * One stored file's bytes (a storage PUT, a phone's upload): devcloud's own limit. Storage is COS, whose simple
+   * upload (PUT Object) takes up to 5 GB (https://www.tencentcloud.com/document/product/436/14113); devcloud holds
+   * a file in memory, so it stops at 50 MB.
    */
   file: 50 * MB,
   /** The console's import of collection files: devcloud's own limit. */

@@ -1,9 +1,9 @@
-import { fork, type ChildProcess } from 'child_process';
 import { randomUUID } from 'crypto';
 import { existsSync } from 'fs';
 import { join } from 'path';
 import { FunctionConfigError, FunctionConfigStore, type FunctionConfig } from './config';
 import type { InvocationContext, InvocationReport } from '../protocol';
+import { endInstance, type Instance, InvocationTimeout, invokeOn, startInstance } from './instance';
 
 export interface RuntimeOptions {
   functionsDir: string;
@@ -60,62 +60,12 @@ export interface InvocationStart {
   startedAt: number;
 }
 
-interface Instance {
-  /** Numbers the instance's own CloudBase URL, so the local cloud knows whose invocation is calling. */
-  id: number;
-  child: ChildProcess;
-  entry: string;
-  /** The config.json environment it started with: an instance started before an edit is not reused. */
-  envKey: string;
-  busy: boolean;
-  /** Started with an environment that has since changed: ended when its invocation is over. */
-  stale?: boolean;
-  ready: Promise<number>;
-  pending?: { id: string; resolve: (reply: WorkerReply) => void; reject: (error: Error) => void };
-  /** The invocation running, or the one that ran last: output outside an invocation is credited to it. */
-  latestRequestId?: string;
-  /** Output of an invocation not yet ended by a newline, per requestId. */
-  partialOutput: Map<string, string>;
-  /** The runtime ended it (timeout, stop, a changed environment): its exit is not a failure of its own. */
-  ended?: boolean;
-  /** How its process exited ('signal SIGKILL', 'code 1'), once it has. */
-  exited?: string;
-}
-
-interface WorkerReply {
-  type: 'result';
-  id: string;
-  result?: unknown;
-  error?: { message: string };
-  cold: boolean;
-  durationMs: number;
-  rssBytes: number;
-  nodeVersion: string;
-}
-
-/** What an instance wrote to stdout or stderr while serving invocation `id` (see function-worker.js). */
-interface WorkerOutput {
-  type: 'output';
-  id: string;
-  text: string;
-}
-
-const WORKER = join(__dirname, 'worker.js');
-
 /** CloudBase's codes for a function that threw, and for one that ran past its timeout. */
 export const FUNCTION_EXECUTE_FAIL = -504002;
 export const FUNCTION_TIMEOUT = -504003;
 export const FUNCTION_NOT_FOUND = -501000;
 /** An invalid config.json (timeout, envVariables or triggers): CloudBase's INVALID_PARAM, -501007. */
 export const FUNCTION_CONFIG_INVALID = -501007;
-
-class InvocationTimeout extends Error {}
-
-/**
- * How an instance is ended (timeout, crash clean-up, stop): SIGKILL, as the platform reclaims an instance. A
- * function (or a library it loads) may handle SIGTERM and live on, which would leak the process and hang stop().
- */
-const HARD_KILL = 'SIGKILL';
 
 /**
  * Runs cloudfunctions/<fn>/index.js the way CloudBase does: one invocation at a time per instance, instances kept
@@ -179,7 +129,10 @@ export class FunctionRuntime {
     this.stats.invocations += 1;
     try {
       const initMs = await instance.ready;
-      const reply = await this.send(instance, requestId, event, context, timeoutMs);
+      this.callers.set(instance.id, context);
+      const reply = await invokeOn(instance, requestId, event, context, timeoutMs).finally(() =>
+        this.callers.delete(instance.id),
+      );
       if (reply.cold) this.stats.coldStarts += 1;
       this.stats.peakInstanceRssBytes = Math.max(this.stats.peakInstanceRssBytes, reply.rssBytes);
       const report: InvocationReport = {
@@ -305,8 +258,7 @@ export class FunctionRuntime {
 
   /** Kills the instance's process; what waits on it learns that it exited, not that it failed on its own. */
   private end(instance: Instance): void {
-    instance.ended = true;
-    instance.child.kill(HARD_KILL);
+    endInstance(instance);
   }
 
   private discard(functionName: string, instance: Instance): void {
@@ -345,85 +297,22 @@ export class FunctionRuntime {
       WECHAT_API_BASE: `${baseUrl}/wx`,
       ...this.options.functionEnv?.[functionName],
     };
-    const child = fork(WORKER, [], { env, silent: true, execArgv: [], execPath: this.nodeBinary });
-    // Output written outside an invocation (loading, a promise left running) comes through the pipes, credited to
-    // the instance's latest invocation. Lines, not chunks: a pipe may cut a line (or a multi-byte character) anywhere.
-    const forward = (stream: NodeJS.ReadableStream | null) => {
-      if (!stream) return;
-      let partial = '';
-      const log = (line: string) => this.options.onLog?.(functionName, line, instance.latestRequestId);
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        const lines = (partial + chunk).split('\n');
-        partial = lines.pop() ?? '';
-        for (const line of lines) if (line) log(line);
-      });
-      stream.on('end', () => {
-        if (partial) log(partial);
-        partial = '';
-      });
-    };
-    // An IPC send to an instance that just died reports here (and through send's callback), not as a crash.
-    child.on('error', () => undefined);
-    let markReady: (initMs: number) => void = () => undefined;
-    let failReady: (error: Error) => void = () => undefined;
-    const ready = new Promise<number>((resolve, reject) => {
-      markReady = resolve;
-      failReady = reject;
-    });
-    ready.catch(() => undefined); // observed by invoke(); never an unhandled rejection here
-    // The handlers hold the instance itself: a pool lookup misses it once stop() or discard() has let go of it,
-    // and its invocation would then wait for its timeout instead of failing when the process ends.
-    const instance: Instance = {
-      id: instanceId,
-      child,
-      entry,
-      envKey: JSON.stringify(configEnv),
-      busy: true,
-      ready,
-      partialOutput: new Map(),
-    };
+    const instance = startInstance(
+      { id: instanceId, entry, env, envKey: JSON.stringify(configEnv), nodeBinary: this.nodeBinary },
+      {
+        onLog: (line, requestId) => this.options.onLog?.(functionName, line, requestId),
+        onExit: () => {
+          this.live.delete(instance);
+          const pool = this.pools.get(functionName);
+          if (pool?.includes(instance))
+            this.pools.set(
+              functionName,
+              pool.filter((other) => other !== instance),
+            );
+        },
+      },
+    );
     this.live.add(instance);
-    forward(child.stdout);
-    forward(child.stderr);
-    child.on('message', (message: WorkerReply | WorkerOutput | { type: 'ready'; initMs: number }) => {
-      if (message.type === 'ready') {
-        markReady(message.initMs);
-        return;
-      }
-      if (message.type === 'output') {
-        this.invocationOutput(functionName, instance, message.id, message.text);
-        return;
-      }
-      // Output sent during the invocation came before its result, on the same channel: its last line is complete.
-      this.invocationOutput(functionName, instance, message.id, '\n');
-      if (instance.pending && message.id === instance.pending.id) {
-        const { resolve } = instance.pending;
-        instance.pending = undefined;
-        resolve(message);
-      }
-    });
-    child.on('exit', (code, signal) => {
-      this.live.delete(instance);
-      const how = signal ? `signal ${signal}` : `code ${code}`;
-      instance.exited = how;
-      // Ended by the runtime while still loading (stop() during a cold start): the invocation waiting for it sees
-      // the same exit as one already running, not a start failure of the function's own.
-      failReady(
-        new Error(
-          instance.ended
-            ? `function instance exited (${how}) while it was starting`
-            : `function instance failed to start (${how})`,
-        ),
-      );
-      if (instance.pending) instance.pending.reject(new Error(`function instance exited (${how})`));
-      const pool = this.pools.get(functionName);
-      if (pool?.includes(instance))
-        this.pools.set(
-          functionName,
-          pool.filter((other) => other !== instance),
-        );
-    });
     const pool = this.pools.get(functionName) ?? [];
     pool.push(instance);
     this.pools.set(functionName, pool);
@@ -433,52 +322,5 @@ export class FunctionRuntime {
   /** The identity of the invocation running on an instance right now (one at a time per instance). */
   callerOf(instanceId: number): InvocationContext | undefined {
     return this.callers.get(instanceId);
-  }
-
-  /** Output an instance wrote during invocation `requestId`, sent with it over IPC: logged line by line. */
-  private invocationOutput(functionName: string, instance: Instance, requestId: string, text: string): void {
-    const lines = ((instance.partialOutput.get(requestId) ?? '') + text).split('\n');
-    const partial = lines.pop() ?? '';
-    if (partial) instance.partialOutput.set(requestId, partial);
-    else instance.partialOutput.delete(requestId);
-    for (const line of lines) if (line) this.options.onLog?.(functionName, line, requestId);
-  }
-
-  private send(
-    instance: Instance,
-    id: string,
-    event: unknown,
-    context: InvocationContext,
-    timeoutMs: number,
-  ): Promise<WorkerReply> {
-    // Gone already (between its ready message and this send): say so, rather than that the channel is closed.
-    if (instance.exited !== undefined)
-      return Promise.reject(new Error(`function instance exited (${instance.exited})`));
-    instance.latestRequestId = id;
-    this.callers.set(instance.id, context);
-    const done = () => this.callers.delete(instance.id);
-    return new Promise<WorkerReply>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        instance.pending = undefined;
-        done();
-        reject(new InvocationTimeout(`Invoking task timed out after ${timeoutMs / 1000} seconds`));
-      }, timeoutMs);
-      instance.pending = {
-        id,
-        resolve: (reply) => {
-          clearTimeout(timer);
-          done();
-          resolve(reply);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          done();
-          reject(error);
-        },
-      };
-      instance.child.send({ type: 'invoke', id, event, context }, (error) => {
-        if (error) instance.pending?.reject(new Error(`function instance unreachable: ${error.message}`));
-      });
-    });
   }
 }

@@ -7,25 +7,34 @@
 // The local cloud, in this process.
 export { DevCloud, startDevCloud } from './hub';
 export type { DevCloudOptions } from './hub';
-export { WECHAT_APIS } from './wechat/server-api';
 // One fault model for every call (database, storage, wechat, cloudCall, device), and the record of calls.
 export { DEVICE_ACTIONS, FAULT_MODES, FAULT_TARGETS } from './faults';
+// Functions: the runtime's error codes and Node binary, config.json's timer triggers and their cron.
 export {
+  CronSyntaxError,
+  FUNCTION_CONFIG_INVALID,
   FUNCTION_EXECUTE_FAIL,
   FUNCTION_NODE_ENV,
   FUNCTION_NOT_FOUND,
   FUNCTION_TIMEOUT,
   functionNodeBinary,
   node16Binary,
-} from './functions/runtime';
-// Cloud calls, the outbox, subscription messages, timer triggers and per-function config.
-export { FUNCTION_CONFIG_INVALID } from './functions/runtime';
-export { NO_FIXTURE_ERRCODE } from './wechat/cloud-calls';
-export { RISKY_MARKER } from './wechat/cloud-calls/fakes';
-export { SUBSCRIBE_DECISIONS } from './wechat/subscriptions';
-export { parseCloudBaseCron, CronSyntaxError, TRIGGER_TIME_ZONE } from './functions/cron';
-export type { CloudBaseCron } from './functions/cron';
-export { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV, openidFor, unionidFor } from './wechat/identity';
+  parseCloudBaseCron,
+  TRIGGER_TIME_ZONE,
+} from './functions';
+export type { CloudBaseCron } from './functions';
+// WeChat: its server API, cloud calls, subscription messages and the simulated mini-program's identities.
+export {
+  DEFAULT_APPID,
+  DEFAULT_APPSECRET,
+  DEFAULT_ENV,
+  NO_FIXTURE_ERRCODE,
+  openidFor,
+  RISKY_MARKER,
+  SUBSCRIBE_DECISIONS,
+  unionidFor,
+  WECHAT_APIS,
+} from './wechat';
 export { collectionsInRulesDir, projectFunctionsDir, projectRulesDir } from './hub/project';
 
 // Every shape the control API takes and answers (faults, recorded calls, invocations, users, the console's views).

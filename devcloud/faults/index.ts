@@ -1,5 +1,6 @@
 /**
- * One fault model for every outbound call devcloud serves, and a record of those calls.
+ * faults/: one fault model for every outbound call devcloud serves, and a record of those calls. It imports
+ * nothing of devcloud but the types of protocol/ (the shapes its faults and records take over HTTP).
  *
  * A call is what a cloud function (through wx-server-sdk or its own HTTP client) or the simulated phone (through
  * the control API) asks of the local cloud: a database action, a storage action or byte transfer, a WeChat server

@@ -7,9 +7,7 @@ import type * as http from 'http';
 import { join, resolve } from 'path';
 import { DATABASE_ACTIONS, DevDatabase } from '../database';
 import { cloudCallFaultSpec, databaseFaultSpec, DEVICE_ACTIONS, FaultInjector } from '../faults';
-import { INVOKE_FUNCTION_ACTION } from '../functions/call-function';
-import { FunctionRuntime } from '../functions/runtime';
-import { TimerScheduler } from '../functions/timers';
+import { FunctionRuntime, INVOKE_FUNCTION_ACTION, TimerScheduler } from '../functions';
 import type {
   CloudCallFault,
   DatabaseFault,
@@ -28,13 +26,17 @@ import type {
 } from '../protocol';
 import { SecurityRules } from '../rules';
 import { DevStorage, STORAGE_ACTIONS } from '../storage';
-import { DevOpenApi } from '../wechat/cloud-calls';
-import { registerCloudCallFakes } from '../wechat/cloud-calls/fakes';
-import { openidFor, unionidFor } from '../wechat/identity';
-import { OpenDataIssuer } from '../wechat/opendata';
-import { Outbox } from '../wechat/outbox';
-import { WECHAT_APIS, WeChatFake } from '../wechat/server-api';
-import { SubscriptionStore } from '../wechat/subscriptions';
+import {
+  DevOpenApi,
+  OpenDataIssuer,
+  openidFor,
+  Outbox,
+  registerCloudCallFakes,
+  SubscriptionStore,
+  unionidFor,
+  WECHAT_APIS,
+  WeChatFake,
+} from '../wechat';
 import { CLOUD_CALL_OPEN_DATA, CloudBaseEndpoint, type CloudApiReply } from './cloudbase';
 import { InvocationHistory } from './invocations';
 import { ChangeFeed } from './live';

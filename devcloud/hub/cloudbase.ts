@@ -9,21 +9,21 @@ import type { FaultInjector } from '../faults';
 import { withLatency } from '../faults/latency';
 import {
   calleeContext,
+  type FunctionRuntime,
   INVOKE_FUNCTION_ACTION,
   invokeFunctionReply,
   parseInvokeFunction,
-} from '../functions/call-function';
-import type { FunctionRuntime } from '../functions/runtime';
+} from '../functions';
 import type { OutboundCall } from '../protocol';
 import type { DevStorage, StorageCaller } from '../storage';
 import {
+  type DevOpenApi,
   isOpenApiRequest,
   OPEN_DATA_API,
   openApiErrorReply,
   openApiNameOf,
-  type DevOpenApi,
   type OpenApiReply,
-} from '../wechat/cloud-calls';
+} from '../wechat';
 import { BODY_LIMITS } from '../http/body';
 
 /** getOpenData's name in faults and the call record (on the wire its apiName is ApiGetOpenDataByCloudId). */

@@ -5,7 +5,7 @@
  * never holds them; of a user's last token only its decoded header and claims are kept (for the console's Users).
  * Listeners hear each record as it starts and again when it ends (the console's live stream).
  */
-import type { InvocationStart } from '../functions/runtime';
+import type { InvocationStart } from '../functions';
 import { redact, redactText } from './redact';
 import type { InvocationCaller, InvocationContext, InvocationRecord, InvocationReport } from '../protocol';
 

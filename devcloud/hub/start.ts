@@ -13,7 +13,7 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { resolve } from 'path';
 import { DroppedConnection, InvalidFault } from '../faults';
-import { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV } from '../wechat/identity';
+import { DEFAULT_APPID, DEFAULT_APPSECRET, DEFAULT_ENV } from '../wechat';
 import { answerTooLarge, BODY_LIMITS, BodyTooLarge, readBody } from '../http/body';
 import { DevCloud, type DevCloudOptions } from './cloud';
 import { servePage } from './console-page';

@@ -1,5 +1,5 @@
 /**
- * Cloud storage as wx-server-sdk 4.0.2 sees it (@cloudbase/node-sdk 3.17.2, dist/storage/index.js):
+ * storage/: cloud storage as wx-server-sdk 4.0.2 sees it (@cloudbase/node-sdk 3.17.2, dist/storage/index.js):
  * - uploadFile: JSON action `storage.getUploadMetadata` {path, method:'put'} -> data {url, token, authorization,
  *   fileId, cosFileId}; then `PUT url` with the bytes and headers `authorization`, `Signature`,
  *   `x-cos-security-token` (= token), `x-cos-meta-fileid` (= cosFileId), `key`. The SDK ignores the status and

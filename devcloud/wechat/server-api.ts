@@ -3,19 +3,35 @@ import { FaultInjector } from '../faults';
 import type { Fault, FaultSpec, SessionKeyRotation, WeChatApi } from '../protocol';
 
 /**
- * The WeChat server API fake: the endpoints our functions call (jscode2session, checksession, getuserphonenumber,
- * the access token) with WeChat's reply shapes and errcodes, plus the device side of the same state (codes that
- * wx.login hands out, wx.checkSession). Every request runs through devcloud's fault model (./faults.ts), target
- * 'wechat', action = the API name.
+ * The WeChat server API fake (api.weixin.qq.com): the endpoints our functions call with WeChat's reply shapes and
+ * errcodes, plus the device side of the same state (codes that wx.login hands out, wx.checkSession). Every request
+ * runs through devcloud's fault model (faults/), target 'wechat', action = the API name.
+ *
+ * To add an API: name it in protocol/wechat.ts (WeChatApi), give its method and path in ENDPOINTS below, and its
+ * answer (and, when it concerns a user, whose call it is) in WeChatFake.handlers, which the compiler makes complete.
  */
 
-const APIS: Record<WeChatApi, true> = {
-  jscode2session: true,
-  checksession: true,
-  getuserphonenumber: true,
-  token: true,
+/** Where each API answers (path relative to the fake's base URL, WECHAT_API_BASE in a function). */
+const ENDPOINTS: Record<WeChatApi, { method: 'GET' | 'POST'; path: string }> = {
+  jscode2session: { method: 'GET', path: '/sns/jscode2session' },
+  checksession: { method: 'GET', path: '/wxa/checksession' },
+  getuserphonenumber: { method: 'POST', path: '/wxa/business/getuserphonenumber' },
+  token: { method: 'GET', path: '/cgi-bin/token' },
 };
-export const WECHAT_APIS = Object.keys(APIS) as WeChatApi[];
+export const WECHAT_APIS = Object.keys(ENDPOINTS) as WeChatApi[];
+
+/** One request to the fake, as its handler sees it. */
+export interface WeChatRequest {
+  query: URLSearchParams;
+  /** The JSON body (POST), undefined when there is none. */
+  body: unknown;
+}
+
+interface Handler {
+  answer(request: WeChatRequest): WeChatReply;
+  /** The user a request is about, for fault matching and the call record (the code's user, the named openid). */
+  userOf?(request: WeChatRequest): string | undefined;
+}
 
 export interface WeChatReply {
   status: number;
@@ -108,10 +124,29 @@ export class WeChatFake {
   /** The newest wx.login key events, for inspect(). */
   private readonly rotations: SessionRotation[] = [];
   /** Calls per API, for tests and the benchmark's round-trip counts. */
-  readonly calls: Record<WeChatApi, number> = { jscode2session: 0, checksession: 0, getuserphonenumber: 0, token: 0 };
+  readonly calls = Object.fromEntries(WECHAT_APIS.map((api) => [api, 0])) as Record<WeChatApi, number>;
   /** Added to every answer (ms), to model the network distance to WeChat. */
   latencyMs = 0;
   now: () => number = Date.now;
+
+  private readonly handlers: Record<WeChatApi, Handler> = {
+    jscode2session: {
+      answer: ({ query }) => this.jscode2session(query),
+      userOf: ({ query }) => this.codes.get(query.get('js_code') ?? '')?.openid,
+    },
+    checksession: {
+      answer: ({ query }) => this.checksession(query),
+      userOf: ({ query }) => query.get('openid') ?? undefined,
+    },
+    getuserphonenumber: {
+      answer: ({ query, body }) => this.getuserphonenumber(query, body),
+      userOf: ({ body }) => {
+        const code = fieldOf(body, 'code');
+        return typeof code === 'string' ? this.phoneCodes.get(code)?.openid : undefined;
+      },
+    },
+    token: { answer: ({ query }) => this.token(query) },
+  };
 
   constructor(
     readonly appid: string,
@@ -234,43 +269,21 @@ export class WeChatFake {
    * connection is to be destroyed without a reply.
    */
   async serve(method: string, path: string, query: URLSearchParams, body: unknown): Promise<WeChatReply> {
-    const api = this.apiFor(method, path);
+    const api = WECHAT_APIS.find((name) => ENDPOINTS[name].method === method && ENDPOINTS[name].path === path);
     if (!api) return { status: 404, body: { errcode: 404, errmsg: `devcloud: no WeChat API at ${method} ${path}` } };
     this.calls[api] += 1;
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
-    const openid = this.userOf(api, query, body);
+    const handler = this.handlers[api];
+    const request: WeChatRequest = { query, body };
+    const openid = handler.userOf?.(request);
     return this.faults.run(
       { target: 'wechat', action: api, ...(openid ? { openid } : {}) },
       {
-        apply: async () => this.answer(api, query, body),
+        apply: async () => handler.answer(request),
         refuse: (code) => this.error(typeof code === 'number' ? code : -1),
         outcomeOf: (reply) => (reply.status === 200 && !reply.body.errcode ? 'ok' : 'error'),
       },
     );
-  }
-
-  private answer(api: WeChatApi, query: URLSearchParams, body: unknown): WeChatReply {
-    switch (api) {
-      case 'jscode2session':
-        return this.jscode2session(query);
-      case 'checksession':
-        return this.checksession(query);
-      case 'getuserphonenumber':
-        return this.getuserphonenumber(query, body);
-      case 'token':
-        return this.token(query);
-    }
-  }
-
-  /** The user a request is about, for fault matching and the call record: the code's user, or the named openid. */
-  private userOf(api: WeChatApi, query: URLSearchParams, body: unknown): string | undefined {
-    if (api === 'jscode2session') return this.codes.get(query.get('js_code') ?? '')?.openid;
-    if (api === 'checksession') return query.get('openid') ?? undefined;
-    if (api === 'getuserphonenumber') {
-      const code = fieldOf(body, 'code');
-      return typeof code === 'string' ? this.phoneCodes.get(code)?.openid : undefined;
-    }
-    return undefined;
   }
 
   /**
@@ -300,14 +313,6 @@ export class WeChatFake {
         },
       },
     };
-  }
-
-  private apiFor(method: string, path: string): WeChatApi | undefined {
-    if (method === 'GET' && path === '/sns/jscode2session') return 'jscode2session';
-    if (method === 'GET' && path === '/wxa/checksession') return 'checksession';
-    if (method === 'POST' && path === '/wxa/business/getuserphonenumber') return 'getuserphonenumber';
-    if (method === 'GET' && path === '/cgi-bin/token') return 'token';
-    return undefined;
   }
 
   private jscode2session(query: URLSearchParams): WeChatReply {

@@ -3,10 +3,9 @@
  * replies for cloud calls devcloud has no fake of, the timer triggers, and how simulated users answer subscription
  * requests. A request that is wrong answers 400 `{code: 'INVALID_ARGUMENT', message}` and changes nothing.
  */
-import { FunctionConfigError } from '../../functions/config';
-import { TriggerNotFound } from '../../functions/timers';
+import { FunctionConfigError, TriggerNotFound } from '../../functions';
 import type { OpenApiFixture, SubscribeDecision } from '../../protocol';
-import { SUBSCRIBE_DECISIONS } from '../../wechat/subscriptions';
+import { SUBSCRIBE_DECISIONS } from '../../wechat';
 import { badRequest, RouteError, type RouteGroup } from '../router';
 
 function isDecision(value: unknown): value is SubscribeDecision {

@@ -4,7 +4,7 @@
  */
 import type { CloudCallFault, Fault, FaultSpec } from '../../protocol';
 import { cloudCallFaultSpec, databaseFaultSpec } from '../../faults';
-import { weChatFaultSpec } from '../../wechat/server-api';
+import { weChatFaultSpec } from '../../wechat';
 import type { RouteGroup } from '../router';
 
 /** A JSON object's string-valued entries (an environment): anything else is dropped. */

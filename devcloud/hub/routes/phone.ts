@@ -10,7 +10,7 @@ import { randomUUID } from 'crypto';
 import { wxError, type DeviceAction, type InvocationReport, type WxError } from '../../protocol';
 import { clientDatabaseCall } from '../../rules/client-access';
 import { MAX_UPLOAD_BYTES, STORAGE_PERMISSION_DENIED, StorageError } from '../../storage';
-import { SubscribeRequestError } from '../../wechat/subscriptions';
+import { SubscribeRequestError } from '../../wechat';
 import { BODY_LIMITS } from '../../http/body';
 import type { DevCloud } from '../cloud';
 import { badRequest, type RouteGroup } from '../router';

@@ -9,7 +9,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { createDevice, type Device } from 'devcloud';
 import { startChildCloud, uniqueUser, type TestCloud } from '../support/devcloud';
-import { gesture, openPage, text, until, type RenderedPage } from '../support/pages';
+import { closePage, gesture, openPage, text, until, type RenderedPage } from '../support/pages';
 import { agreeInPopup, disagreeInPopup, popupShown, popupVisible, tickConsent } from '../support/privacy';
 
 let t: TestCloud;
@@ -166,6 +166,21 @@ test('the nickname input: a focus asks for the agreement; without it the input i
   expect(device.privacy.exposures).toEqual(['requirePrivacyAuthorize']);
   await agreeInPopup(page, device);
   expect(device.privacy.nicknameInputType()).toBe('nickname');
+});
+
+test('once the profile page is gone, a privacy call elsewhere is refused at once, not left behind its popup', async () => {
+  const { device, page } = await undecidedUser();
+  const waiting = device.chooseAvatar();
+  await popupShown(page);
+  closePage(page);
+  // The call the gone popup was showing fails, as after 不同意.
+  expect((await waiting).detail).toMatchObject({ errno: 104 });
+
+  // The login page has no popup: its privacy call gets an answer (a refusal), not a wait.
+  await openPage(device, 'login');
+  const elsewhere = await device.chooseAvatar();
+  expect(elsewhere.detail).toEqual({ errno: 104, errMsg: 'chooseAvatar:fail privacy permission is not authorized' });
+  expect(device.privacy.exposures).toEqual(['button.chooseAvatar']); // only the popup that was on screen showed
 });
 
 test('the agreement is kept per phone: the next launch asks nothing', async () => {

@@ -80,7 +80,7 @@ export async function bindPhone(detail: PhoneNumberDetail): Promise<UserProfile>
       result = await callAccount('bindPhoneLegacy', data);
     }
   } else {
-    throw new ClientError('PHONE_DENIED');
+    throw new ClientError('PHONE_UNAVAILABLE'); // unreachable: phoneRefusal answered for every detail without data
   }
   rememberUser(result.user);
   return result.user;
@@ -91,12 +91,22 @@ export function hasPhoneData(detail: PhoneNumberDetail): boolean {
   return Boolean(detail.code || detail.cloudID || (detail.encryptedData && detail.iv));
 }
 
+/**
+ * The user's decline, and only that: "getPhoneNumber:fail user deny" and the real-time button's
+ * "getRealtimePhoneNumber:fail user deny". Some clients wrote "fail:user deny", DevTools once "getPhoneNumber:user
+ * deny" (reported on WeChat's developer forum).
+ */
+const USER_DENY = /^get(?:Realtime)?PhoneNumber:(?:fail[ :]?)?\s*user deny$/;
+
 /** Why the phone button handed nothing to bind, or undefined when it did. */
 export function phoneRefusal(detail: PhoneNumberDetail): ErrorCode | undefined {
   if (hasPhoneData(detail)) return undefined;
   if (isPrivacyDenied(detail)) return 'PRIVACY_DENIED';
   if (detail.errno === PHONE_NO_QUOTA_ERRNO) return 'PHONE_QUOTA_EXHAUSTED';
-  return 'PHONE_DENIED'; // "getPhoneNumber:fail user deny" and friends
+  if (USER_DENY.test(detail.errMsg ?? '')) return 'PHONE_DENIED';
+  // "getPhoneNumber:fail no permission" (personal or unverified mini-programs may not use the component),
+  // "...:fail jsapi has no permission" (errno 102), and anything else that is not the user saying no.
+  return 'PHONE_UNAVAILABLE';
 }
 
 /** The version of 《用户协议》和《隐私政策》 the server requires, and whether this user agreed to it. */

@@ -113,6 +113,21 @@ test('declining the phone prompt says so and stores nothing', async () => {
   expect((await t.control.documents('phones')).some((doc) => doc._id === openid)).toBe(false);
 });
 
+test('a mini-program that may not use the phone component says so, not that the user declined', async () => {
+  const { device, page, openid } = await profileOf();
+  const { detail } = await device.getPhoneNumberEvent(true, { noPermission: true });
+  expect(detail.errMsg).toBe('getPhoneNumber:fail no permission');
+  const mark = device.trail.length;
+  await gesture(page, '.phone-btn', 'getphonenumber', detail);
+  await until(page, (data) => data.phoneUnavailable !== '');
+  expect(text(page, '.phone-unavailable')).toBe('当前小程序暂不支持绑定手机号');
+  expect(page.querySelector('.phone-btn')).toBeFalsy(); // no button that can only fail again
+  expect(text(page, '.error-message')).toBeUndefined();
+  expect(device.trail.slice(mark)).toEqual([]);
+  expect(device.phoneCharges.getPhoneNumber).toBe(0);
+  expect((await userDoc(openid))?.phoneMasked).toBeUndefined();
+});
+
 test('an expired phone code asks the user to tap again', async () => {
   const { device, page } = await profileOf();
   const { detail } = await device.getPhoneNumberEvent(true);

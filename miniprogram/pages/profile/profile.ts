@@ -43,8 +43,8 @@ Component({
     realtimePhone: PHONE_NUMBER_VERIFICATION === 'realtime',
     /** A bind is in flight: the button is disabled, so one tap is one billed call. */
     phoneBinding: false,
-    /** The phone-number quota is used up: the page goes on without a phone number. */
-    phoneUnavailable: false,
+    /** Why the phone cannot be bound now (no quota, not permitted): said in its row, once; '' when it can. */
+    phoneUnavailable: '',
   },
   methods: {
     onLoad() {
@@ -154,7 +154,11 @@ Component({
     fail(error: unknown, status?: Status) {
       const code = codeOf(error);
       if (code === 'PRIVACY_DENIED') this.setData({ privacyDenied: true });
-      if (code === 'PHONE_QUOTA_EXHAUSTED') this.setData({ phoneUnavailable: true });
+      if (code === 'PHONE_QUOTA_EXHAUSTED' || code === 'PHONE_UNAVAILABLE') {
+        // The page goes on without a phone number; the row says why, so the error line stays quiet.
+        this.setData({ phoneUnavailable: messageFor(code), errorCode: code, errorMessage: '' });
+        return;
+      }
       this.setData({ errorCode: code, errorMessage: messageFor(code), ...(status ? { status } : {}) });
       if (code === 'CONSENT_REQUIRED') this.consentRefused();
     },

@@ -24,6 +24,9 @@ export const COMPONENT_SINCE: Readonly<Record<string, string>> = {
   'button.open-type.agreePrivacyAuthorization': '2.32.3',
 };
 
+/** getPhoneNumber hands a code from this library on; before, only encryptedData, iv and cloudID. */
+export const PHONE_CODE_SINCE = '2.21.2';
+
 /** The privacy gate (用户隐私保护指引) exists from this library on; below it, privacy APIs just run. */
 export const PRIVACY_GATE_SINCE = '2.32.3';
 

@@ -4,7 +4,15 @@ import * as http from 'http';
 import * as https from 'https';
 import { controlRequest } from './client';
 import { wxApi, type WxCallbacks } from './wx-api';
-import { API_SINCE, atLeast, canIUse, COMPONENT_SINCE, DEFAULT_BASE_LIBRARY, PRIVACY_GATE_SINCE } from './base-library';
+import {
+  API_SINCE,
+  atLeast,
+  canIUse,
+  COMPONENT_SINCE,
+  DEFAULT_BASE_LIBRARY,
+  PHONE_CODE_SINCE,
+  PRIVACY_GATE_SINCE,
+} from './base-library';
 import { ClientDatabase, DeviceRefusal, TransportFailure } from './client-db/api';
 import {
   DevicePrivacy,
@@ -177,9 +185,12 @@ export function createDevice(options: DeviceOptions): Device {
     },
     getPhoneNumberEvent: async (agree = true, phoneOptions = {}) => {
       component(`button.open-type.${phoneOptions.realtime ? 'getRealtimePhoneNumber' : 'getPhoneNumber'}`);
-      return tapPhoneButton(privacy, device.phoneCharges, agree, phoneOptions, () =>
+      const tapped = await tapPhoneButton(privacy, device.phoneCharges, agree, phoneOptions, () =>
         controlRequest<PhoneNumberDetail>(options.devcloudUrl, 'POST', '/wx/phoneNumber', { user: options.user }),
       );
+      // Before the code, the button handed only the open data (encryptedData, iv, cloudID).
+      if (!atLeast(baseLibrary, PHONE_CODE_SINCE)) delete tapped.detail.code;
+      return tapped;
     },
     chooseAvatar: async (bytes) => {
       component('button.open-type.chooseAvatar');

@@ -5,6 +5,13 @@
 import { compareVersions } from '../base-library';
 import { createDevice } from '../device';
 import { installForwardingWx, useDevice } from '../wx-global';
+import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
+
+let t: TestCloud;
+beforeAll(async () => {
+  t = await startTestCloud();
+});
+afterAll(() => t.stop());
 
 const phone = (baseLibrary?: string, agreed = false) =>
   createDevice({
@@ -64,4 +71,14 @@ test("the global wx answers typeof as the phone in use does, and gets the APIs b
   } finally {
     (globalThis as { wx?: unknown }).wx = saved;
   }
+});
+
+test('before 2.21.2 the phone button hands the open data only, no code', async () => {
+  const old = createDevice({ devcloudUrl: t.control.url, user: uniqueUser('old'), baseLibrary: '2.21.1' });
+  await old.wx.login(); // the open data is encrypted with the session's key
+  const { detail } = await old.getPhoneNumberEvent(true);
+  expect(detail.code).toBeUndefined();
+  expect(detail).toMatchObject({ errMsg: 'getPhoneNumber:ok', encryptedData: expect.any(String) as string });
+  const current = createDevice({ devcloudUrl: t.control.url, user: uniqueUser('new'), baseLibrary: '2.21.2' });
+  expect((await current.getPhoneNumberEvent(true)).detail.code).toEqual(expect.any(String));
 });

@@ -12,6 +12,7 @@ import {
   type PhoneNumberDetail,
 } from '../../services/account';
 import { ensureLogin } from '../../services/auth';
+import { supports } from '../../services/base-library';
 import { ClientError } from '../../services/cloud';
 import { messageFor } from '../../services/messages';
 import { isPrivacyDenied } from '../../services/privacy';
@@ -39,6 +40,10 @@ Component({
     notice: '',
     errorCode: '' as ErrorCode | '',
     errorMessage: '',
+    /** chooseAvatar and <input type="nickname"> need base library 2.21.2; below it the nickname is plain text. */
+    avatarSupported: true,
+    nicknameInputType: 'nickname' as 'nickname' | 'text',
+    outdatedMessage: messageFor('WECHAT_OUTDATED'),
     /** <button open-type="getRealtimePhoneNumber"> instead of "getPhoneNumber". */
     realtimePhone: PHONE_NUMBER_VERIFICATION === 'realtime',
     /** A bind is in flight: the button is disabled, so one tap is one billed call. */
@@ -48,6 +53,10 @@ Component({
   },
   methods: {
     onLoad() {
+      const avatarSupported = supports('avatarNickname');
+      this.setData({ avatarSupported, nicknameInputType: avatarSupported ? 'nickname' : 'text' });
+      if (this.data.realtimePhone && !supports('realtimePhone'))
+        this.setData({ phoneUnavailable: messageFor('WECHAT_OUTDATED') });
       void this.load();
     },
     onRetry() {

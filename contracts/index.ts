@@ -49,7 +49,6 @@ export type ClientErrorCode =
   | 'PHONE_UNAVAILABLE' // the phone component failed otherwise: "getPhoneNumber:fail no permission" (personal or unverified mini-program), errno 102, ...
   | 'PRIVACY_DENIED' // the user disagreed with the 用户隐私保护指引 (errno 104 "<api>:fail privacy permission is not authorized")
   | 'UPLOAD_FAILED' // wx.cloud.uploadFile of the avatar failed
-  | 'WECHAT_OUTDATED' // the phone's base library predates the feature (miniprogram/services/base-library.ts)
   // the developer's own backend (miniprogram/services/request.ts); a failed wx.request is NETWORK
   | 'TOKEN_UNAVAILABLE' // the login function issues no session token (AUTH_TOKEN_PRIVATE_KEY not set)
   | 'API_NOT_CONFIGURED' // API_BASE_URL in miniprogram/config.ts is empty

@@ -1,6 +1,5 @@
 import type { ErrorCode } from '../../contracts';
 import { PRIVACY_POPUP } from '../config';
-import { messageFor } from '../services/messages';
 import { privacySetting, requirePrivacyAuthorization } from '../services/privacy';
 
 /**
@@ -39,8 +38,9 @@ export const privacyBehavior = Behavior({
       if (this.data.privacyDenied) return;
       if (!(await requirePrivacyAuthorization())) this.privacyRefused();
     },
+    /** Said once, by the banner that names the guideline: the error line stays quiet. */
     privacyRefused() {
-      this.setData({ privacyDenied: true, errorCode: 'PRIVACY_DENIED', errorMessage: messageFor('PRIVACY_DENIED') });
+      this.setData({ privacyDenied: true, errorCode: 'PRIVACY_DENIED', errorMessage: '' });
     },
   },
 });

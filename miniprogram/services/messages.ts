@@ -38,7 +38,6 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   PHONE_UNAVAILABLE: '当前小程序暂不支持绑定手机号',
   PRIVACY_DENIED: '你未同意隐私保护指引，头像、昵称和手机号功能暂不可用',
   UPLOAD_FAILED: '头像上传失败，请重试',
-  WECHAT_OUTDATED: '微信版本过低，请升级微信后使用此功能',
   TOKEN_UNAVAILABLE: '暂时无法验证登录身份，请稍后重试',
   API_NOT_CONFIGURED: '尚未配置服务器地址',
   API_UNAUTHORIZED: '身份验证未通过，请重新登录后再试',

@@ -19,7 +19,6 @@ afterAll(() => t.stop());
 afterEach(() => jest.dontMock(CONFIG));
 
 const CONFIG = join(__dirname, '..', '..', 'miniprogram', 'config');
-const OUTDATED = '微信版本过低，请升级微信后使用此功能';
 
 /** A user who has not agreed to the privacy guideline (an old library never asks), on the profile page. */
 async function profileOn(baseLibrary: string): Promise<{ device: Device; page: RenderedPage; openid: string }> {
@@ -44,7 +43,7 @@ const actionDone = (page: RenderedPage) => until(page, (data) => data.busy === f
 test('2.20.0: no avatar button but a word why; the nickname is a plain input that saves; the phone binds', async () => {
   const { device, page, openid } = await profileOn('2.20.0');
   expect(page.querySelector('.avatar-btn')).toBeFalsy();
-  expect(text(page, '.outdated-note')).toBe(OUTDATED);
+  expect(text(page, '.outdated-note')).toBe('微信版本过低，升级后可设置头像');
   expect(page.data.nicknameInputType).toBe('text');
 
   await gesture(page, '.nickname-input', 'focus', { value: '' });
@@ -85,7 +84,7 @@ describe("with PHONE_NUMBER_VERIFICATION 'realtime'", () => {
   test('2.24.3: no real-time button, the phone row says why', async () => {
     const { page } = await profileOn('2.24.3');
     expect(page.querySelector('.phone-btn')).toBeFalsy();
-    expect(text(page, '.phone-unavailable')).toBe(OUTDATED);
+    expect(text(page, '.phone-unavailable')).toBe('微信版本过低，升级后可绑定手机号');
   });
 
   test('2.24.4: the real-time button is there', async () => {

@@ -19,6 +19,9 @@ import { isPrivacyDenied } from '../../services/privacy';
 
 type Status = 'loading' | 'ready' | 'loggedOut' | 'deleted' | 'error';
 
+/** In the phone row when the real-time button needs a newer base library (2.24.4). */
+const PHONE_OUTDATED = '微信版本过低，升级后可绑定手机号';
+
 function codeOf(error: unknown): ErrorCode {
   return error instanceof ClientError ? error.code : 'INTERNAL';
 }
@@ -43,7 +46,6 @@ Component({
     /** chooseAvatar and <input type="nickname"> need base library 2.21.2; below it the nickname is plain text. */
     avatarSupported: true,
     nicknameInputType: 'nickname' as 'nickname' | 'text',
-    outdatedMessage: messageFor('WECHAT_OUTDATED'),
     /** <button open-type="getRealtimePhoneNumber"> instead of "getPhoneNumber". */
     realtimePhone: PHONE_NUMBER_VERIFICATION === 'realtime',
     /** A bind is in flight: the button is disabled, so one tap is one billed call. */
@@ -55,8 +57,7 @@ Component({
     onLoad() {
       const avatarSupported = supports('avatarNickname');
       this.setData({ avatarSupported, nicknameInputType: avatarSupported ? 'nickname' : 'text' });
-      if (this.data.realtimePhone && !supports('realtimePhone'))
-        this.setData({ phoneUnavailable: messageFor('WECHAT_OUTDATED') });
+      if (this.data.realtimePhone && !supports('realtimePhone')) this.setData({ phoneUnavailable: PHONE_OUTDATED });
       void this.load();
     },
     onRetry() {
@@ -105,6 +106,7 @@ Component({
       if (this.data.phoneBinding || this.data.busy) return;
       const refusal = phoneRefusal(detail);
       if (refusal && refusal !== 'PHONE_DENIED') {
+        this.setData({ notice: '' });
         this.fail(new ClientError(refusal));
         return;
       }
@@ -121,7 +123,7 @@ Component({
       await this.run(async () => {
         await logout();
         this.setData({ status: 'loggedOut' });
-        return '已退出登录';
+        return ''; // the page itself now says so
       });
     },
     async onDeleteAccount() {
@@ -135,8 +137,12 @@ Component({
       await this.run(async () => {
         await deleteAccount();
         this.setData({ status: 'deleted' });
-        return '账号已注销';
+        return '';
       });
+    },
+    /** After a logout or 注销: start again from the login page, which logs in (a new account after 注销). */
+    onRelogin() {
+      void wx.reLaunch({ url: '/pages/login/login' });
     },
 
     /** One user action at a time; its outcome becomes the notice or the error message. */
@@ -162,7 +168,10 @@ Component({
     },
     fail(error: unknown, status?: Status) {
       const code = codeOf(error);
-      if (code === 'PRIVACY_DENIED') this.setData({ privacyDenied: true });
+      if (code === 'PRIVACY_DENIED') {
+        this.privacyRefused(); // the banner says it, with the guideline's name
+        return;
+      }
       if (code === 'PHONE_QUOTA_EXHAUSTED' || code === 'PHONE_UNAVAILABLE') {
         // The page goes on without a phone number; the row says why, so the error line stays quiet.
         this.setData({ phoneUnavailable: messageFor(code), errorCode: code, errorMessage: '' });

@@ -46,7 +46,7 @@ export type ClientErrorCode =
   | 'WX_LOGIN_FAILED' // wx.login failed on the device
   | 'BAD_RESPONSE' // the function answered something that is not our envelope
   | 'PHONE_DENIED' // the user declined the phone-number prompt ("getPhoneNumber:fail user deny")
-  | 'PHONE_UNAVAILABLE' // the phone component failed otherwise: "getPhoneNumber:fail no permission" (personal or unverified mini-program), errno 102, ...
+  | 'PHONE_UNAVAILABLE' // the phone component failed, not by the user: "getPhoneNumber:fail no permission", ...
   | 'PRIVACY_DENIED' // the user disagreed with the 用户隐私保护指引 (errno 104 "<api>:fail privacy permission is not authorized")
   | 'UPLOAD_FAILED' // wx.cloud.uploadFile of the avatar failed
   // the developer's own backend (miniprogram/services/request.ts); a failed wx.request is NETWORK

@@ -1,6 +1,7 @@
 /**
  * The WeChat base library (基础库) a simulated phone runs: its SDKVersion, and what an older one lacks. The
- * versions are those WeChat's docs give as "基础库 x 开始支持" (API pages, the button component's open-type table).
+ * versions are those WeChat's docs give as "基础库 x 开始支持" (API pages, the button component's open-type table:
+ * https://developers.weixin.qq.com/miniprogram/dev/component/button.html).
  */
 
 /** Newer than every feature below: what a phone runs unless a test says otherwise. */

@@ -94,7 +94,8 @@ export function hasPhoneData(detail: PhoneNumberDetail): boolean {
 /**
  * The user's decline, and only that: "getPhoneNumber:fail user deny" and the real-time button's
  * "getRealtimePhoneNumber:fail user deny". Some clients wrote "fail:user deny", DevTools once "getPhoneNumber:user
- * deny" (reported on WeChat's developer forum).
+ * deny", as reported on WeChat's forum (developers.weixin.qq.com/community/develop/doc/00024a37dd0650f0209a3022c5d800
+ * and .../000ec4d15f06786e87f7649255b400).
  */
 const USER_DENY = /^get(?:Realtime)?PhoneNumber:(?:fail[ :]?)?\s*user deny$/;
 
@@ -104,8 +105,9 @@ export function phoneRefusal(detail: PhoneNumberDetail): ErrorCode | undefined {
   if (isPrivacyDenied(detail)) return 'PRIVACY_DENIED';
   if (detail.errno === PHONE_NO_QUOTA_ERRNO) return 'PHONE_QUOTA_EXHAUSTED';
   if (USER_DENY.test(detail.errMsg ?? '')) return 'PHONE_DENIED';
-  // "getPhoneNumber:fail no permission" (personal or unverified mini-programs may not use the component),
-  // "...:fail jsapi has no permission" (errno 102), and anything else that is not the user saying no.
+  // "getPhoneNumber:fail no permission": personal or unverified mini-programs may not use the component
+  // (community/develop/doc/000602abcd8630f3cd415526866c00); "...:fail jsapi has no permission" (errno 102); and
+  // anything else that is not the user saying no.
   return 'PHONE_UNAVAILABLE';
 }
 

@@ -7,6 +7,9 @@
  *   <button open-type="agreePrivacyAuthorization">. services/privacy checks those functions itself.
  * Versions are compared, not asked of wx.canIUse: developers report canIUse('button.open-type.getRealtimePhoneNumber')
  * false on libraries that have it.
+ * https://developers.weixin.qq.com/miniprogram/dev/component/button.html (open-type 最低版本)
+ * https://developers.weixin.qq.com/miniprogram/dev/framework/open-ability/userProfile.html (从基础库 2.21.2 开始支持)
+ * https://developers.weixin.qq.com/miniprogram/dev/api/open-api/privacy/wx.onNeedPrivacyAuthorization.html (2.32.3)
  */
 export const LIBRARY_SINCE = {
   avatarNickname: '2.21.2',

@@ -22,6 +22,7 @@ import {
   type UserReferencingCollection,
 } from './user-data';
 import {
+  adoptLegacyDocument,
   banOutlivedAccount,
   documentOf,
   getSessionKey,
@@ -31,7 +32,6 @@ import {
   toRecord,
   updateUser,
   updateUserWhere,
-  withAccountId,
 } from './users';
 
 /**
@@ -43,9 +43,12 @@ export const cloudStore: AccountStore = {
   isBanKept: banOutlivedAccount,
   recordLogin: async (input) => {
     const { user, isNewUser } = await recordLogin(input);
-    return { user: toRecord(user), isNewUser };
+    // A document the kit did not create (an existing users collection) gets what the kit needs, once.
+    const adopted = await adoptLegacyDocument(user);
+    if (!adopted) throw new AppFailure('USER_NOT_FOUND', '账号不存在，请先登录', { reason: 'deleted during login' });
+    return { user: toRecord(adopted), isNewUser };
   },
-  withAccountId: async (user) => orNull(await withAccountId(documentOf(user))),
+  withAccountId: async (user) => orNull(await adoptLegacyDocument(documentOf(user))),
   getSessionKey,
   setConsent: async (openid, consent) => orNull(await updateUser(openid, { consent, updatedAt: new Date() })),
   updateProfile: async (user, changes) =>

@@ -255,9 +255,19 @@ function isRefusal(error: unknown): boolean {
  * administrator unbans the OPENID.
  */
 export async function banOutlivedAccount(openid: string): Promise<boolean> {
-  const { data } = (await db().collection(BANS).doc(pseudonymOf(openid)).get()) as unknown as { data: unknown };
-  return data !== null && data !== undefined;
+  try {
+    const { data } = (await db().collection(BANS).doc(pseudonymOf(openid)).get()) as unknown as { data: unknown };
+    return data !== null && data !== undefined;
+  } catch (error) {
+    // A project that has not created the collection yet has kept no ban: logins go on, and the log says why.
+    if (Number((error as { errCode?: unknown } | null)?.errCode) !== COLLECTION_NOT_EXIST) throw error;
+    log.warn('login', 'COLLECTION_MISSING', { collection: BANS });
+    return false;
+  }
 }
+
+/** DATABASE_COLLECTION_NOT_EXIST, as wx-server-sdk reports it. */
+const COLLECTION_NOT_EXIST = -502005;
 
 export async function getUser(openid: string): Promise<UserDocument | null> {
   return ((await db().collection(USERS).doc(openid).get()) as unknown as { data: UserDocument | null }).data;
@@ -296,18 +306,34 @@ export function newAccountId(): string {
 }
 
 /**
- * The user's document with an accountId: documents created before accountId existed get one, once (the update is
- * conditional on its absence, so concurrent logins agree on the one that landed). Null when the account is gone.
+ * A users document the kit did not create, or created before accountId existed, made whole once: an accountId, and
+ * a createdAt when it has none a Date can be read from (the last login's time, else now: when the kit first met
+ * it). Each fix is conditional on its absence, so concurrent logins agree on the one that landed. Null when gone.
  */
-export async function withAccountId(user: UserDocument): Promise<UserDocument | null> {
-  if (user.accountId) return user;
+export async function adoptLegacyDocument(user: UserDocument): Promise<UserDocument | null> {
+  const createdAtMissing = validDate(user.createdAt) === undefined;
+  if (user.accountId && !createdAtMissing) return user;
   const _ = db().command;
-  const updated = await updateUserWhere(
-    { _id: user._id, createdAt: user.createdAt, accountId: _.exists(false) },
-    { accountId: newAccountId() },
-    user._id,
-  );
+  const fixes: Record<string, unknown> = {};
+  const unchanged: Record<string, unknown> = { _id: user._id };
+  if (!user.accountId) {
+    fixes.accountId = newAccountId();
+    unchanged.accountId = _.exists(false);
+  }
+  if (createdAtMissing) {
+    fixes.createdAt = validDate(user.lastLoginAt) ?? new Date();
+    unchanged.createdAt = user.createdAt === undefined ? _.exists(false) : user.createdAt;
+  } else {
+    unchanged.createdAt = user.createdAt;
+  }
+  const updated = await updateUserWhere(unchanged, fixes, user._id);
   return updated ?? getUser(user._id);
+}
+
+function validDate(value: unknown): Date | undefined {
+  if (!(value instanceof Date) && typeof value !== 'string' && typeof value !== 'number') return undefined;
+  const date = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 export function isDuplicateKey(error: unknown): boolean {

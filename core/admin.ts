@@ -74,7 +74,7 @@ async function ban(
   return { user: toAdminView(existing(banned)) };
 }
 
-/** Deletes login log entries older than the cut-off (the retention README describes). */
+/** Deletes login log entries older than the cut-off (the retention docs/admin.md describes). */
 async function pruneLogs(ctx: KitContext, olderThanDays: number, now = Date.now()): Promise<{ deleted: number }> {
   return { deleted: await ctx.store.pruneLogins(new Date(now - olderThanDays * 24 * 60 * 60 * 1000)) };
 }

@@ -19,7 +19,7 @@ export function weChatApiConfig(env: NodeJS.ProcessEnv = process.env): WeChatApi
   if (!appSecret) {
     throw new AppFailure('CONFIG_ERROR', '服务端未配置 WECHAT_APPSECRET', { variable: 'WECHAT_APPSECRET' });
   }
-  // 3 s per attempt, two attempts at most: within a function timeout of 10 s (see README) with room to spare.
+  // 3 s per attempt, two attempts at most: within a function timeout of 10 s (see docs/SHIPPING.md) with room to spare.
   const timeoutMs = Number(env.WECHAT_API_TIMEOUT_MS ?? '') || 3000;
   const baseUrl = (env.WECHAT_API_BASE || 'https://api.weixin.qq.com').replace(/\/+$/, '');
   return { baseUrl, appSecret, timeoutMs };

@@ -20,7 +20,7 @@ export const API_BASE_URL = '';
  *   and offers to ask again.
  * - 'official': no listener is registered, so WeChat shows its own popup (官方隐私授权弹窗) whenever a privacy API
  *   needs the agreement. No UI to maintain; WeChat's wording, and a refusal only shows up as errno 104.
- * README (Privacy and consent) says when to prefer which.
+ * docs/privacy.md says when to prefer which.
  */
 export const PRIVACY_POPUP: 'custom' | 'official' = 'custom';
 

@@ -31,7 +31,7 @@ const WECHAT_MS = Number(process.env.BENCH_WECHAT_MS ?? 60);
 const CALL_MS = Number(process.env.BENCH_CALL_MS ?? 40);
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 30));
 
-/** Targets for the kit (see README): a login with a code within 0.75x the classic one; without a code, one trip. */
+/** Targets for the kit (see docs/benchmark.md): a login with a code within 0.75x the classic one; without a code, one trip. */
 const CODE_LOGIN_TARGET = 0.75;
 
 type Style = 'kit' | 'classic' | 'quickstart';

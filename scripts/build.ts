@@ -3,7 +3,7 @@
  * with wx-server-sdk, the shared cloudbase/ and contracts/ code inlined, so the uploaded folder is complete and needs no
  * `npm install` in the cloud. The parts of the SDK our functions rarely or never use go to a side file,
  * cloudfunctions/<fn>/sdk-deferred.js, loaded on first use (scripts/sdk-defer.ts): a cold start then compiles and
- * runs only what a function needs. Why, with the figures: README ("Choices, and why") and `npm run bench`.
+ * runs only what a function needs. Why, with the figures: docs/design.md and `npm run bench`.
  */
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { existsSync, readdirSync, rmSync, statSync } from 'fs';

@@ -4,7 +4,7 @@
  *    nowhere, so it cannot end up in git;
  *  - writes the public key as PEM and as a JWKS (what your backend verifies with) to --out DIR (default .keys/,
  *    git-ignored), and prints both paths.
- * Flags: --out DIR; --rotate (add the new public key to DIR's existing JWKS, keeping the old ones: see README,
+ * Flags: --out DIR; --rotate (add the new public key to DIR's existing JWKS, keeping the old ones: see docs/tokens.md,
  * "Rotating the signing key"); --force (replace an existing JWKS).
  */
 import { generateKeyPairSync } from 'crypto';

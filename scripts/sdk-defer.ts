@@ -4,7 +4,7 @@
  * Bundled in full (2.6 MB), wx-server-sdk and @cloudbase/node-sdk spend most of a cold start compiling and running
  * modules our functions never touch: the AI client, the data-model/MySQL client (built eagerly at init), JWT signing,
  * the COS XML parser, axios, and form-data with its 140 KB MIME table. Measured by `npm run bench` and documented
- * in README ("Choices, and why").
+ * in docs/design.md.
  *
  * Each deferred package is moved out of the function's `index.js` into one side file, `sdk-deferred.js`, next to
  * it, and the SDK module that requires it is rewritten so that the require happens on first use instead of at load:

@@ -14,7 +14,7 @@ import {
 } from './privacy-apis';
 import type { CheckResult } from './types';
 
-/** At the repository root: what the MP console's 用户隐私保护指引 declares (README, Privacy and consent). */
+/** At the repository root: what the MP console's 用户隐私保护指引 declares (docs/privacy.md). */
 export const PRIVACY_FILE = 'privacy.json';
 
 /** One use of a privacy-relevant API or component in the mini-program's code. */
@@ -48,7 +48,7 @@ export async function checkPrivacy(project: ShipProject): Promise<CheckResult> {
     if (uses.length > 0) {
       problems.push({
         file,
-        message: `missing, but the mini-program uses ${unique(uses.map((use) => use.api.api)).join(', ')}: declare what they process (see README, Privacy and consent)`,
+        message: `missing, but the mini-program uses ${unique(uses.map((use) => use.api.api)).join(', ')}: declare what they process (see docs/privacy.md)`,
       });
     }
   } else {

@@ -3,7 +3,7 @@ import { join, resolve } from 'path';
 import { performance } from 'perf_hooks';
 import { parseFlags, UsageError } from '../args';
 import { renderConsoleShots } from './console';
-import { updateReadme } from './readme';
+import { updateGallery } from './readme';
 import { renderShots } from './render';
 import { PAGE_STATES, shotName } from './states';
 
@@ -14,7 +14,7 @@ const CONSOLE_DOCS = resolve(__dirname, '..', '..', 'docs');
 /**
  * `npm run shots`: every page state as a picture, into docs/screenshots/ (or --out DIR). --only a,b keeps the
  * pictures whose file name contains one of the words. Into docs/screenshots/, it also removes the pictures of
- * states no longer in the table, rewrites README's gallery, and pictures devcloud's console (docs/console-*.png;
+ * states no longer in the table, rewrites the gallery of docs/pictures.md, and pictures devcloud's console (docs/console-*.png;
  * `--only console` for those alone).
  */
 async function main(): Promise<void> {
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   if (outDir === DOCS) {
     const pictured = new Set(PAGE_STATES.map(shotName));
     for (const file of readdirSync(DOCS)) if (file.endsWith('.png') && !pictured.has(file)) rmSync(join(DOCS, file));
-    updateReadme();
+    updateGallery();
   }
   console.log(`${results.length} pictures in ${outDir} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }

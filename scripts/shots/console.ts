@@ -8,7 +8,7 @@ import { launchChromium } from '../browser/chromium';
 import { generateTokenKeys } from '../keys';
 
 /**
- * The pictures of devcloud's console in README (docs/console-*.png): a devcloud running the kit's functions, a few
+ * The pictures of devcloud's console in docs/devcloud.md (docs/console-*.png): a devcloud running the kit's functions, a few
  * users going through the kit's own client services on simulated phones (a first login, an avatar saved, a login
  * WeChat refuses), then the console's sections in the same Chromium as the page pictures. Times and ids differ
  * from run to run, so these pictures are not compared by the screenshot test.

@@ -16,7 +16,7 @@ function popupVisible(page: RenderedPage): boolean {
 export interface PageState {
   page: 'login' | 'profile';
   state: string;
-  /** The caption under the picture in README. */
+  /** The caption under the picture in docs/pictures.md's gallery. */
   caption: string;
   reach(driver: PageDriver): Promise<Reached>;
 }

@@ -129,7 +129,7 @@ export const steps = () => wx.authorize({ scope: 'scope.werun' });
       {
         file: 'privacy.json',
         message:
-          'missing, but the mini-program uses <input type="nickname">: declare what they process (see README, Privacy and consent)',
+          'missing, but the mini-program uses <input type="nickname">: declare what they process (see docs/privacy.md)',
       },
     ]);
   });

@@ -19,10 +19,13 @@ import { join } from 'path';
 import { createInterface } from 'readline';
 import fc from 'fast-check';
 import type { JSONWebKeySet } from 'jose';
+import { DEFAULT_APPID, openidFor } from 'devcloud';
+import type { Envelope, LoginResult } from '../../contracts';
 import type { CurrentSession } from '../../contracts/token';
 import { createTokenVerifier, TokenRejectedError } from '../../verifier/verify';
 import { issueLoginToken, tokenSettings } from '../../core/token';
 import { generateTokenKeys, type TokenKeyPair } from '../../scripts/keys';
+import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
@@ -72,7 +75,19 @@ interface Recipe {
   unavailable: string | undefined;
   /** Builds into `dir` and returns the command that runs the driver. */
   build(dir: string): { command: string; args: string[] };
+  /** The recipe's own tests, where it has some. */
+  selfTest?: () => void;
 }
+
+/** The standard library only: nothing to download (GOPROXY=off proves it), whatever go.work or GOFLAGS say. */
+const GO_ENV = {
+  GOPROXY: 'off',
+  GOFLAGS: '-mod=mod',
+  GOTOOLCHAIN: 'local',
+  GOWORK: 'off',
+  GOCACHE: process.env.GOCACHE ?? join(tmpdir(), 'wxlogin-recipes-gocache'),
+};
+const GO_MODULE = join(ROOT, 'recipes', 'go');
 
 const RECIPES: Recipe[] = [
   {
@@ -80,15 +95,13 @@ const RECIPES: Recipe[] = [
     unavailable: missing('go', ['version']),
     build(dir) {
       const binary = join(dir, 'tokencheck');
-      // The standard library only: nothing to download (GOPROXY=off proves it), whatever go.work or GOFLAGS say.
-      run('go', ['build', '-o', binary, './cmd/tokencheck'], join(ROOT, 'recipes', 'go'), {
-        GOPROXY: 'off',
-        GOFLAGS: '-mod=mod',
-        GOTOOLCHAIN: 'local',
-        GOWORK: 'off',
-        GOCACHE: process.env.GOCACHE ?? join(tmpdir(), 'wxlogin-recipes-gocache'),
-      });
+      run('go', ['build', '-o', binary, './cmd/tokencheck'], GO_MODULE, GO_ENV);
       return { command: binary, args: [] };
+    },
+    selfTest() {
+      // go vet, and the net/http middleware's own test (sessiontoken/middleware_test.go).
+      run('go', ['vet', './...'], GO_MODULE, GO_ENV);
+      run('go', ['test', './...'], GO_MODULE, GO_ENV);
     },
   },
   {
@@ -661,6 +674,77 @@ function generatedCase(claims: Record<string, unknown>, head: Record<string, unk
 
 const options = { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) };
 
+// ---- tokens from the built login function on devcloud, across logout, ban and 注销 ----
+
+/** `npm run build` (npm test's pretest) writes it; without it the lifecycle test says so and skips. */
+const LOGIN_BUILT = existsSync(join(ROOT, 'cloudfunctions', 'login', 'index.js'));
+const ADMIN = uniqueUser('recipes-admin');
+
+interface UserDoc {
+  _id: string;
+  accountId?: string;
+  sessionVersion?: number;
+  status?: string;
+}
+
+/**
+ * One user's life on the real functions: login, logout, login, ban, unban and login, 注销, login again (a new
+ * account that starts at sv 1 again, like the first one). After each step, every token the user ever got is checked
+ * with the users document as it is now (the revocation lookup a backend makes): `check` gets each case and the
+ * rules' answer (only the tokens since the last logout, ban or 注销 are current).
+ */
+async function lifecycle(t: TestCloud, check: (c: Case, current: boolean, step: string) => Promise<void>) {
+  const name = uniqueUser('recipes');
+  const { openid } = await t.control.user(name);
+  const { appid } = await t.control.info();
+  const tokens: { token: string; current: boolean }[] = [];
+  const invoke = async (fn: string, event: Record<string, unknown>, user = name) => {
+    const report = await t.control.invoke(fn, event, user);
+    const result = report.result as Envelope<LoginResult>;
+    expect({ fn, event, ok: result.ok }).toEqual({ fn, event, ok: true });
+    return result;
+  };
+  const login = async () => {
+    const result = await invoke('login', {});
+    if (!result.ok || !result.data.token) throw new Error('the login gave no token');
+    tokens.push({ token: result.data.token, current: true });
+  };
+  const revokeAll = () => tokens.forEach((entry) => (entry.current = false));
+  const steps: [string, () => Promise<unknown>][] = [
+    ['login', login],
+    ['logout', async () => (await invoke('account', { action: 'logout' }), revokeAll())],
+    ['login', login],
+    ['ban', async () => (await invoke('admin', { action: 'ban', openid }, ADMIN), revokeAll())],
+    ['unban', () => invoke('admin', { action: 'unban', openid }, ADMIN)],
+    ['login', login],
+    ['注销', async () => (await invoke('account', { action: 'deleteAccount', confirm: true }), revokeAll())],
+    ['login again: a new account', login],
+  ];
+  for (const [step, act] of steps) {
+    await act();
+    const user = (await t.control.documents<UserDoc>('users')).find((doc) => doc._id === openid);
+    const session = user && {
+      aid: user.accountId ?? '',
+      sv: user.sessionVersion ?? 1,
+      banned: user.status === 'banned',
+    };
+    for (const { token, current } of tokens) {
+      const c: Case = {
+        token,
+        jwks: keys.jwks,
+        issuers: [appid],
+        audiences: [AUDIENCE],
+        now: Math.floor(Date.now() / 1000),
+        sessions: { [openid]: session ?? null },
+      };
+      await check(c, current, step);
+    }
+  }
+  // The case of issue 15: the first token and the last have the same sv (1), for two accounts.
+  const svOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Claims).sv;
+  expect([svOf(tokens[0]!.token), svOf(tokens.at(-1)!.token)]).toEqual([1, 1]);
+}
+
 // ---- the suites ----
 
 for (const recipe of RECIPES) {
@@ -685,6 +769,40 @@ for (const recipe of RECIPES) {
       await driver?.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
+
+    if (recipe.selfTest) {
+      const selfTest = recipe.selfTest;
+      test(`the ${recipe.name} recipe's own tests pass`, () => selfTest(), 180_000);
+    }
+
+    (LOGIN_BUILT || REQUIRED ? test : test.skip)(
+      LOGIN_BUILT
+        ? 'tokens from the built login function across logout, ban and 注销: the same verdicts as Node and the rules'
+        : 'SKIPPED: tokens from the built login function (cloudfunctions/login/index.js is missing: npm run build)',
+      async () => {
+        const t = await startTestCloud({
+          functionEnv: {
+            login: { AUTH_TOKEN_PRIVATE_KEY: keys.privateKeyPem, AUTH_TOKEN_AUDIENCE: AUDIENCE },
+            admin: { ADMIN_OPENIDS: openidFor(DEFAULT_APPID, ADMIN) },
+          },
+        });
+        try {
+          await lifecycle(t, async (c, current, step) => {
+            const [node, other] = await Promise.all([nodeVerdict(c), driver.check(c)]);
+            const expected = current ? 'accepted' : 'revoked';
+            expect({ step, token: c.token, node: summary(node), [recipe.name]: other }).toEqual({
+              step,
+              token: c.token,
+              node: expected,
+              [recipe.name]: node,
+            });
+          });
+        } finally {
+          await t.stop();
+        }
+      },
+      60_000,
+    );
 
     test('named cases: a login token, each claim violation, spellings, revocation by equality', async () => {
       const cases = await namedCases();

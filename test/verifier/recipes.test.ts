@@ -413,6 +413,12 @@ async function namedCases(): Promise<Named[]> {
       recipes: 'malformed',
     },
     {
+      name: 'a payload behind a UTF-8 byte order mark (TextDecoder drops it; Go and Jackson read JSON text only)',
+      token: signRaw(header0, `\ufeff${JSON.stringify(claimsOf())}`),
+      node: 'accepted',
+      recipes: 'malformed',
+    },
+    {
       name: 'a header that is a JSON array',
       token: signRaw('["EdDSA"]', JSON.stringify(claimsOf())),
       node: 'malformed',

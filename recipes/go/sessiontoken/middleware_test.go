@@ -26,7 +26,8 @@ func newTestVerifier(t *testing.T, lookup func(context.Context, string) (*Curren
 	jwks, _ := json.Marshal(map[string]any{"keys": []any{map[string]string{
 		"kty": "OKP", "crv": "Ed25519", "x": enc(public), "kid": "k1", "alg": "EdDSA", "use": "sig"}}})
 	now := time.Unix(1_900_000_000, 0)
-	v, err := New(Config{Issuers: []string{"wx1"}, JWKS: jwks, CurrentSession: lookup, Now: func() time.Time { return now }})
+	clock := func() time.Time { return now }
+	v, err := New(Config{Issuers: []string{"wx1"}, JWKS: jwks, CurrentSession: lookup, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,8 @@ func TestMiddleware(t *testing.T) {
 	}
 
 	r, _ := serve(v, "")
-	if r.Code != 401 || r.Header().Get("WWW-Authenticate") != `Bearer realm="api"` || reasonOf(t, r) != "UNAUTHORIZED/missing_token" {
+	challenge := r.Header().Get("WWW-Authenticate")
+	if r.Code != 401 || challenge != `Bearer realm="api"` || reasonOf(t, r) != "UNAUTHORIZED/missing_token" {
 		t.Errorf("no token: %d %q %s", r.Code, r.Header().Get("WWW-Authenticate"), r.Body)
 	}
 	changed := byte('A') // one character inside the signature, whose bits all count

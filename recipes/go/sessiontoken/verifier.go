@@ -3,8 +3,9 @@
 //
 // Copy this folder into your module. It needs the Go standard library only (Go >= 1.19): no `go get`. A JWT library
 // would add little here: the alg is pinned to one, the key is picked by kid from your JWKS, and every claim of the
-// contract is checked below by hand anyway, exactly as the kit's Node verifier (verifier/verify.ts) checks it. The
-// kit's test suite runs this file against the Node verifier on generated tokens (test/verifier/recipes.test.ts).
+// contract is checked below by hand anyway, in the order and with the reasons of the kit's Node verifier
+// (verifier/verify.ts). The kit's tests run this file against the Node verifier on generated tokens and on the
+// login function's own (test/verifier/recipes.test.ts).
 package sessiontoken
 
 import (

@@ -3,6 +3,7 @@ package wxlogin; // your package here
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -22,10 +23,11 @@ import java.util.regex.Pattern;
  * Verifies the session tokens the WeChat login kit signs (contracts/token.ts): an EdDSA (Ed25519) compact JWS, header
  * {alg:"EdDSA", typ:"JWT", kid}, claims iss, sub, unionid?, iat, exp, aid, sv, aud?.
  *
- * <p>Needs Java 17 (Ed25519 is in the JDK since 15; records since 16) and Jackson (com.fasterxml.jackson.core:jackson-databind, which Spring
- * Boot already ships). No JWT library: Spring Security's NimbusJwtDecoder cannot verify EdDSA, and every claim of the
- * contract is checked below by hand anyway, exactly as the kit's Node verifier (verifier/verify.ts) checks it. The kit's
- * test suite runs this file against the Node verifier on generated tokens (test/verifier/recipes.test.ts).
+ * <p>Needs Java 17 (Ed25519 is in the JDK since 15, records since 16) and Jackson
+ * (com.fasterxml.jackson.core:jackson-databind, which Spring Boot already ships). No JWT library: Spring Security's
+ * NimbusJwtDecoder cannot verify EdDSA, and every claim of the contract is checked below by hand anyway, in the order
+ * and with the reasons of the kit's Node verifier (verifier/verify.ts). The kit's tests run this file against the
+ * Node verifier on generated tokens and on the login function's own (test/verifier/recipes.test.ts).
  *
  * <p>Thread-safe: build one and share it. To reload the JWKS (key rotation), build a new one and swap it in.
  */
@@ -40,10 +42,13 @@ public final class SessionTokenVerifier {
   }
 
   /** The verified claims. unionid and aud are null when absent; iat and exp are seconds since the epoch. */
-  public record Claims(String iss, String sub, String unionid, String aid, long sv, double iat, double exp, String aud) {}
+  public record Claims(
+      String iss, String sub, String unionid, String aid, long sv, double iat, double exp, String aud) {}
 
-  /** Answer 401. reason is one of the Node verifier's: malformed, algorithm, unknown_key, signature, expired,
-   * issuer, audience, claims, revoked. */
+  /**
+   * Answer 401. reason is one of the Node verifier's: malformed, algorithm, unknown_key, signature, expired, issuer,
+   * audience, claims, revoked.
+   */
   public static final class TokenRejectedException extends Exception {
     private static final long serialVersionUID = 1L;
     public final String reason;
@@ -80,7 +85,7 @@ public final class SessionTokenVerifier {
    */
   public SessionTokenVerifier(
       String jwksJson, Set<String> issuers, Set<String> audiences, SessionLookup currentSession, Clock clock)
-      throws Exception {
+      throws IOException, GeneralSecurityException {
     if (issuers.isEmpty()) throw new IllegalArgumentException("issuers must name your AppID(s)");
     this.issuers = Set.copyOf(issuers);
     this.audiences = Set.copyOf(audiences);
@@ -168,7 +173,8 @@ public final class SessionTokenVerifier {
     if (exp.doubleValue() - iat.doubleValue() > MAX_LIFETIME_S) {
       throw reject("claims", "token lifetime longer than the login function issues");
     }
-    if (aud != null && audiences.isEmpty()) throw reject("audience", "token meant for another audience"); // you expect none
+    // You expect no audience: the token is meant for another backend.
+    if (aud != null && audiences.isEmpty()) throw reject("audience", "token meant for another audience");
     Claims claims = new Claims(iss.asText(), sub.asText(), unionid == null ? null : unionid.asText(), aid.asText(),
         (long) sv, iat.doubleValue(), exp.doubleValue(), aud == null ? null : aud.asText());
 
@@ -183,8 +189,7 @@ public final class SessionTokenVerifier {
     return claims;
   }
 
-  /** aud is one of yours, or a list that holds one (RFC 7519 4.1.3; refused later all the same: the login writes a
-   * single string). */
+  /** aud is one of yours, or a list holding one (RFC 7519 4.1.3; refused later anyway: the login writes a string). */
   private boolean namesAudience(JsonNode aud) {
     if (aud.isArray()) {
       for (JsonNode item : aud) if (item.isTextual() && audiences.contains(item.asText())) return true;

@@ -1,8 +1,12 @@
+/**
+ * A simulated phone running the mini-program for one WeChat user: the `wx` object pages and services use, backed
+ * by devcloud (wx.login codes from the WeChat fake, wx.cloud.callFunction through the function runtime with this
+ * user's identity) and a real per-device storage that survives a relaunch of the mini-program.
+ */
 import { randomBytes } from 'crypto';
-import { existsSync, readFileSync, writeFileSync } from 'fs';
-import * as http from 'http';
-import * as https from 'https';
 import { controlRequest } from './http';
+import { wxRequest, type RequestOptions, type RequestRecord, type RequestSuccess } from './request';
+import { DeviceStorage } from './storage';
 import { wxApi, type WxCallbacks } from './wx-api';
 import {
   API_SINCE,
@@ -26,59 +30,11 @@ import {
 } from './privacy';
 import type { InvocationReport, PhoneNumberDetail, WxError } from '../protocol';
 
+export { DeviceStorage } from './storage';
+export type { RequestRecord } from './request';
+
 export interface PhoneNumberEventDetail extends Partial<PhoneNumberDetail> {
   errMsg: string;
-}
-
-/**
- * A simulated phone running the mini-program for one WeChat user: the `wx` object pages and services use, backed
- * by devcloud (wx.login codes from the WeChat fake, wx.cloud.callFunction through the function runtime with this
- * user's identity) and a real per-device storage that survives a relaunch of the mini-program.
- */
-
-/** wx storage: kept per device; optionally mirrored to a JSON file so it survives the process too. */
-export class DeviceStorage {
-  private readonly items = new Map<string, string>();
-
-  constructor(private readonly file?: string) {
-    if (file && existsSync(file)) {
-      for (const [key, value] of Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>))
-        this.items.set(key, value);
-    }
-  }
-
-  get(key: string): unknown {
-    const raw = this.items.get(key);
-    return raw === undefined ? '' : (JSON.parse(raw) as unknown); // wx.getStorageSync answers '' for a missing key
-  }
-
-  set(key: string, value: unknown): void {
-    this.items.set(key, JSON.stringify(value));
-    this.flush();
-  }
-
-  remove(key: string): void {
-    this.items.delete(key);
-    this.flush();
-  }
-
-  clear(): void {
-    this.items.clear();
-    this.flush();
-  }
-
-  keys(): string[] {
-    return [...this.items.keys()];
-  }
-
-  /** The raw stored text, for tests that check nothing secret is kept on the device. */
-  dump(): string {
-    return JSON.stringify(Object.fromEntries(this.items));
-  }
-
-  private flush(): void {
-    if (this.file) writeFileSync(this.file, JSON.stringify(Object.fromEntries(this.items)));
-  }
 }
 
 export interface DeviceOptions {
@@ -87,7 +43,7 @@ export interface DeviceOptions {
   storage?: DeviceStorage;
   /** Answer for wx.showModal (default: the user confirms). */
   confirmModals?: boolean;
-  /** The user's privacy agreement (用户隐私保护指引) on this phone: see devcloud/privacy.ts. */
+  /** The user's privacy agreement (用户隐私保护指引) on this phone: see phone/privacy.ts. */
   privacy?: PrivacyOptions;
   /** Kept across relaunches, as WeChat keeps the agreement per phone. */
   privacyRecord?: PrivacyRecord;
@@ -137,14 +93,6 @@ export interface Device {
   trail: string[];
   /** Every wx.request this launch made (refused ones included), with what it sent and the status it got. */
   requests: RequestRecord[];
-}
-
-export interface RequestRecord {
-  method: string;
-  url: string;
-  header: Record<string, string>;
-  /** The HTTP status, or the errMsg of a failed request. */
-  outcome: number | string;
 }
 
 export type SimulatedWx = ReturnType<typeof buildWx>;
@@ -261,7 +209,7 @@ function buildWx(options: DeviceOptions, device: Device) {
         device.navigations.push(o.url);
         return { errMsg: 'reLaunch:ok' };
       }),
-    request: (o: RequestOptions & WxCallbacks<RequestSuccess>) => request(o, device),
+    request: (o: RequestOptions & WxCallbacks<RequestSuccess>) => wxRequest(o, device),
     showLoading: (o?: WxCallbacks<{ errMsg: string }>) => wxApi(o, async () => ({ errMsg: 'showLoading:ok' })),
     hideLoading: (o?: WxCallbacks<{ errMsg: string }>) => wxApi(o, async () => ({ errMsg: 'hideLoading:ok' })),
     // The subscription panel: the simulated user answers each template as configured (POST
@@ -360,119 +308,4 @@ function buildWx(options: DeviceOptions, device: Device) {
     },
   };
   return wx;
-}
-
-interface RequestOptions {
-  url: string;
-  method?: string;
-  data?: string | Record<string, unknown> | ArrayBuffer;
-  header?: Record<string, string>;
-  timeout?: number;
-  dataType?: string;
-  responseType?: 'text' | 'arraybuffer';
-}
-
-interface RequestSuccess {
-  data: unknown;
-  statusCode: number;
-  header: Record<string, string>;
-  cookies: string[];
-  errMsg: string;
-}
-
-/** Loopback only: a phone's WeChat refuses any host outside the mini-program's request whitelist. */
-const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/**
- * wx.request, as the WeChat client runs it, to local HTTP servers only (the developer's backend under test);
- * anything else fails as a domain missing from the request whitelist does. Like the real one it answers through
- * callbacks and returns a RequestTask (no promise); every HTTP status is a success, only transport failures fail.
- * Data: an object goes as JSON (as the query string for GET); a JSON answer is parsed (dataType 'json').
- */
-function request(o: RequestOptions & WxCallbacks<RequestSuccess>, device: Device): { abort(): void } {
-  const method = (o.method ?? 'GET').toUpperCase();
-  const header = { ...o.header };
-  const record: RequestRecord = { method, url: o.url, header, outcome: 'pending' };
-  device.requests.push(record);
-  let url: URL | undefined;
-  try {
-    url = new URL(o.url);
-  } catch {
-    url = undefined;
-  }
-  device.trail.push(`request:${method} ${url ? url.pathname : o.url}`);
-  let outgoing: http.ClientRequest | undefined;
-  const run = async (): Promise<RequestSuccess> => {
-    if (!url || !/^https?:$/.test(url.protocol)) throw { errMsg: 'request:fail invalid url' };
-    // errno 600002 is WeChat's "url not in domain list".
-    if (!LOCAL_HOSTS.has(url.hostname)) throw { errMsg: 'request:fail url not in domain list', errno: 600002 };
-    const target = url;
-    const { body, contentType } = requestBody(method, target, o.data, header);
-    if (contentType && !Object.keys(header).some((key) => key.toLowerCase() === 'content-type'))
-      header['content-type'] = contentType;
-    const reply = await new Promise<{ status: number; headers: http.IncomingHttpHeaders; bytes: Buffer }>(
-      (resolve, reject) => {
-        const transport = target.protocol === 'https:' ? https : http;
-        outgoing = transport.request(target, { method, headers: header, timeout: o.timeout ?? 60_000 }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes: Buffer.concat(chunks) }),
-          );
-          res.on('error', reject);
-        });
-        outgoing.on('timeout', () => outgoing?.destroy(Object.assign(new Error('timeout'), { wxTimeout: true })));
-        outgoing.on('error', reject);
-        outgoing.end(body);
-      },
-    ).catch((error: unknown) => {
-      const timedOut = (error as { wxTimeout?: boolean }).wxTimeout;
-      throw { errMsg: timedOut ? 'request:fail timeout' : `request:fail ${(error as Error).message}` };
-    });
-    record.outcome = reply.status;
-    return {
-      data: responseData(reply.bytes, o),
-      statusCode: reply.status,
-      header: Object.fromEntries(Object.entries(reply.headers).map(([key, value]) => [key, String(value)])),
-      cookies: [],
-      errMsg: 'request:ok',
-    };
-  };
-  void wxApi(o, () =>
-    run().catch((error: unknown) => {
-      record.outcome = (error as { errMsg?: string }).errMsg ?? 'request:fail';
-      throw error;
-    }),
-  ).catch(() => undefined);
-  return { abort: () => outgoing?.destroy(new Error('abort')) };
-}
-
-function requestBody(
-  method: string,
-  url: URL,
-  data: RequestOptions['data'],
-  header: Record<string, string>,
-): { body?: Buffer | string; contentType?: string } {
-  if (data === undefined) return {};
-  if (data instanceof ArrayBuffer) return { body: Buffer.from(data) };
-  if (typeof data === 'string') return method === 'GET' ? {} : { body: data };
-  const form = new URLSearchParams(Object.entries(data).map(([key, value]) => [key, String(value)]));
-  if (method === 'GET') {
-    for (const [key, value] of form) url.searchParams.append(key, value);
-    return {};
-  }
-  const type = Object.entries(header).find(([key]) => key.toLowerCase() === 'content-type')?.[1] ?? 'application/json';
-  if (type.includes('x-www-form-urlencoded')) return { body: form.toString() };
-  return { body: JSON.stringify(data), contentType: 'application/json' };
-}
-
-function responseData(bytes: Buffer, o: RequestOptions): unknown {
-  if (o.responseType === 'arraybuffer') return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
-  const text = bytes.toString('utf8');
-  if ((o.dataType ?? 'json') !== 'json') return text;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
 }

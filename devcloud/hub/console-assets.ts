@@ -1,5 +1,5 @@
 /**
- * The console's page: console/main.tsx (Preact) and console/style.css, bundled by esbuild in memory the first time
+ * The console's page: console/main.tsx (Preact) and console/styles/, bundled by esbuild in memory the first time
  * the page is asked for, then kept. No network and no build step: like the rest of devcloud, which ships its
  * sources and compiles them as it loads (bin/devcloud.js), the console is built by the devcloud that serves it, so
  * a fresh `npm ci` (or `npm install devcloud`) then `devcloud` serves it, and it can never be older than its sources.

@@ -26,6 +26,8 @@ interface RouteBase {
   method: Method;
   /** Under /devcloud; `:name` is a parameter (one path segment). */
   path: string;
+  /** The query string it reads, as README shows it (`?after=<seq>`). */
+  query?: string;
   /** What the body holds (README), empty when it takes none. */
   takes?: string;
   /** What it answers (README). */

@@ -39,12 +39,15 @@ export const CONSOLE_ROUTES: RouteGroup = {
     {
       method: 'GET',
       path: '/invocations',
+      query: '?after=<seq>',
       answers:
-        '`?after=<seq>`: `{invocations, latestSeq, capacity}`: the invocations started after `seq` (default 0), ' +
+        '`{invocations, latestSeq, capacity}`: the invocations started after `seq` (default 0), ' +
         'oldest first, each `{seq, requestId, functionName, caller: {openid?, unionid?, user?, source?, clientIp?}, ' +
         'startedAt, status: running | done, event, result? | error?: {errCode, errMsg}, cold?, initMs?, ' +
         'durationMs?, logs: [line], logsDropped?}`. A bounded buffer: the newest 500 invocations, 200 log lines ' +
-        'each (4,000 characters a line); an event or result over 64 KB is kept as `{$truncated, preview}`',
+        'each (4,000 characters a line); an event or result over 64 KB is kept as `{$truncated, preview}`. ' +
+        "Every invocation is there (a phone's, a test's, one through `runtime.invoke`), and each gets its own log " +
+        'lines even when invocations run in parallel',
       run: listInvocations,
     },
     {
@@ -52,7 +55,8 @@ export const CONSOLE_ROUTES: RouteGroup = {
       path: '/events',
       answers:
         'server-sent events: `invocation` (data: an invocation as above) when one starts, ends, or logs after its ' +
-        'end; `change` (data: `{route}`) after a control request that changed something. A comment line every 15 s',
+        'end; `change` (data: `{route}`) after a control request that changed something (`POST /faults`, ' +
+        '`POST /users`, ...). A comment line every 15 s',
       stream: async (cloud, _input, request, response) => openEventStream(cloud, request, response),
     },
     {
@@ -79,8 +83,12 @@ export const CONSOLE_ROUTES: RouteGroup = {
       path: '/wechat',
       answers:
         '`{sessionKeyRotation, loginCodes, phoneCodes, sessions, rotations, apiCalls, recentCalls, cloudCalls}`, ' +
-        'newest first: codes by their first 6 characters, sessions and rotations by key version. No session key, ' +
-        'no full code',
+        'newest first: codes as `{codePrefix (6 characters), openid, user?, issuedAt, expiresAt, usedAt?, status: ' +
+        'unused | used | expired}` (the newest 200), sessions `{openid, user?, alive, expiresAt, keyVersion, ' +
+        'rotatedAt}`, rotations `{openid, user?, at, keyVersion, rotated}` (one per wx.login, the newest 200), ' +
+        '`apiCalls` per WeChat server API, `recentCalls` the newest 100 WeChat API and cloud calls from the call ' +
+        'record, `cloudCalls` the newest 100 cloud calls as answered (`{seq, at, api, functionName, openid?, user?, ' +
+        'answeredBy, errcode}`, without their data). No session key, no full code',
       run: weChatState,
     },
     {
@@ -98,8 +106,9 @@ export const CONSOLE_ROUTES: RouteGroup = {
     {
       method: 'GET',
       path: '/storage/preview',
+      query: '?fileID=',
       answers:
-        "`?fileID=`: the file's bytes, only when they are a PNG, JPEG, GIF or WebP image (recognised by their " +
+        "the file's bytes, only when they are a PNG, JPEG, GIF or WebP image (recognised by their " +
         'bytes), with `nosniff` and a sandboxing CSP; 404 otherwise (an SVG or HTML file is never served as a ' +
         "page of devcloud's origin)",
       stream: async (cloud, { query }, _request, response) => servePreview(cloud, query.get('fileID') ?? '', response),

@@ -43,8 +43,9 @@ export const DOCUMENT_ROUTES: RouteGroup = {
     {
       method: 'GET',
       path: '/collections/:name/documents',
+      query: '?search=&limit=50&offset=0',
       answers:
-        '`?search=&limit=50&offset=0`: `{collection, total, offset, limit, documents}`: documents sorted by `_id`, ' +
+        '`{collection, total, offset, limit, documents}`: documents sorted by `_id`, ' +
         'relaxed Extended JSON (`{"$date": ...}`), secrets as markers; `search` keeps those whose JSON text ' +
         'contains it (case-insensitive); `limit` up to 500',
       run: findDocuments,

@@ -339,7 +339,7 @@ export class DevCloud {
    * the connection is to be destroyed without a reply.
    */
   handleCloudApi(
-    functionName: string,
+    functionName: string | undefined,
     instanceId: number | undefined,
     contentType: string | undefined,
     raw: Buffer,

@@ -1,7 +1,9 @@
 /**
  * The CloudBase endpoint wx-server-sdk talks to: `POST /fn/<function>/i/<instance>/admin`, one URL per function
- * instance, so that a call knows whose invocation makes it. It routes each call to its wing (database, storage,
- * cloud calls, a function's callFunction) through the fault model, and counts database round trips for the stats.
+ * instance, so that a call knows whose invocation makes it; and `POST /admin`, where @cloudbase/node-sdk outside
+ * any function (a developer's own server, a script) sends its calls, with no function and no user. It routes each
+ * call to its wing (database, storage, cloud calls, callFunction) through the fault model, and counts database
+ * round trips for the stats.
  */
 import { randomUUID } from 'crypto';
 import type { DevDatabase } from '../database';
@@ -17,9 +19,11 @@ import {
 import type { OutboundCall } from '../protocol';
 import type { DevStorage, StorageCaller } from '../storage';
 import {
+  cloudCallRefusal,
   type DevOpenApi,
   isOpenApiRequest,
   OPEN_DATA_API,
+  OPENAPI_ERROR,
   openApiErrorReply,
   openApiNameOf,
   type OpenApiReply,
@@ -70,18 +74,18 @@ export class CloudBaseEndpoint {
   }
 
   /**
-   * One request from a function's SDK. Throws DroppedConnection when a fault says the connection is to be
-   * destroyed without a reply.
+   * One request from a function's SDK, or (no `functionName`) from node-sdk outside any function. Throws
+   * DroppedConnection when a fault says the connection is to be destroyed without a reply.
    */
   async handle(
-    functionName: string,
+    functionName: string | undefined,
     instanceId: number | undefined,
     contentType: string | undefined,
     raw: Buffer,
   ): Promise<CloudApiReply> {
     const { faults, runtime, openapi, storage } = this.options;
     const openid = instanceId === undefined ? undefined : runtime.callerOf(instanceId)?.OPENID;
-    const caller: StorageCaller = { functionName, ...(openid ? { openid } : {}) };
+    const caller: StorageCaller = { ...(functionName ? { functionName } : {}), ...(openid ? { openid } : {}) };
     if (isOpenApiRequest(contentType)) {
       const apiName = openApiNameOf(contentType, raw);
       const action = apiName === OPEN_DATA_API ? CLOUD_CALL_OPEN_DATA : (apiName ?? '');
@@ -89,7 +93,12 @@ export class CloudBaseEndpoint {
         { target: 'cloudCall', action, ...caller },
         {
           apply: async () =>
-            openApiHttp(await openapi.handle(functionName, contentType ?? '', raw, openid ? { openid } : {})),
+            openApiHttp(
+              // Cloud calls are a function's, by its config.json permissions: outside any function there are none.
+              functionName === undefined
+                ? cloudCallRefusal(OPENAPI_ERROR.NO_PERMISSION)
+                : await openapi.handle(functionName, contentType ?? '', raw, openid ? { openid } : {}),
+            ),
           refuse: (code) => openApiHttp(openApiErrorReply(apiName, typeof code === 'number' ? code : -1)),
           outcomeOf: (reply) => reply.outcome,
         },
@@ -134,7 +143,7 @@ export class CloudBaseEndpoint {
    * SOURCE '<caller's SOURCE>,scf'; recorded and faultable as target 'functions' (callee: the function called).
    */
   private invokeFromFunction(
-    functionName: string,
+    functionName: string | undefined,
     instanceId: number | undefined,
     body: Record<string, unknown>,
     requestId: string,
@@ -142,7 +151,8 @@ export class CloudBaseEndpoint {
     const { faults, runtime, appid } = this.options;
     const caller = instanceId === undefined ? undefined : runtime.callerOf(instanceId);
     const request = parseInvokeFunction(body);
-    const call: OutboundCall = { target: 'functions', action: INVOKE_FUNCTION_ACTION, functionName };
+    const call: OutboundCall = { target: 'functions', action: INVOKE_FUNCTION_ACTION };
+    if (functionName) call.functionName = functionName;
     if (typeof request !== 'string') call.callee = request.functionName;
     if (caller?.OPENID) call.openid = caller.OPENID;
     return faults.run(call, {

@@ -2,6 +2,7 @@
  * devcloud: CloudBase and WeChat on loopback. One HTTP server carries
  *   /fn/<function>/i/<instance>/admin   the CloudBase API wx-server-sdk calls (database, storage, cloud calls),
  *                          per function instance (so a cloud call knows whose invocation makes it)
+ *   /admin                 the same API for @cloudbase/node-sdk outside any function (no function, no user)
  *   /wx/...                the WeChat server API fake (jscode2session, checksession, ...)
  *   /storage/...           upload and download URLs of the storage emulator
  *   /console               the console's page
@@ -97,7 +98,8 @@ function cloudBaseTooLarge(limit: number) {
 async function route(cloud: DevCloud, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', cloud.url);
   const path = url.pathname;
-  const fn = /^\/fn\/([A-Za-z0-9_-]+)(?:\/i\/([0-9]+))?\/admin\/?$/.exec(path);
+  // A function instance's URL, or /admin: node-sdk outside any function (serviceUrl or TCB_CONTEXT_CNFG's URL).
+  const fn = /^(?:\/fn\/([A-Za-z0-9_-]+)(?:\/i\/([0-9]+))?)?\/admin\/?$/.exec(path);
   if (fn && request.method === 'POST') {
     const instanceId = fn[2] === undefined ? undefined : Number(fn[2]);
     let raw: Buffer;
@@ -107,7 +109,7 @@ async function route(cloud: DevCloud, request: http.IncomingMessage, response: h
       if (!(error instanceof BodyTooLarge)) throw error;
       return answerTooLarge(response, error.limit, cloudBaseTooLarge(error.limit));
     }
-    const reply = await cloud.handleCloudApi(fn[1]!, instanceId, request.headers['content-type'], raw);
+    const reply = await cloud.handleCloudApi(fn[1], instanceId, request.headers['content-type'], raw);
     response.writeHead(reply.status, { 'content-type': reply.type }).end(reply.body);
     return;
   }

@@ -10,10 +10,12 @@
  * - identity.ts: the simulated mini-program's appid and its users' OPENIDs and UNIONIDs.
  */
 export {
+  cloudCallRefusal,
   DevOpenApi,
   isOpenApiRequest,
   NO_FIXTURE_ERRCODE,
   OPEN_DATA_API,
+  OPENAPI_ERROR,
   openApiErrorReply,
   openApiNameOf,
   OpenDataRefusal,

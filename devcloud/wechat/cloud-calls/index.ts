@@ -22,6 +22,7 @@ import {
 import type { OpenApiCallRecord, OpenApiFixture } from '../../protocol';
 
 export {
+  cloudCallRefusal,
   GATEWAY_ERROR_CONTENT_TYPE,
   isOpenApiRequest,
   OPEN_DATA_API,

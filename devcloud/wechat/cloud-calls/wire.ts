@@ -86,6 +86,11 @@ export interface OpenApiRequest {
   svrkitData?: SvrkitApiData;
 }
 
+/** The gateway's refusal of a cloud call, before WeChat is asked (e.g. NO_PERMISSION). */
+export function cloudCallRefusal(errorCode: number): OpenApiReply {
+  return protobufReply({ errorCode });
+}
+
 export function protobufReply(message: CommOpenApiResp): OpenApiReply {
   const failed = (message.errorCode ?? 0) !== 0 || (message.svrkitErrorCode ?? 0) !== 0 || hasErrcode(message);
   return { body: encodeCommOpenApiResp(message), contentType: PROTOBUF_CONTENT_TYPE, outcome: failed ? 'error' : 'ok' };

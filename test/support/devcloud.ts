@@ -72,7 +72,12 @@ export function uniqueUser(prefix = 'user'): string {
  * The example backend (verifier/example-backend.ts) in a child process, for jsdom test files: jose's Node build cannot run in
  * jsdom's realm. Configured as a developer would, through its environment.
  */
-export async function startChildBackend(env: { issuers: string; jwks: unknown }): Promise<{
+export async function startChildBackend(env: {
+  issuers: string;
+  jwks: unknown;
+  /** The CloudBase API the backend asks whether a token is current (devcloud's); none: AUTH_REVOCATION=off. */
+  revocation?: { serviceUrl: string; envId: string };
+}): Promise<{
   url: string;
   stop(): Promise<void>;
 }> {
@@ -86,6 +91,14 @@ export async function startChildBackend(env: { issuers: string; jwks: unknown })
         PORT: '0',
         AUTH_TOKEN_ISSUERS: env.issuers,
         AUTH_JWKS: JSON.stringify(env.jwks),
+        ...(env.revocation
+          ? {
+              CLOUDBASE_ENV_ID: env.revocation.envId,
+              CLOUDBASE_SECRET_ID: 'devcloud-secret-id',
+              CLOUDBASE_SECRET_KEY: 'devcloud-secret-key',
+              CLOUDBASE_SERVICE_URL: env.revocation.serviceUrl,
+            }
+          : { AUTH_REVOCATION: 'off' }),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     },

@@ -12,6 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
+import * as path from 'node:path';
 
 /** A competitor: 100% of a core, in 50 ms slices so it can notice that its parent has gone. */
 const BURNER = `
@@ -76,7 +77,8 @@ export async function runBusy(jestArgs: readonly string[], options: BusyOptions 
   }
 }
 
-if (require.main === module) {
+// Run as a script (not when a test imports runBusy).
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === __filename) {
   const count = Number(process.env.TEST_BUSY_BURNERS) || 2;
   console.log(`test:busy: npm test with ${count} CPU-bound competitors on ${os.availableParallelism()} cores`);
   const started = Date.now();

@@ -27,7 +27,7 @@ export async function openPage(device: Device, page: string): Promise<RenderedPa
 export async function until(page: RenderedPage, done: (data: Record<string, unknown>) => boolean): Promise<void> {
   await simulate.sleep(0);
   for (let waited = 0; !done(page.data as Record<string, unknown>); waited += 20) {
-    if (waited > 15_000) throw new Error(`page did not settle: ${JSON.stringify(page.data)}`);
+    if (waited > 50_000) throw new Error(`page did not settle: ${JSON.stringify(page.data)}`);
     await simulate.sleep(20);
   }
 }

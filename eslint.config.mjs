@@ -10,6 +10,7 @@ const wechatGlobals = {
   App: 'readonly',
   Page: 'readonly',
   Component: 'readonly',
+  Behavior: 'readonly',
   getApp: 'readonly',
   getCurrentPages: 'readonly',
 };

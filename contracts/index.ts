@@ -45,7 +45,8 @@ export type ClientErrorCode =
   | 'NETWORK' // wx.cloud.callFunction itself failed (offline, function missing, timeout)
   | 'WX_LOGIN_FAILED' // wx.login failed on the device
   | 'BAD_RESPONSE' // the function answered something that is not our envelope
-  | 'PHONE_DENIED' // the user declined the phone-number prompt
+  | 'PHONE_DENIED' // the user declined the phone-number prompt ("getPhoneNumber:fail user deny")
+  | 'PHONE_UNAVAILABLE' // the phone component failed, not by the user: "getPhoneNumber:fail no permission", ...
   | 'PRIVACY_DENIED' // the user disagreed with the 用户隐私保护指引 (errno 104 "<api>:fail privacy permission is not authorized")
   | 'UPLOAD_FAILED' // wx.cloud.uploadFile of the avatar failed
   // the developer's own backend (miniprogram/services/request.ts); a failed wx.request is NETWORK

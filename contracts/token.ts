@@ -1,7 +1,8 @@
 /**
  * The signed session token the login function returns (`LoginResult.token`) for the developer's own backend: a
  * compact JWS, `{ alg: 'EdDSA', typ: 'JWT', kid }`, signed with the Ed25519 key in the login function's
- * AUTH_TOKEN_PRIVATE_KEY. Verifiers (verifier/verify.ts, or the Java/Go recipes in docs/tokens.md) check these claims.
+ * AUTH_TOKEN_PRIVATE_KEY. Verifiers (verifier/verify.ts, and the Java and Go ones in recipes/, see
+ * docs/tokens-java-go.md) check these claims.
  * A token travels only in its canonical compact form: three base64url parts without padding or whitespace, each
  * the exact encoding of its bytes; verifiers refuse any other spelling of the same token.
  * Types and constants only: the client imports it with `import type`.

@@ -4,6 +4,15 @@ import * as http from 'http';
 import * as https from 'https';
 import { controlRequest } from './client';
 import { wxApi, type WxCallbacks } from './wx-api';
+import {
+  API_SINCE,
+  atLeast,
+  canIUse,
+  COMPONENT_SINCE,
+  DEFAULT_BASE_LIBRARY,
+  PHONE_CODE_SINCE,
+  PRIVACY_GATE_SINCE,
+} from './base-library';
 import { ClientDatabase, DeviceRefusal, TransportFailure } from './client-db/api';
 import {
   DevicePrivacy,
@@ -84,6 +93,8 @@ export interface DeviceOptions {
   privacy?: PrivacyOptions;
   /** Kept across relaunches, as WeChat keeps the agreement per phone. */
   privacyRecord?: PrivacyRecord;
+  /** The base library's SDKVersion (default: newer than every feature; see devcloud/base-library.ts). */
+  baseLibrary?: string;
 }
 
 /** Counts of what the mini-program asked of WeChat on this device: how tests tell "no cloud call" from one. */
@@ -96,6 +107,8 @@ export interface DeviceCalls {
 
 export interface Device {
   user: string;
+  /** The base library this phone runs: older ones lack APIs and component features. */
+  baseLibrary: string;
   wx: SimulatedWx;
   storage: DeviceStorage;
   calls: DeviceCalls;
@@ -140,10 +153,20 @@ export type SimulatedWx = ReturnType<typeof buildWx>;
 
 export function createDevice(options: DeviceOptions): Device {
   const storage = options.storage ?? new DeviceStorage();
+  const baseLibrary = options.baseLibrary ?? DEFAULT_BASE_LIBRARY;
   const privacyRecord = options.privacyRecord ?? { agreed: options.privacy?.agreed ?? true };
-  const privacy = new DevicePrivacy(privacyRecord, options.privacy);
+  // Below the privacy gate's library there is nothing to agree to.
+  const gated = atLeast(baseLibrary, PRIVACY_GATE_SINCE);
+  const privacy = new DevicePrivacy(gated ? privacyRecord : { agreed: true }, options.privacy);
+  /** A tap on a button whose open-type this library lacks does nothing: a test that taps it is wrong. */
+  const component = (feature: string): void => {
+    const since = COMPONENT_SINCE[feature] ?? '0';
+    if (!atLeast(baseLibrary, since))
+      throw new Error(`${feature} needs base library ${since}; this phone runs ${baseLibrary}: the tap does nothing`);
+  };
   const device: Device = {
     user: options.user,
+    baseLibrary,
     storage,
     calls: { login: 0, checkSession: 0, callFunction: 0, uploadFile: 0 },
     invocations: [],
@@ -160,13 +183,25 @@ export function createDevice(options: DeviceOptions): Device {
       tempFiles.set(path, bytes);
       return { detail: { avatarUrl: path } };
     },
-    getPhoneNumberEvent: (agree = true, phoneOptions = {}) =>
-      tapPhoneButton(privacy, device.phoneCharges, agree, phoneOptions, () =>
+    getPhoneNumberEvent: async (agree = true, phoneOptions = {}) => {
+      component(`button.open-type.${phoneOptions.realtime ? 'getRealtimePhoneNumber' : 'getPhoneNumber'}`);
+      const tapped = await tapPhoneButton(privacy, device.phoneCharges, agree, phoneOptions, () =>
         controlRequest<PhoneNumberDetail>(options.devcloudUrl, 'POST', '/wx/phoneNumber', { user: options.user }),
-      ),
-    chooseAvatar: (bytes) => tapAvatarButton(privacy, () => device.chooseAvatarEvent(bytes)),
+      );
+      // Before the code, the button handed only the open data (encryptedData, iv, cloudID).
+      if (!atLeast(baseLibrary, PHONE_CODE_SINCE)) delete tapped.detail.code;
+      return tapped;
+    },
+    chooseAvatar: async (bytes) => {
+      component('button.open-type.chooseAvatar');
+      return tapAvatarButton(privacy, () => device.chooseAvatarEvent(bytes));
+    },
   };
   device.wx = buildWx(options, device);
+  // An older library has no such function at all (typeof wx.x === 'undefined').
+  for (const [api, since] of Object.entries(API_SINCE)) {
+    if (!atLeast(baseLibrary, since)) Reflect.deleteProperty(device.wx, api);
+  }
   return device;
 }
 
@@ -187,8 +222,11 @@ function buildWx(options: DeviceOptions, device: Device) {
       throw { errCode: -1, errMsg: `${api}:fail request:fail ${(error as Error).message}` };
     }
   };
-  return {
+  const wx = {
     ...device.privacy.wxApis(),
+    getAppBaseInfo: () => ({ SDKVersion: device.baseLibrary, language: 'zh_CN', version: '8.0.50' }),
+    getSystemInfoSync: () => ({ SDKVersion: device.baseLibrary, language: 'zh_CN', version: '8.0.50' }),
+    canIUse: (schema: string): boolean => canIUse(device.baseLibrary, schema, wx),
     login: (o?: WxCallbacks<{ code: string; errMsg: string }>) =>
       wxApi(o, async () => {
         device.calls.login += 1;
@@ -323,6 +361,7 @@ function buildWx(options: DeviceOptions, device: Device) {
         }),
     },
   };
+  return wx;
 }
 
 interface RequestOptions {

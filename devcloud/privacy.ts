@@ -219,6 +219,11 @@ export interface PhoneButtonOptions {
   realtime?: boolean;
   /** The mini-program's phone-number quota is used up: WeChat answers errno 1400001 on the tap. */
   quotaExhausted?: boolean;
+  /**
+   * The mini-program may not use the component (a personal or unverified one): "<api>:fail no permission", as
+   * developers report it on WeChat's forum. Nothing is billed.
+   */
+  noPermission?: boolean;
 }
 
 /** Successful phone-number components WeChat billed on this launch (it bills when it hands the page a code). */
@@ -245,6 +250,7 @@ export async function tapPhoneButton<D extends { code: string }>(
   } catch (failure) {
     return { detail: failure as PrivacyFailure as Detail };
   }
+  if (options.noPermission) return { detail: { errMsg: `${api}:fail no permission` } as Detail };
   if (options.quotaExhausted) return { detail: { errMsg: `${api}:fail no quota`, errno: PHONE_NO_QUOTA } as Detail };
   if (!agree) return { detail: { errMsg: `${api}:fail user deny` } as Detail };
   const issued = await issue();

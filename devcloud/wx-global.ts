@@ -7,9 +7,20 @@ import { createDevice, type Device } from './device';
  * not see into).
  */
 let current: Device | undefined;
+/** The global wx's forwarders, to put back after a phone whose older base library lacked some. */
+let installed: Record<string, unknown> | undefined;
 
 export function useDevice(device: Device): void {
   current = device;
+  const global = (globalThis as unknown as { wx?: Record<string, unknown> }).wx;
+  // `typeof wx.x` must answer as on this phone: simulate copied the forwarders into its own object, so that is the
+  // one to keep in step.
+  if (installed && global) {
+    for (const [key, forwarder] of Object.entries(installed)) {
+      if (key in device.wx) global[key] = forwarder;
+      else Reflect.deleteProperty(global, key);
+    }
+  }
 }
 
 function activeWx(): Record<string, unknown> {
@@ -38,5 +49,6 @@ export function installForwardingWx(): void {
     string,
     unknown
   >;
-  (globalThis as unknown as { wx: unknown }).wx = forwarders(template, activeWx);
+  installed = forwarders(template, activeWx);
+  (globalThis as unknown as { wx: unknown }).wx = { ...installed };
 }

@@ -120,12 +120,15 @@ test('the nickname input is plain text until the user agrees; openPrivacyContrac
   expect(device.privacy.agreed).toBe(false);
 });
 
-test('phone buttons: a code is billed, a decline or an exhausted quota is not; real time hands only the code', async () => {
+test('phone buttons: a code is billed, a decline, an exhausted quota or no permission is not; real time hands only the code', async () => {
   const device = createDevice({ devcloudUrl: t.control.url, user: uniqueUser('phone') });
   expect((await device.getPhoneNumberEvent(false)).detail).toEqual({ errMsg: 'getPhoneNumber:fail user deny' });
   expect((await device.getPhoneNumberEvent(true, { quotaExhausted: true })).detail).toEqual({
     errMsg: 'getPhoneNumber:fail no quota',
     errno: 1400001,
+  });
+  expect((await device.getPhoneNumberEvent(true, { noPermission: true, realtime: true })).detail).toEqual({
+    errMsg: 'getRealtimePhoneNumber:fail no permission',
   });
   const quick = (await device.getPhoneNumberEvent(true)).detail;
   expect(quick).toMatchObject({ errMsg: 'getPhoneNumber:ok', code: expect.any(String) as string });

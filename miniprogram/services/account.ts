@@ -1,4 +1,4 @@
-import type { AccountAction, AccountActions, AvatarExtension, UserProfile } from '../../contracts';
+import type { AccountAction, AccountActions, AvatarExtension, ErrorCode, UserProfile } from '../../contracts';
 import { clearLogin, loginAgain, rememberUser } from './auth';
 import { callAccount as call, ClientError } from './cloud';
 import { isPrivacyDenied } from './privacy';
@@ -64,8 +64,8 @@ function definitelyNotSaved(error: unknown): boolean {
  */
 export async function bindPhone(detail: PhoneNumberDetail): Promise<UserProfile> {
   let result: { user: UserProfile };
-  if (isPrivacyDenied(detail)) throw new ClientError('PRIVACY_DENIED');
-  if (detail.errno === PHONE_NO_QUOTA_ERRNO) throw new ClientError('PHONE_QUOTA_EXHAUSTED');
+  const refusal = phoneRefusal(detail);
+  if (refusal) throw new ClientError(refusal);
   if (detail.code) {
     result = await callAccount('bindPhone', { code: detail.code });
   } else if (detail.cloudID) {
@@ -80,7 +80,7 @@ export async function bindPhone(detail: PhoneNumberDetail): Promise<UserProfile>
       result = await callAccount('bindPhoneLegacy', data);
     }
   } else {
-    throw new ClientError('PHONE_DENIED'); // "getPhoneNumber:fail user deny" and friends carry no data
+    throw new ClientError('PHONE_UNAVAILABLE'); // unreachable: phoneRefusal answered for every detail without data
   }
   rememberUser(result.user);
   return result.user;
@@ -89,6 +89,26 @@ export async function bindPhone(detail: PhoneNumberDetail): Promise<UserProfile>
 /** Does the button's detail carry something to bind (a code or open data)? A decline or a failure does not. */
 export function hasPhoneData(detail: PhoneNumberDetail): boolean {
   return Boolean(detail.code || detail.cloudID || (detail.encryptedData && detail.iv));
+}
+
+/**
+ * The user's decline, and only that: "getPhoneNumber:fail user deny" and the real-time button's
+ * "getRealtimePhoneNumber:fail user deny". Some clients wrote "fail:user deny", DevTools once "getPhoneNumber:user
+ * deny", as reported on WeChat's forum (developers.weixin.qq.com/community/develop/doc/00024a37dd0650f0209a3022c5d800
+ * and .../000ec4d15f06786e87f7649255b400).
+ */
+const USER_DENY = /^get(?:Realtime)?PhoneNumber:(?:fail[ :]?)?\s*user deny$/;
+
+/** Why the phone button handed nothing to bind, or undefined when it did. */
+export function phoneRefusal(detail: PhoneNumberDetail): ErrorCode | undefined {
+  if (hasPhoneData(detail)) return undefined;
+  if (isPrivacyDenied(detail)) return 'PRIVACY_DENIED';
+  if (detail.errno === PHONE_NO_QUOTA_ERRNO) return 'PHONE_QUOTA_EXHAUSTED';
+  if (USER_DENY.test(detail.errMsg ?? '')) return 'PHONE_DENIED';
+  // "getPhoneNumber:fail no permission": personal or unverified mini-programs may not use the component
+  // (community/develop/doc/000602abcd8630f3cd415526866c00); "...:fail jsapi has no permission" (errno 102); and
+  // anything else that is not the user saying no.
+  return 'PHONE_UNAVAILABLE';
 }
 
 /** The version of 《用户协议》和《隐私政策》 the server requires, and whether this user agreed to it. */

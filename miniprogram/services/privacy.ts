@@ -5,6 +5,7 @@
  * and fails with errno 104 after a refusal.
  * https://developers.weixin.qq.com/miniprogram/dev/framework/user-privacy/PrivacyAuthorize.html
  */
+import { PRIVACY_POPUP } from '../config';
 
 /** errno of "<api>:fail privacy permission is not authorized": the user did not agree. */
 export const PRIVACY_NOT_AUTHORIZED_ERRNO = 104;
@@ -25,15 +26,45 @@ export interface PrivacySetting {
 
 /** The miniprogram-api-typings type the listener as taking one result; the documented shape is (resolve, info). */
 interface PrivacyApis {
-  onNeedPrivacyAuthorization(listener: PrivacyListener): void;
+  onNeedPrivacyAuthorization?: (listener: PrivacyListener) => void;
 }
 
+/** A popup that can ask the user (components/privacy-popup). */
+export interface PrivacyPrompt {
+  ask(resolve: PrivacyResolve, eventInfo: { referrer?: string }): void;
+}
+
+/** Popups on a page that is showing, newest last: the last one is on screen. */
+const prompts: PrivacyPrompt[] = [];
+let listening = false;
+
 /**
- * Registers the listener that shows the popup. Registration overrides the previous one (only the last listener is
- * called). Without any listener WeChat shows its own popup instead.
+ * Registers the app's one listener. Registrations overwrite each other and cannot be removed, so a listener of a
+ * page would outlive it; this one hands each request to the popup on screen, and with none answers disagree at
+ * once (the call fails with errno 104 instead of waiting forever). With PRIVACY_POPUP 'official' it registers
+ * nothing, so WeChat shows its own popup. Before base library 2.32.3 there is nothing to register.
  */
-export function onNeedPrivacyAuthorization(listener: PrivacyListener): void {
-  (wx as unknown as PrivacyApis).onNeedPrivacyAuthorization(listener);
+export function listenForPrivacyRequests(): void {
+  const apis = wx as unknown as PrivacyApis;
+  if (listening || PRIVACY_POPUP !== 'custom' || typeof apis.onNeedPrivacyAuthorization !== 'function') return;
+  listening = true;
+  apis.onNeedPrivacyAuthorization((resolve, eventInfo) => {
+    const prompt = prompts[prompts.length - 1];
+    if (prompt) prompt.ask(resolve, eventInfo);
+    else resolve({ event: 'disagree' });
+  });
+}
+
+/** The popup is on screen (attached, or its page shown again): requests go to it. */
+export function showPrivacyPrompt(prompt: PrivacyPrompt): void {
+  hidePrivacyPrompt(prompt);
+  prompts.push(prompt);
+  listenForPrivacyRequests();
+}
+
+export function hidePrivacyPrompt(prompt: PrivacyPrompt): void {
+  const index = prompts.indexOf(prompt);
+  if (index >= 0) prompts.splice(index, 1);
 }
 
 /** Whether the user still has to agree, and the guideline's name. An old base library (< 2.32.3) has no check. */

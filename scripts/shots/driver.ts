@@ -50,13 +50,19 @@ export class PageDriver {
    */
   phone(
     user: string,
-    options: { confirmModals?: boolean; config?: Record<string, string>; privacy?: PrivacyOptions } = {},
+    options: {
+      confirmModals?: boolean;
+      config?: Record<string, string>;
+      privacy?: PrivacyOptions;
+      baseLibrary?: string;
+    } = {},
   ): Device {
     const device = createDevice({
       devcloudUrl: this.control.url,
       user,
       confirmModals: options.confirmModals ?? true,
       ...(options.privacy ? { privacy: options.privacy } : {}),
+      ...(options.baseLibrary ? { baseLibrary: options.baseLibrary } : {}),
     });
     if (options.config) this.configs.set(device, options.config);
     return device;

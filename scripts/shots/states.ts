@@ -135,7 +135,7 @@ export const PAGE_STATES: readonly PageState[] = [
   {
     page: 'login',
     state: 'backend-refused',
-    caption: '「我的后端」: a backend that refuses the token (API_UNAUTHORIZED)',
+    caption: '「我的后端」: a backend that refuses the token (API_UNAUTHORIZED), 重新登录',
     reach: async (driver) => {
       const phone = driver.phone('shots-backend-refused', {
         config: { API_BASE_URL: await driver.backend('another-app') },
@@ -210,7 +210,7 @@ export const PAGE_STATES: readonly PageState[] = [
   {
     page: 'profile',
     state: 'privacy-denied',
-    caption: 'after 不同意 in the privacy popup: PRIVACY_DENIED, 查看并同意',
+    caption: 'after 不同意 in the privacy popup: PRIVACY_DENIED, said once, 查看并同意',
     reach: async (driver) => {
       const phone = driver.phone('shots-privacy-denied', { privacy: { agreed: false } });
       await driver.open(phone, 'login');
@@ -236,6 +236,40 @@ export const PAGE_STATES: readonly PageState[] = [
   },
   {
     page: 'profile',
+    state: 'phone-quota',
+    caption: '绑定手机号 with the quota used up (errno 1400001): said once, in the phone row',
+    reach: async (driver) => {
+      const { phone, profile } = await returningUser(driver, 'shots-phone-quota');
+      const { detail } = await phone.getPhoneNumberEvent(true, { quotaExhausted: true });
+      await driver.gesture(profile, '.phone-btn', 'getphonenumber', detail);
+      await until(profile, (data) => data.phoneUnavailable !== '');
+      return { page: profile };
+    },
+  },
+  {
+    page: 'profile',
+    state: 'phone-unavailable',
+    caption: 'a mini-program that may not use the phone component (getPhoneNumber:fail no permission)',
+    reach: async (driver) => {
+      const { phone, profile } = await returningUser(driver, 'shots-phone-unavailable');
+      const { detail } = await phone.getPhoneNumberEvent(true, { noPermission: true });
+      await driver.gesture(profile, '.phone-btn', 'getphonenumber', detail);
+      await until(profile, (data) => data.phoneUnavailable !== '');
+      return { page: profile };
+    },
+  },
+  {
+    page: 'profile',
+    state: 'old-wechat',
+    caption: 'base library 2.20.0: no avatar button (2.21.2), the nickname a plain input',
+    reach: async (driver) => {
+      const phone = driver.phone('shots-old-wechat', { baseLibrary: '2.20.0' });
+      await driver.open(phone, 'login');
+      return { page: await driver.open(phone, 'profile') };
+    },
+  },
+  {
+    page: 'profile',
     state: 'logged-out',
     caption: 'after 退出登录',
     reach: async (driver) => {
@@ -247,7 +281,7 @@ export const PAGE_STATES: readonly PageState[] = [
   {
     page: 'profile',
     state: 'deleted',
-    caption: 'after 注销 (confirmed in the dialog)',
+    caption: 'after 注销 (confirmed in the dialog): 重新登录',
     reach: async (driver) => {
       const { profile } = await returningUser(driver, 'shots-deleted');
       await driver.gesture(profile, '.delete-btn', 'tap');

@@ -49,6 +49,41 @@ test.each(PAGE_STATES.map((state) => [shotName(state), state.caption]))('%s (%s)
   }
 });
 
+/** The phone's screen in pixels (scripts/shots/render.ts: an iPhone 8 at 2x). */
+const SCREEN = { width: 375 * 2, height: 667 * 2 };
+
+test.each(PAGE_STATES.map((state) => [shotName(state)]))('%s fits on one screen: nothing to scroll', (name) => {
+  const { width, height } = PNG.sync.read(readFileSync(join(ACTUAL, name)));
+  expect({ width, height }).toEqual(SCREEN);
+});
+
+/** The leftmost and rightmost x of the longest run of `color` across one row: a divider line. */
+function dividerExtent(name: string, color: readonly [number, number, number]): { left: number; right: number } {
+  const png = PNG.sync.read(readFileSync(join(ACTUAL, name)));
+  let best = { left: 0, right: -1 };
+  for (let y = 0; y < png.height; y += 1) {
+    let left = -1;
+    for (let x = 0; x <= png.width; x += 1) {
+      const i = (y * png.width + x) * 4;
+      const matches = x < png.width && color.every((channel, c) => Math.abs(png.data[i + c]! - channel) <= 2);
+      if (matches && left < 0) left = x;
+      if (!matches && left >= 0) {
+        if (x - 1 - left > best.right - best.left) best = { left, right: x - 1 };
+        left = -1;
+      }
+    }
+  }
+  return best;
+}
+
+test("「我的后端」's divider has one width in every state, the page's", () => {
+  const states = PAGE_STATES.filter((state) => state.page === 'login' && state.state.startsWith('backend-'));
+  expect(states.length).toBeGreaterThanOrEqual(2);
+  const extents = states.map((state) => dividerExtent(shotName(state), [0xe5, 0xe7, 0xeb]));
+  // The page's padding (48rpx each side) and nothing narrower, in every state.
+  for (const extent of extents) expect(extent).toEqual({ left: 48, right: SCREEN.width - 48 - 1 });
+});
+
 test('docs/screenshots holds a picture for each state and nothing else', () => {
   const pictured = readdirSync(COMMITTED).filter((file) => file.endsWith('.png'));
   expect(pictured.sort()).toEqual(PAGE_STATES.map(shotName).sort());

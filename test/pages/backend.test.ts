@@ -95,6 +95,15 @@ test('a backend that keeps refusing: one refresh, one retry, then a message in C
     expect(page.data.backendErrorCode).toBe('API_UNAUTHORIZED');
     expect(text(page, '.backend-error')).toBe('身份验证未通过，请重新登录后再试');
     expect(device.requests.map((r) => r.outcome)).toEqual([401, 401]);
+
+    // The message asks for a new login, and the button does one (a fresh wx.login), then asks again.
+    expect(text(page, '.backend-relogin-btn')).toBe('重新登录');
+    const logins = device.calls.login;
+    await gesture(page, '.backend-relogin-btn', 'tap');
+    await until(page, (data) => data.backendStatus === 'error');
+    expect(device.calls.login).toBe(logins + 1);
+    expect(device.requests.map((r) => r.outcome)).toEqual([401, 401, 401, 401]);
+    expect(text(page, '.backend-relogin-btn')).toBe('重新登录');
   } finally {
     await other.stop();
   }
@@ -107,5 +116,6 @@ test('a backend outside the request whitelist: the network message, and the toke
   await askBackend(page);
   expect(page.data.backendErrorCode).toBe('NETWORK');
   expect(text(page, '.backend-error')).toBe('网络异常，请检查网络后重试');
+  expect(page.querySelector('.backend-relogin-btn')).toBeFalsy(); // logging in again would not help
   expect(device.requests.map((r) => r.outcome)).toEqual(['request:fail url not in domain list']);
 });

@@ -9,7 +9,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { createDevice, type Device } from 'devcloud';
 import { startChildCloud, uniqueUser, type TestCloud } from '../support/devcloud';
-import { gesture, openPage, text, until, type RenderedPage } from '../support/pages';
+import { closePage, gesture, openPage, text, until, type RenderedPage } from '../support/pages';
 import { agreeInPopup, disagreeInPopup, popupShown, popupVisible, tickConsent } from '../support/privacy';
 
 let t: TestCloud;
@@ -109,10 +109,9 @@ test('disagreeing: the page says what cannot work, disables it, calls nothing, a
   expect(failed.detail).toEqual({ errno: 104, errMsg: 'chooseAvatar:fail privacy permission is not authorized' });
   await gesture(page, '.avatar-btn', 'chooseavatar', failed.detail);
   await until(page, (data) => data.privacyDenied === true);
-  const notice = text(page, '.privacy-denied-text') ?? '';
-  expect(notice).toContain('头像、昵称、手机号');
-  expect(notice).toContain('《登录示例小程序隐私保护指引》');
-  expect(text(page, '.error-message')).toBe('你未同意隐私保护指引，头像、昵称和手机号功能暂不可用');
+  // Said once, with the guideline's name as wx.getPrivacySetting gives it.
+  expect(text(page, '.privacy-denied-text')).toBe('你未同意《登录示例小程序隐私保护指引》，头像、昵称和手机号暂不可用');
+  expect(text(page, '.error-message')).toBeUndefined();
   // simulate's built-in components keep no attributes: the template binds their `disabled` to this flag.
   expect(page.data.privacyDenied).toBe(true);
   expect(disabledBy('privacyDenied')).toEqual(['avatar-btn', 'nickname-input', 'phone-btn', 'phone-btn']);
@@ -168,6 +167,21 @@ test('the nickname input: a focus asks for the agreement; without it the input i
   expect(device.privacy.nicknameInputType()).toBe('nickname');
 });
 
+test('once the profile page is gone, a privacy call elsewhere is refused at once, not left behind its popup', async () => {
+  const { device, page } = await undecidedUser();
+  const waiting = device.chooseAvatar();
+  await popupShown(page);
+  closePage(page);
+  // The call the gone popup was showing fails, as after 不同意.
+  expect((await waiting).detail).toMatchObject({ errno: 104 });
+
+  // The login page has no popup: its privacy call gets an answer (a refusal), not a wait.
+  await openPage(device, 'login');
+  const elsewhere = await device.chooseAvatar();
+  expect(elsewhere.detail).toEqual({ errno: 104, errMsg: 'chooseAvatar:fail privacy permission is not authorized' });
+  expect(device.privacy.exposures).toEqual(['button.chooseAvatar']); // only the popup that was on screen showed
+});
+
 test('the agreement is kept per phone: the next launch asks nothing', async () => {
   const { device, page } = await undecidedUser();
   const tap = device.chooseAvatar();
@@ -208,7 +222,11 @@ describe("with PRIVACY_POPUP 'official'", () => {
     device.privacy.answerOfficialPopup(false);
     await gesture(page, '.avatar-btn', 'chooseavatar', (await tap).detail);
     await until(page, (data) => data.privacyDenied === true);
-    expect(text(page, '.error-message')).toBe('你未同意隐私保护指引，头像、昵称和手机号功能暂不可用');
+    expect(page.data.errorCode).toBe('PRIVACY_DENIED');
+    expect(text(page, '.privacy-denied-text')).toBe(
+      '你未同意《登录示例小程序隐私保护指引》，头像、昵称和手机号暂不可用',
+    );
+    expect(text(page, '.error-message')).toBeUndefined();
 
     // 查看并同意 asks through WeChat's popup too.
     await gesture(page, '.privacy-retry-btn', 'tap');

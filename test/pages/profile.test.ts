@@ -113,6 +113,21 @@ test('declining the phone prompt says so and stores nothing', async () => {
   expect((await t.control.documents('phones')).some((doc) => doc._id === openid)).toBe(false);
 });
 
+test('a mini-program that may not use the phone component says so, not that the user declined', async () => {
+  const { device, page, openid } = await profileOf();
+  const { detail } = await device.getPhoneNumberEvent(true, { noPermission: true });
+  expect(detail.errMsg).toBe('getPhoneNumber:fail no permission');
+  const mark = device.trail.length;
+  await gesture(page, '.phone-btn', 'getphonenumber', detail);
+  await until(page, (data) => data.phoneUnavailable !== '');
+  expect(text(page, '.phone-unavailable')).toBe('当前小程序暂不支持绑定手机号');
+  expect(page.querySelector('.phone-btn')).toBeFalsy(); // no button that can only fail again
+  expect(text(page, '.error-message')).toBeUndefined();
+  expect(device.trail.slice(mark)).toEqual([]);
+  expect(device.phoneCharges.getPhoneNumber).toBe(0);
+  expect((await userDoc(openid))?.phoneMasked).toBeUndefined();
+});
+
 test('an expired phone code asks the user to tap again', async () => {
   const { device, page } = await profileOf();
   const { detail } = await device.getPhoneNumberEvent(true);
@@ -128,6 +143,7 @@ test('退出登录 forgets the login on the device and the session on the server
   await actionDone(page);
   expect(page.data.status).toBe('loggedOut');
   expect(text(page, '.done')).toBe('你已退出登录');
+  expect(text(page, '.notice')).toBeUndefined(); // said once
   expect(device.storage.keys()).toEqual([]);
   expect((await t.control.documents('sessions')).some((doc) => doc._id === openid)).toBe(false);
   expect(await userDoc(openid)).toBeDefined();
@@ -138,8 +154,24 @@ test('注销账号 asks first; confirmed, it deletes the account', async () => {
   await gesture(page, '.delete-btn', 'tap');
   await until(page, (data) => data.status === 'deleted' || data.errorMessage !== '');
   expect(text(page, '.done')).toBe('账号已注销，所有资料已删除');
+  expect(text(page, '.notice')).toBeUndefined(); // said once
   expect(await userDoc(openid)).toBeUndefined();
   expect(device.storage.keys()).toEqual([]);
+});
+
+test('after 注销, 重新登录 starts again from the login page, as a new user', async () => {
+  const { device, page, openid } = await profileOf({ confirmModals: true });
+  await gesture(page, '.delete-btn', 'tap');
+  await until(page, (data) => data.status === 'deleted');
+  expect(text(page, '.relogin-btn')).toBe('重新登录');
+  await gesture(page, '.relogin-btn', 'tap');
+  expect(device.navigations).toEqual(['/pages/login/login']); // wx.reLaunch: nothing of the old account stays
+
+  const login = await openPage(device, 'login');
+  expect(login.data.status).toBe('ready');
+  expect(text(login, '.login-count')).toBe('累计登录 1 次');
+  expect((await t.control.user(device.user)).openid).toBe(openid); // same WeChat user, a new account
+  expect(await userDoc(openid)).toMatchObject({ loginCount: 1 });
 });
 
 test('注销账号 cancelled in the dialog deletes nothing', async () => {

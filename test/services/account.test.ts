@@ -96,6 +96,33 @@ test('a declined prompt is PHONE_DENIED without any call', async () => {
   expect(device.trail).toEqual([]);
 });
 
+test('only the user saying no is PHONE_DENIED: no permission and other failures are PHONE_UNAVAILABLE', async () => {
+  const { account } = launch(createDevice({ devcloudUrl: t.control.url, user: uniqueUser('svc') }));
+  const refusal = (errMsg: string, errno?: number) =>
+    account.phoneRefusal({ errMsg, ...(errno === undefined ? {} : { errno }) });
+  expect(refusal('getPhoneNumber:fail user deny')).toBe('PHONE_DENIED');
+  expect(refusal('getRealtimePhoneNumber:fail user deny')).toBe('PHONE_DENIED');
+  expect(refusal('getPhoneNumber:fail:user deny')).toBe('PHONE_DENIED');
+  expect(refusal('getPhoneNumber:user deny')).toBe('PHONE_DENIED');
+  expect(refusal('getPhoneNumber:fail no permission')).toBe('PHONE_UNAVAILABLE');
+  expect(refusal('getRealtimePhoneNumber:fail no permission')).toBe('PHONE_UNAVAILABLE');
+  expect(refusal('getPhoneNumber:fail operateWXData:fail jsapi has no permission', 102)).toBe('PHONE_UNAVAILABLE');
+  expect(refusal('getPhoneNumber:fail system error')).toBe('PHONE_UNAVAILABLE');
+  expect(refusal('getPhoneNumber:fail no quota', 1400001)).toBe('PHONE_QUOTA_EXHAUSTED');
+  expect(refusal('getPhoneNumber:fail privacy permission is not authorized', 104)).toBe('PRIVACY_DENIED');
+  expect(account.phoneRefusal({ errMsg: 'getPhoneNumber:ok', code: 'c0de' })).toBeUndefined();
+});
+
+test('no permission is PHONE_UNAVAILABLE without any call, in the words the user reads', async () => {
+  const { device, account } = await loggedInDevice();
+  const { detail } = await device.getPhoneNumberEvent(true, { noPermission: true });
+  await expect(account.bindPhone(detail)).rejects.toMatchObject({
+    code: 'PHONE_UNAVAILABLE',
+    message: '当前小程序暂不支持绑定手机号',
+  });
+  expect(device.trail).toEqual([]);
+});
+
 test('saveProfile uploads the avatar under the caller folder and caches the new profile', async () => {
   const { device, account, openid } = await loggedInDevice();
   const user = await account.saveProfile({

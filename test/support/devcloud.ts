@@ -82,16 +82,20 @@ export async function startChildBackend(env: { issuers: string; jwks: unknown })
   url: string;
   stop(): Promise<void>;
 }> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'verifier', 'example-backend.ts')], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      PORT: '0',
-      AUTH_TOKEN_ISSUERS: env.issuers,
-      AUTH_JWKS: JSON.stringify(env.jwks),
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(ROOT, 'verifier', 'example-backend.ts')],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        PORT: '0',
+        AUTH_TOKEN_ISSUERS: env.issuers,
+        AUTH_JWKS: JSON.stringify(env.jwks),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let buffered = '';
     child.stdout.on('data', (chunk: Buffer) => {

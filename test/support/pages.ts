@@ -23,6 +23,11 @@ export async function openPage(device: Device, page: string): Promise<RenderedPa
   return rendered;
 }
 
+/** The user leaves the page (navigateBack, redirectTo): WeChat unloads it, and its components detach. */
+export function closePage(page: RenderedPage): void {
+  (page as unknown as { detach(): void }).detach();
+}
+
 /** Wait (bounded) until the page's data satisfies `done`: pages update asynchronously after cloud calls. */
 export async function until(page: RenderedPage, done: (data: Record<string, unknown>) => boolean): Promise<void> {
   await simulate.sleep(0);

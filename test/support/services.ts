@@ -3,12 +3,14 @@ import type * as Config from '../../miniprogram/config';
 import type * as AccountService from '../../miniprogram/services/account';
 import type * as AuthService from '../../miniprogram/services/auth';
 import type * as CloudService from '../../miniprogram/services/cloud';
+import type * as PrivacyService from '../../miniprogram/services/privacy';
 import type * as RequestService from '../../miniprogram/services/request';
 
 export interface ClientServices {
   auth: typeof AuthService;
   account: typeof AccountService;
   cloud: typeof CloudService;
+  privacy: typeof PrivacyService;
   request: typeof RequestService;
 }
 
@@ -31,6 +33,7 @@ export function launchServices(device: Device, config: { [K in keyof typeof Conf
       auth: jest.requireActual<typeof AuthService>('../../miniprogram/services/auth'),
       account: jest.requireActual<typeof AccountService>('../../miniprogram/services/account'),
       cloud: jest.requireActual<typeof CloudService>('../../miniprogram/services/cloud'),
+      privacy: jest.requireActual<typeof PrivacyService>('../../miniprogram/services/privacy'),
       request: jest.requireActual<typeof RequestService>('../../miniprogram/services/request'),
     };
   });

@@ -1,8 +1,9 @@
-import { PRIVACY_POPUP } from '../../config';
 import {
-  onNeedPrivacyAuthorization,
+  hidePrivacyPrompt,
   openPrivacyContract,
   privacySetting,
+  showPrivacyPrompt,
+  type PrivacyPrompt,
   type PrivacyResolve,
 } from '../../services/privacy';
 
@@ -12,18 +13,18 @@ export const AGREE_BUTTON_ID = 'privacy-agree-btn';
 /** Shown when WeChat does not say (an old base library, or the setting could not be read). */
 const FALLBACK_CONTRACT_NAME = '《用户隐私保护指引》';
 
-/**
- * Requests waiting for the user's answer, per popup. Every privacy API or component call that needs the agreement
- * calls the listener with its own `resolve`; one answer settles all of them.
- */
-const pendingOf = new WeakMap<object, PrivacyResolve[]>();
+interface PopupState {
+  prompt: PrivacyPrompt;
+  /** Every waiting API or component call gave its own resolve; one answer settles them all. */
+  pending: PrivacyResolve[];
+}
+
+const stateOf = new WeakMap<object, PopupState>();
 
 /**
- * The privacy popup (用户隐私保护指引): put it on every page that uses a privacy API or component. It registers
- * the wx.onNeedPrivacyAuthorization listener when attached (the last registration wins, so the page on screen
- * owns it), shows itself when WeChat holds a request for the agreement, reports the exposure, and answers with the
- * user's choice. It emits `decided` with `{ agreed }`. With PRIVACY_POPUP 'official' it registers nothing and never
- * shows: WeChat's own popup asks instead.
+ * The privacy popup (用户隐私保护指引): put it on every page that uses a privacy API or component. While its page
+ * shows, services/privacy hands it WeChat's requests for the agreement; it shows itself, reports the exposure and
+ * answers with the user's choice, emitting `decided` with `{ agreed }`.
  */
 Component({
   data: {
@@ -32,20 +33,40 @@ Component({
   },
   lifetimes: {
     attached() {
-      pendingOf.set(this, []);
+      const state: PopupState = {
+        pending: [],
+        prompt: {
+          ask: (resolve) => {
+            state.pending.push(resolve);
+            this.setData({ visible: true });
+            resolve({ event: 'exposureAuthorization' });
+          },
+        },
+      };
+      stateOf.set(this, state);
+      showPrivacyPrompt(state.prompt);
       void privacySetting().then(({ privacyContractName }) => {
         if (privacyContractName) this.setData({ contractName: privacyContractName });
       });
-      if (PRIVACY_POPUP !== 'custom') return;
-      onNeedPrivacyAuthorization((resolve) => {
-        pendingOf.get(this)?.push(resolve);
-        this.setData({ visible: true });
-        resolve({ event: 'exposureAuthorization' });
-      });
     },
     detached() {
+      const state = stateOf.get(this);
+      if (!state) return;
+      hidePrivacyPrompt(state.prompt);
       // Nobody can answer any more: the waiting calls fail (errno 104) rather than pend forever.
-      for (const resolve of pendingOf.get(this)?.splice(0) ?? []) resolve({ event: 'disagree' });
+      for (const resolve of state.pending.splice(0)) resolve({ event: 'disagree' });
+    },
+  },
+  pageLifetimes: {
+    // A page under another one is not on screen: new requests go to the popup of the page that is. Calls already
+    // waiting here stay, for the user who comes back.
+    show() {
+      const state = stateOf.get(this);
+      if (state) showPrivacyPrompt(state.prompt);
+    },
+    hide() {
+      const state = stateOf.get(this);
+      if (state) hidePrivacyPrompt(state.prompt);
     },
   },
   methods: {
@@ -62,7 +83,7 @@ Component({
       openPrivacyContract();
     },
     settle(resolution: Parameters<PrivacyResolve>[0]) {
-      for (const resolve of pendingOf.get(this)?.splice(0) ?? []) resolve(resolution);
+      for (const resolve of stateOf.get(this)?.pending.splice(0) ?? []) resolve(resolution);
       this.setData({ visible: false });
     },
   },

@@ -1,7 +1,7 @@
 import type { ErrorCode, UserProfile } from '../../../contracts';
 import type { SessionTokenClaims } from '../../../contracts/token';
 import { API_BASE_URL } from '../../config';
-import { currentUser, ensureLogin } from '../../services/auth';
+import { currentUser, ensureLogin, loginAgain } from '../../services/auth';
 import { ClientError } from '../../services/cloud';
 import { messageFor } from '../../services/messages';
 import { requestApi } from '../../services/request';
@@ -12,6 +12,15 @@ type BackendStatus = 'idle' | 'loading' | 'ok' | 'error';
 
 /** Shown when the user has not set a nickname: the same words WeChat itself uses. */
 const DEFAULT_NICKNAME = '微信用户';
+
+/** Backend failures whose message asks the user to log in again: those get a 重新登录 button. */
+const RELOGIN_CODES: readonly ErrorCode[] = [
+  'API_UNAUTHORIZED',
+  'UNAUTHENTICATED',
+  'REFRESH_INVALID',
+  'REFRESH_REUSED',
+  'USER_NOT_FOUND',
+];
 
 /** The login page: logs in silently on load and shows who is logged in. All logic lives in services/auth. */
 Component({
@@ -30,6 +39,7 @@ Component({
     backendSessionVersion: 0,
     backendErrorCode: '' as ErrorCode | '',
     backendError: '',
+    backendRelogin: false,
   },
   methods: {
     onLoad() {
@@ -48,14 +58,31 @@ Component({
     },
     /** Asks the backend who we are: it answers only if it verified the session token. */
     async onCallBackend() {
-      this.setData({ backendStatus: 'loading', backendErrorCode: '', backendError: '' });
+      this.setData({ backendStatus: 'loading', backendErrorCode: '', backendError: '', backendRelogin: false });
       try {
         const { data } = await requestApi<SessionTokenClaims>({ path: '/api/me' });
         this.setData({ backendStatus: 'ok', backendOpenid: data.sub, backendSessionVersion: data.sv });
       } catch (error) {
         const code: ErrorCode = error instanceof ClientError ? error.code : 'INTERNAL';
-        this.setData({ backendStatus: 'error', backendErrorCode: code, backendError: messageFor(code) });
+        this.setData({
+          backendStatus: 'error',
+          backendErrorCode: code,
+          backendError: messageFor(code),
+          backendRelogin: RELOGIN_CODES.includes(code),
+        });
       }
+    },
+    /** 重新登录 after a refusal: a login with a fresh code (a new session and token), then ask the backend again. */
+    async onBackendRelogin() {
+      this.setData({ backendStatus: 'loading', backendErrorCode: '', backendError: '', backendRelogin: false });
+      try {
+        this.showUser((await loginAgain()).user);
+      } catch (error) {
+        const code: ErrorCode = error instanceof ClientError ? error.code : 'INTERNAL';
+        this.setData({ backendStatus: 'error', backendErrorCode: code, backendError: messageFor(code) });
+        return;
+      }
+      await this.onCallBackend();
     },
     onEditProfile() {
       void wx.navigateTo({ url: '/pages/profile/profile' });

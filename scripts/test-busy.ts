@@ -49,26 +49,29 @@ function stopAll(burners: ChildProcess[]): Promise<void> {
 
 /** Runs the command while the competitors burn; resolves with its exit code once the competitors are gone. */
 export async function runBusy(jestArgs: readonly string[], options: BusyOptions = {}): Promise<number> {
-  const count = options.burners ?? (Number(process.env.TEST_BUSY_BURNERS) || 2);
-  const burners = Array.from({ length: count }, startBurner);
-  options.onStarted?.(burners.map((burner) => burner.pid!));
-  const command = options.command ?? ['npm', 'test', ...(jestArgs.length > 0 ? ['--', ...jestArgs] : [])];
-  const [file, ...args] = command as [string, ...string[]];
-  const child = spawn(file, args, { stdio: 'inherit' });
+  // Listening first: until a listener exists, SIGINT kills this process at once, leaving the competitors to notice
+  // on their own. A signal that comes is handled on the event loop, so after the synchronous start below has set
+  // `running`.
   const forward = (signal: NodeJS.Signals) => () => {
-    child.kill(signal);
+    running.kill(signal);
   };
   const onInt = forward('SIGINT');
   const onTerm = forward('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  const count = options.burners ?? (Number(process.env.TEST_BUSY_BURNERS) || 2);
+  const burners = Array.from({ length: count }, startBurner);
+  options.onStarted?.(burners.map((burner) => burner.pid!));
+  const command = options.command ?? ['npm', 'test', ...(jestArgs.length > 0 ? ['--', ...jestArgs] : [])];
+  const [file, ...args] = command as [string, ...string[]];
+  const running = spawn(file, args, { stdio: 'inherit' });
   try {
     return await new Promise<number>((resolve) => {
-      child.once('error', (error) => {
+      running.once('error', (error) => {
         console.error(`test:busy: cannot run ${command.join(' ')}: ${error.message}`);
         resolve(1);
       });
-      child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
+      running.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
     });
   } finally {
     process.off('SIGINT', onInt);

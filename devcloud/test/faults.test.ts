@@ -63,18 +63,16 @@ async function doc(collection: string, id: string): Promise<Record<string, unkno
 }
 
 /**
- * A reset and a lost reply look the same to the SDK: the call rejects at once, the socket hung up. "At once" is
- * well before the SDK's own 15 s timeout, which is what a call that was not hung up would wait for; the margin is
- * for a loaded machine.
+ * A reset and a lost reply look the same to the SDK: the call rejects, the socket hung up. A call that was not hung
+ * up would end by the SDK's own timeout instead, which says so ('request timeout', ESOCKETTIMEDOUT): the error tells
+ * the two apart, not how long it took.
  */
-const PROMPTLY_MS = 10_000;
 const HUNG_UP = /socket hang up|ECONNRESET/;
 
 function expectHungUp(result: ProbeResult, errCode: number): void {
   const failed = failure(result);
   expect(failed.errCode).toBe(errCode);
   expect(failed.errMsg ?? failed.message).toMatch(HUNG_UP);
-  expect(failed.ms).toBeLessThan(PROMPTLY_MS);
 }
 
 const MODES: FaultMode[] = ['error', 'reset', 'lost'];
@@ -114,7 +112,6 @@ describe('database', () => {
     // with no errCode.
     expect(result.errCode).toBeUndefined();
     expect(result).toMatchObject(mode === 'error' ? { code: 'DATABASE_REQUEST_FAILED' } : { code: 'ECONNRESET' });
-    expect(result.ms).toBeLessThan(PROMPTLY_MS);
     expect((await doc('things', id))?.n).toBe(mode === 'lost' ? 5 : 1);
   });
 
@@ -125,10 +122,7 @@ describe('database', () => {
     const result = failure(await probeOne(user, { op: 'transaction', collection: 'things', id, data: { n: 7 } }));
     // runTransaction rejects with the raw reply or socket error, without errCode.
     if (mode === 'error') expect(result).toMatchObject({ code: 'DATABASE_REQUEST_FAILED' });
-    else {
-      expect(result).toMatchObject({ code: 'ECONNRESET' });
-      expect(result.ms).toBeLessThan(PROMPTLY_MS);
-    }
+    else expect(result).toMatchObject({ code: 'ECONNRESET' });
     expect((await doc('things', id))?.n).toBe(mode === 'lost' ? 7 : undefined);
   });
 
@@ -181,7 +175,6 @@ describe('storage', () => {
     const fileID = await cloud.storage.putFile(`probe/${uniqueId(mode)}.txt`, Buffer.from('kept'));
     cloud.injectFault({ target: 'storage', mode, match: { action } });
     const download = failure(await probeOne(uniqueUser(), { op: 'download', fileID }));
-    expect(download.ms).toBeLessThan(PROMPTLY_MS);
     if (mode === 'error') expect(download.code).toBe('STORAGE_REQUEST_FAIL');
     else expect(download.errMsg ?? download.message).toMatch(HUNG_UP);
     expect(value(await probeOne(uniqueUser(), { op: 'download', fileID }))).toBe('kept');

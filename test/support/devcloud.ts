@@ -22,13 +22,18 @@ export interface TestCloud {
  */
 export const TEST_WECHAT_TIMEOUT_MS = 20_000;
 
+/**
+ * The functions' timeout in tests: a safety net against load (two cores shared by jest workers and whatever else
+ * runs), not a measured bound: room for two WeChat attempts of TEST_WECHAT_TIMEOUT_MS. CloudBase's default (3 s) is
+ * for production.
+ */
+export const TEST_FUNCTION_TIMEOUT_MS = 60_000;
+
 /** A devcloud for one test file, in memory, in this process. */
 export async function startTestCloud(options: DevCloudOptions = {}): Promise<TestCloud> {
   const cloud = await startDevCloud({
     functionsDir: FUNCTIONS,
-    // A safety net against load (two cores shared by jest workers and whatever else runs), not a measured bound: room
-    // for two WeChat attempts of TEST_WECHAT_TIMEOUT_MS. CloudBase's default (3 s) is for production.
-    functionTimeoutMs: 60_000,
+    functionTimeoutMs: TEST_FUNCTION_TIMEOUT_MS,
     timers: false, // admin's pruneLogs fires daily at 03:00 UTC+8: never in the middle of a test's assertions
     ...options,
     functionEnv: {
@@ -44,8 +49,15 @@ export async function startTestCloud(options: DevCloudOptions = {}): Promise<Tes
  * the server runs outside and the simulated device reaches it over HTTP, as a phone reaches the cloud.
  */
 export async function startChildCloud(options: Pick<DevCloudOptions, 'functionEnv'> = {}): Promise<TestCloud> {
-  const functionEnv = options.functionEnv ? ['--function-env', JSON.stringify(options.functionEnv)] : [];
-  const args = ['--functions', FUNCTIONS, '--memory', '--port', '0', '--json', ...functionEnv];
+  // The same safety nets as startTestCloud's, not CloudBase's 3 s and the login function's production timeout.
+  const functionEnv = {
+    ...options.functionEnv,
+    login: { WECHAT_API_TIMEOUT_MS: String(TEST_WECHAT_TIMEOUT_MS), ...options.functionEnv?.login },
+  };
+  const args = [
+    ...['--functions', FUNCTIONS, '--memory', '--port', '0', '--json'],
+    ...['--function-timeout', String(TEST_FUNCTION_TIMEOUT_MS / 1000), '--function-env', JSON.stringify(functionEnv)],
+  ];
   const child = spawn(DEVCLOUD_BIN, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let buffered = '';

@@ -27,6 +27,7 @@ export type {
   FaultSpec,
   FaultTarget,
   OutboundCall,
+  HeldCall,
   RecordedCall,
 } from './faults';
 export type { WxError } from './phone-api';

@@ -14,6 +14,7 @@ import {
   type DatabaseFault,
   type FaultSpec,
   type FaultTarget,
+  type HeldCall,
   type OutboundCall,
   type RecordedCall,
 } from './faults';
@@ -348,7 +349,17 @@ export class DevCloud {
     this.wechat.injectFault(fault);
   }
 
-  /** Drops pending faults: all, or only those scoped to one user's calls (match.openid). */
+  /** Calls a 'hold' fault keeps waiting, in order of arrival. */
+  heldCalls(): HeldCall[] {
+    return this.faults.heldCalls();
+  }
+
+  /** Lets held calls go on: the one with this seq, or all; answers how many. */
+  releaseHeld(seq?: number): number {
+    return this.faults.release(seq);
+  }
+
+  /** Drops pending faults (and releases the calls they hold): all, or only those scoped to one user's calls. */
   clearFaults(filter: { openid?: string } = {}): void {
     this.faults.clear(filter);
   }
@@ -762,6 +773,10 @@ async function control(
     case 'DELETE /faults':
       cloud.clearFaults(typeof body.openid === 'string' ? { openid: body.openid } : {});
       return ok({});
+    case 'GET /faults/held':
+      return ok(cloud.heldCalls());
+    case 'POST /faults/release':
+      return ok({ released: cloud.releaseHeld(typeof body.seq === 'number' ? body.seq : undefined) });
     case 'GET /calls':
       return ok(cloud.recordedCalls());
     case 'DELETE /calls':

@@ -4,7 +4,8 @@
  */
 /** @type {import('jest').Config} */
 module.exports = {
-  testTimeout: 30000,
+  // A safety net against load (npm run test:busy), not a measure: a test waits for events, never for a duration.
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'kit',

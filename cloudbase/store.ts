@@ -119,9 +119,19 @@ async function ban(openid: string, reason: string | undefined, now: Date): Promi
     sessionVersion: _.inc(1),
     ...(reason === undefined ? {} : { banReason: reason }),
   };
-  const banned = await updateUserWhere({ _id: openid, status: _.neq('banned') }, changes);
-  return orNull(banned ?? (await getUser(openid)));
+  for (let round = 0; round < BAN_ROUNDS; round += 1) {
+    const banned = await updateUserWhere({ _id: openid, status: _.neq('banned') }, changes);
+    if (banned) return toRecord(banned);
+    const current = await getUser(openid);
+    if (!current || current.status === 'banned') return orNull(current);
+    // No account when the update ran, one now: a login created it in between (after a 注销). The ban is for the
+    // OPENID, so it bans this account too, rather than answer ok about an account it never touched.
+  }
+  throw new AppFailure('INTERNAL', '账号资料正在变化，请稍后重试', { reason: 'account kept changing during the ban' });
 }
+
+/** Rounds of "ban, or find it banned or gone" before answering that the account keeps changing. */
+const BAN_ROUNDS = 3;
 
 /** Lifts the ban, and the one kept for the OPENID if the banned user deleted their account. */
 async function unban(openid: string): Promise<UserRecord | null> {

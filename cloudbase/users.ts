@@ -1,5 +1,5 @@
 import { randomBytes } from 'crypto';
-import { describeError } from '../core/errors';
+import { AppFailure, describeError } from '../core/errors';
 import { log } from '../core/log';
 import { maskPhone } from '../core/phone';
 import type { Identity, LoginInput, UserRecord, WeChatSession } from '../core/ports';
@@ -34,26 +34,54 @@ const SETTLE_ROUNDS = 3;
  */
 export async function recordLogin(input: LoginInput): Promise<LoginRecord> {
   const { identity: caller, loginId, known, now } = input;
-  const admitNewUser = () => input.admitNewUser();
   if (known?.status === 'banned') throw bannedFailure();
-  const sessionStored = input.session ? storeSessionKey(caller, input.session, now) : undefined;
-
-  let record: LoginRecord | undefined;
-  if (known === null) {
-    await admitNewUser();
-    record = await tryInsert(caller, loginId, now);
-  } else {
-    const returning = await incrementLogin(caller, loginId, now);
-    if (returning) record = { user: returning, isNewUser: false };
-    else if (known === undefined) {
-      // Nothing read beforehand: most likely a new user (or a banned one, or a retry: the slow path tells).
+  // The session_key is written beside the users write, for a login that is admitted. A login refused after the
+  // write started (a ban that lands meanwhile, a kept ban, the risk gate: found on the slow path) removes it again,
+  // so that no session is left without its account.
+  let sessionStored: Promise<void> | undefined;
+  const storeSession = (): void => {
+    if (sessionStored || !input.session) return;
+    sessionStored = storeSessionKey(caller, input.session, now);
+    // Awaited below; handled now so that a failure while the users write is pending is not an unhandled rejection.
+    sessionStored.catch(() => undefined);
+  };
+  const admitNewUser = () => input.admitNewUser();
+  try {
+    let record: LoginRecord | undefined;
+    if (known === null) {
       await admitNewUser();
+      storeSession();
       record = await tryInsert(caller, loginId, now);
+    } else {
+      storeSession();
+      const returning = await incrementLogin(caller, loginId, now);
+      if (returning) record = { user: returning, isNewUser: false };
+      else if (known === undefined) {
+        // Nothing read beforehand: most likely a new user (or a banned one, or a retry: the slow path tells).
+        await admitNewUser();
+        record = await tryInsert(caller, loginId, now);
+      }
     }
+    record ??= await settleLogin(caller, loginId, now, admitNewUser);
+    await sessionStored;
+    return record;
+  } catch (error) {
+    if (sessionStored && isLoginRefusal(error)) await forgetSession(caller.openid, sessionStored);
+    throw error;
   }
-  record ??= await settleLogin(caller, loginId, now, admitNewUser);
-  await sessionStored;
-  return record;
+}
+
+/** A refusal of this user's login (not a fault, which a retry repeats and whose session_key it overwrites). */
+function isLoginRefusal(error: unknown): boolean {
+  return error instanceof AppFailure && LOGIN_REFUSALS.has(error.code);
+}
+
+const LOGIN_REFUSALS = new Set(['USER_BANNED', 'USER_NOT_FOUND', 'WX_RISKY_USER']);
+
+/** Removes the session_key a refused login wrote (after its write settled, so that the removal comes last). */
+async function forgetSession(openid: string, written: Promise<void>): Promise<void> {
+  await written.catch(() => undefined);
+  await db().collection(SESSIONS).doc(openid).remove();
 }
 
 /** The insert of a new user, or undefined when it did not happen (a duplicate, or a fault: the slow path tells). */

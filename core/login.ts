@@ -111,6 +111,7 @@ async function loginAs(
     },
     now: new Date(),
   });
+  if (isNewUser) await refuseIfBanKept(ctx, identity.openid);
   const subject = tokens ? await accountWithId(ctx, user) : user;
   return {
     user: toProfile(subject),
@@ -135,6 +136,18 @@ export async function refreshSession(
   if (user.status === 'banned') throw bannedFailure();
   const subject = tokens ? await accountWithId(ctx, user) : user;
   return { user: toProfile(subject), isNewUser: false, ...(await issueLoginToken(tokens, identity, subject)) };
+}
+
+/**
+ * A new account for an OPENID whose ban outlived its 注销 is refused by the read before the insert, except when that
+ * 注销 kept the ban after the read and removed the old account before the insert (the two race). The ban is kept
+ * before the old account goes, so a read after the insert always sees it: the new account is then banned too, and
+ * the login refused, as if it had come a moment later.
+ */
+async function refuseIfBanKept(ctx: KitContext, openid: string): Promise<void> {
+  if (!(await ctx.store.isBanKept(openid))) return;
+  await ctx.store.ban(openid, undefined, new Date());
+  throw bannedFailure();
 }
 
 /** The user with an accountId to put in the token (older records get one now). */

@@ -29,6 +29,8 @@ const USAGE = `Usage: devcloud [options]
   --host HOST            127.0.0.1 or localhost only: devcloud never listens beyond loopback
   --function-env JSON    extra environment per function, e.g. '{"login":{"AUTH_TOKEN_PRIVATE_KEY":"..."}}'
                          (as set in the CloudBase console for each function)
+  --function-timeout S   the timeout, in whole seconds (1 to 3600), of a function whose config.json sets none
+                         (default 3, as on CloudBase): more for a debugger's breakpoints or a loaded machine
   --json                 print one JSON line {"url","appid","envId"} when ready, and nothing else on stdout
   --help                 this text`;
 
@@ -47,6 +49,8 @@ export interface CliOptions {
   json: boolean;
   /** Extra environment variables per function name. */
   functionEnv?: Record<string, Record<string, string>>;
+  /** The timeout of a function without one in its config.json (absent: CloudBase's 3 s). */
+  functionTimeoutSeconds?: number;
 }
 
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost'];
@@ -69,6 +73,7 @@ export function parseCli(args: readonly string[], cwd: string): CliOptions | 'he
         port: { type: 'string' },
         host: { type: 'string' },
         'function-env': { type: 'string' },
+        'function-timeout': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -92,6 +97,9 @@ export function parseCli(args: readonly string[], cwd: string): CliOptions | 'he
     return dir;
   };
   const functionEnv = parsed['function-env'] === undefined ? undefined : parseFunctionEnv(parsed['function-env']);
+  const timeout = parsed['function-timeout'];
+  if (timeout !== undefined && !(/^[0-9]+$/.test(timeout) && Number(timeout) >= 1 && Number(timeout) <= 3600))
+    throw new UsageError(`--function-timeout ${timeout} is not a whole number of seconds from 1 to 3600`);
   const rulesDir = parsed.rules === undefined ? projectRulesDir(cwd) : folder('--rules', parsed.rules);
   return {
     functionsDir: parsed.functions === undefined ? projectFunctionsDir(cwd) : folder('--functions', parsed.functions),
@@ -102,6 +110,7 @@ export function parseCli(args: readonly string[], cwd: string): CliOptions | 'he
     port,
     json: parsed.json === true,
     ...(functionEnv ? { functionEnv } : {}),
+    ...(timeout === undefined ? {} : { functionTimeoutSeconds: Number(timeout) }),
   };
 }
 
@@ -194,6 +203,7 @@ async function serve(args: readonly string[]): Promise<number | undefined> {
       functionsDir: options.functionsDir,
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       ...(options.functionEnv ? { functionEnv: options.functionEnv } : {}),
+      ...(options.functionTimeoutSeconds ? { functionTimeoutMs: options.functionTimeoutSeconds * 1000 } : {}),
       rulesDir: options.rulesDir ?? false,
     });
   } catch (error) {

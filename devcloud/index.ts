@@ -56,6 +56,7 @@ export type {
   FaultSpec,
   FaultTarget,
   FileView,
+  HeldCall,
   InvocationCaller,
   InvocationContext,
   InvocationPage,

@@ -9,11 +9,16 @@
  *   AUTH_JWKS_FILE      a JWKS file (default .keys/jwks.json, written by `npm run keys`), and/or
  *   AUTH_JWKS_URL       a URL serving your JWKS
  *   PORT, HOST          default 8788 on 127.0.0.1
+ * Revocation (a token stops being accepted at logout, ban and 注销, not only at its exp):
+ *   CLOUDBASE_ENV_ID, CLOUDBASE_SECRET_ID, CLOUDBASE_SECRET_KEY   read each caller's users document (cloudbase-sessions.ts)
+ *   CLOUDBASE_SERVICE_URL   another address for the CloudBase API (devcloud's <url>/admin)
+ *   AUTH_REVOCATION=off     accept tokens until they expire, without asking (it must be said: never the default)
  */
 import { existsSync, readFileSync } from 'fs';
 import type { AddressInfo } from 'net';
 import { join } from 'path';
 import express, { type Express } from 'express';
+import { cloudBaseSessions } from './cloudbase-sessions';
 import { requireSessionToken } from './express';
 import { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions } from './verify';
 
@@ -66,8 +71,10 @@ async function main(): Promise<void> {
   const jwksText = process.env.AUTH_JWKS ?? (existsSync(jwksFile) ? readFileSync(jwksFile, 'utf8') : undefined);
   const jwks = jwksText ? (JSON.parse(jwksText) as TokenVerifierOptions['jwks']) : undefined;
   if (!jwks && !jwksUrl) throw new Error(`no JWKS: run npm run keys (writes ${jwksFile}) or set AUTH_JWKS_URL`);
+  const revocation = revocationFromEnv(process.env);
   const backend = await startBackend({
     issuer: issuers,
+    ...(revocation ? { currentSession: revocation } : {}),
     ...(jwks ? { jwks } : {}),
     ...(jwksUrl ? { jwksUrl } : {}),
     port: Number(process.env.PORT ?? 8788),
@@ -76,9 +83,30 @@ async function main(): Promise<void> {
   // The first line is what test harnesses read to learn the address (PORT=0 picks a free port).
   console.log(`example backend at ${backend.url} (issuers ${issuers.join(', ')})`);
   console.log(`  curl -s ${backend.url}/api/me -H "Authorization: Bearer $TOKEN"`);
+  console.log(revocation ? "  revocation: each caller's users document in CloudBase" : '  revocation: off');
   const stop = () => void backend.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+const CLOUDBASE_VARIABLES = ['CLOUDBASE_ENV_ID', 'CLOUDBASE_SECRET_ID', 'CLOUDBASE_SECRET_KEY'] as const;
+
+/** The revocation source the environment configures; a backend that would silently skip it refuses to start. */
+export function revocationFromEnv(environment: NodeJS.ProcessEnv): TokenVerifierOptions['currentSession'] {
+  const revocation = environment.AUTH_REVOCATION?.trim();
+  if (revocation === 'off') return undefined;
+  if (revocation !== undefined && revocation !== '' && revocation !== 'cloudbase') {
+    throw new Error(`AUTH_REVOCATION must be cloudbase or off, not ${JSON.stringify(revocation)}`);
+  }
+  const [env, secretId, secretKey] = CLOUDBASE_VARIABLES.map((name) => environment[name]?.trim() ?? '');
+  const missing = CLOUDBASE_VARIABLES.filter((name) => !environment[name]?.trim());
+  if (!env || !secretId || !secretKey) {
+    throw new Error(
+      `set ${missing.join(', ')} (the revocation source: logout, bans and 注销 end tokens), or AUTH_REVOCATION=off`,
+    );
+  }
+  const serviceUrl = environment.CLOUDBASE_SERVICE_URL?.trim();
+  return cloudBaseSessions({ env, secretId, secretKey, ...(serviceUrl ? { serviceUrl } : {}) });
 }
 
 // (miniprogram-api-typings, loaded for the tests, redeclares `require`; Node's own has `main`.)

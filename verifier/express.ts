@@ -1,10 +1,17 @@
 /**
  * Express middleware over verify.ts: `app.use('/api', requireSessionToken(verifier))`, then `req.auth` holds the
  * verified claims. Answers as RFC 6750 says: 401 with `WWW-Authenticate: Bearer ...` (with `error="invalid_token"`
- * when a token was sent), and 503 when the JWKS URL is unreachable, since that is not the caller's fault.
+ * when a token was sent), and 503 when the JWKS URL or the revocation check (currentSession) cannot be reached,
+ * since that is not the caller's fault.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { JwksUnavailableError, TokenRejectedError, type SessionClaims, type TokenVerifier } from './verify';
+import {
+  JwksUnavailableError,
+  RevocationUnavailableError,
+  TokenRejectedError,
+  type SessionClaims,
+  type TokenVerifier,
+} from './verify';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own way to type request additions
@@ -43,9 +50,10 @@ export function requireSessionToken(verify: TokenVerifier, options: { realm?: st
         refuse(res, 401, challenge, error.reason, error.message);
         return;
       }
-      if (error instanceof JwksUnavailableError) {
+      if (error instanceof JwksUnavailableError || error instanceof RevocationUnavailableError) {
+        const reason = error instanceof JwksUnavailableError ? 'jwks_unavailable' : 'revocation_unavailable';
         res.status(503).json({
-          error: { code: 'AUTH_UNAVAILABLE', reason: 'jwks_unavailable', message: 'cannot verify tokens right now' },
+          error: { code: 'AUTH_UNAVAILABLE', reason, message: 'cannot verify tokens right now' },
         } satisfies AuthErrorBody);
         return;
       }

@@ -97,6 +97,17 @@ export class JwksUnavailableError extends Error {
   }
 }
 
+/** currentSession or isCurrent failed (its database did not answer): the token is not accepted, and not the caller's fault. */
+export class RevocationUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'RevocationUnavailableError';
+  }
+}
+
 export type TokenVerifier = (token: string) => Promise<SessionClaims>;
 
 /** The longest lifetime the login function issues (AUTH_TOKEN_TTL_S at most 86400). */
@@ -152,14 +163,24 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     if (audiences.length === 0 && claims.aud !== undefined) {
       throw new TokenRejectedError('audience', 'token meant for another audience');
     }
-    if (options.currentSession && !isSameSession(claims, await options.currentSession(claims.sub))) {
+    const { currentSession, isCurrent } = options;
+    if (currentSession && !isSameSession(claims, await revocationCheck(() => currentSession(claims.sub)))) {
       throw new TokenRejectedError('revoked', 'session revoked');
     }
-    if (options.isCurrent && !(await options.isCurrent(claims.sub, claims.sv, claims.aid))) {
+    if (isCurrent && !(await revocationCheck(() => isCurrent(claims.sub, claims.sv, claims.aid)))) {
       throw new TokenRejectedError('revoked', 'session revoked');
     }
     return claims;
   };
+}
+
+/** A revocation hook's answer; its failure is RevocationUnavailableError (never "current"). */
+async function revocationCheck<T>(check: () => T | Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (error) {
+    throw new RevocationUnavailableError('cannot check whether the session is current', error);
+  }
 }
 
 /** Equality, never `>=`: an older sv is a logout or a ban ago, and another aid is another account. */

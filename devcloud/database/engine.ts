@@ -10,6 +10,7 @@
  *     bucket it opens, and empty buckets are left out (mingo files boundary values one bucket low and lists every
  *     bucket, empty ones included).
  *   - $indexOfCP, which mingo lacks.
+ *   - $sample draws each document at most once (mingo draws with replacement).
  *   - geo query operators ($geoWithin, $geoIntersects) for $match; $near/$nearSphere are refused there as MongoDB
  *     does ("not allowed in this context"); the $geoNear stage is run by aggregate.ts before mingo.
  *   - no server-side JavaScript ($where, $function, $accumulator): CloudBase runs none.
@@ -21,6 +22,7 @@ import * as expressionOperators from 'mingo/operators/expression';
 import * as pipelineOperators from 'mingo/operators/pipeline';
 import * as projectionOperators from 'mingo/operators/projection';
 import * as queryOperators from 'mingo/operators/query';
+import { Lazy } from 'mingo/lazy';
 import { Query } from 'mingo/query';
 import type { AnyObject, Options } from 'mingo/types';
 import { DevCloudError, failedOperation } from './errors';
@@ -151,6 +153,20 @@ function desugarBucket(spec: unknown): AnyObject[] {
   return [{ $group: { _id: { $switch: { branches, default: fallback } }, ...output } }, { $sort: { _id: 1 } }];
 }
 
+/**
+ * `$sample` without replacement, as MongoDB samples a collection this small (a random sort, then the first `size`):
+ * mingo draws with replacement, so one document could come out twice.
+ */
+const $sample: typeof pipelineOperators.$sample = (collection, expr) =>
+  collection.transform((documents) => {
+    const pool = [...documents];
+    for (let i = 0; i < Math.min(expr.size, pool.length); i += 1) {
+      const j = i + Math.floor(Math.random() * (pool.length - i));
+      [pool[i], pool[j]] = [pool[j], pool[i]];
+    }
+    return Lazy(pool.slice(0, expr.size));
+  });
+
 /** The pipeline with the stages devcloud runs its own way rewritten, $lookup pipelines included. */
 function desugar(pipeline: readonly AnyObject[]): AnyObject[] {
   return pipeline.flatMap((stage): AnyObject[] => {
@@ -166,7 +182,7 @@ function desugar(pipeline: readonly AnyObject[]): AnyObject[] {
 const CONTEXT = Context.init({
   accumulator: { ...accumulatorOperators, $push: skippingMissing($push), $addToSet: skippingMissing($addToSet) },
   expression: { ...expressionOperators, ...oneArgumentOperators, $trunc, $week, $indexOfCP, $devcloudOutOfBuckets },
-  pipeline: pipelineOperators,
+  pipeline: { ...pipelineOperators, $sample },
   projection: projectionOperators,
   query: {
     ...queryOperators,

@@ -9,6 +9,9 @@ declare module 'mingo/core' {
 declare module 'mingo/aggregator' {
   export * from 'mingo/types/aggregator';
 }
+declare module 'mingo/lazy' {
+  export * from 'mingo/types/lazy';
+}
 declare module 'mingo/query' {
   export * from 'mingo/types/query';
 }

@@ -32,6 +32,9 @@
  * - 'lost': the operation is applied, then the connection is destroyed: the caller sees exactly what 'reset'
  *   shows, but the document, file, consumed code, new wx.login session or function run is there.
  * - 'delay': held `delayMs`, then answered normally (a slow service; longer than the caller's timeout is a timeout).
+ * - 'hold': held until released (`release`, control API `POST /devcloud/faults/release`), then answered normally:
+ *   a test orders calls by events rather than by how long a delay lasts on a loaded machine. `heldCalls` lists the
+ *   calls waiting; clearing the faults releases them too.
  * `delayMs` also holds an 'error', 'reset' or 'lost' fault that long before it acts.
  */
 import * as v from 'valibot';
@@ -43,6 +46,7 @@ import type {
   FaultMode,
   FaultSpec,
   FaultTarget,
+  HeldCall,
   OutboundCall,
   RecordedCall,
 } from '../protocol';
@@ -60,7 +64,7 @@ const TARGETS: Record<FaultTarget, true> = {
 };
 export const FAULT_TARGETS = Object.keys(TARGETS) as FaultTarget[];
 
-const MODES: Record<FaultMode, true> = { error: true, reset: true, lost: true, delay: true };
+const MODES: Record<FaultMode, true> = { error: true, reset: true, lost: true, delay: true, hold: true };
 export const FAULT_MODES = Object.keys(MODES) as FaultMode[];
 
 /** What the simulated phone asks devcloud for (target 'device'). */
@@ -156,6 +160,7 @@ export interface FaultInjectorOptions {
 
 export class FaultInjector {
   private pending: PendingFault[] = [];
+  private held: Array<{ call: HeldCall; release: () => void }> = [];
   private recorded: RecordedCall[] = [];
   private lastSeq = 0;
   private readonly capacity: number;
@@ -190,13 +195,33 @@ export class FaultInjector {
     return spec;
   }
 
-  /** Drop pending faults: all of them, or those of one target and/or those matching one user's calls only. */
+  /**
+   * Drop pending faults: all of them, or those of one target and/or those matching one user's calls only. Calls
+   * held by the dropped faults' kind (same filter) are released, so nothing waits for a release that cannot come.
+   */
   clear(filter: { target?: FaultTarget; openid?: string } = {}): void {
-    this.pending = this.pending.filter(
-      (fault) =>
-        (filter.target !== undefined && fault.spec.target !== filter.target) ||
-        (filter.openid !== undefined && fault.spec.match?.openid !== filter.openid),
-    );
+    const kept = (target: FaultTarget, openid: string | undefined) =>
+      (filter.target !== undefined && target !== filter.target) ||
+      (filter.openid !== undefined && openid !== filter.openid);
+    this.pending = this.pending.filter((fault) => kept(fault.spec.target, fault.spec.match?.openid));
+    this.releaseWhere((call) => !kept(call.target, call.openid));
+  }
+
+  /** Calls a 'hold' fault keeps waiting, in order of arrival. */
+  heldCalls(): HeldCall[] {
+    return this.held.map(({ call }) => ({ ...call }));
+  }
+
+  /** Lets held calls go on: the one with this seq, or all of them. Answers how many were released. */
+  release(seq?: number): number {
+    return this.releaseWhere((call) => seq === undefined || call.seq === seq);
+  }
+
+  private releaseWhere(selected: (call: HeldCall) => boolean): number {
+    const released = this.held.filter(({ call }) => selected(call));
+    this.held = this.held.filter((entry) => !released.includes(entry));
+    for (const { release } of released) release();
+    return released.length;
   }
 
   /** Faults not yet used up, with what is left of skip and times: an empty list means every fault acted. */
@@ -212,6 +237,9 @@ export class FaultInjector {
       this.record({ seq, ...call, outcome, ...(fault ? { fault } : {}) });
     const fault = this.take(call);
     if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault?.mode === 'hold') {
+      await new Promise<void>((release) => this.held.push({ call: { seq, ...call }, release }));
+    }
     if (fault?.mode === 'error') {
       record('faulted', 'error');
       return handlers.refuse(fault.code);

@@ -187,6 +187,11 @@ export class FunctionRuntime {
     return this.pools.get(functionName)?.length ?? 0;
   }
 
+  /** Invocations of the function waiting for one of its instances to be free (for reports). */
+  queuedCount(functionName: string): number {
+    return this.waiting.get(functionName)?.length ?? 0;
+  }
+
   /** Ends every instance (pooled, busy or already discarded) and waits until their processes have exited. */
   async stop(): Promise<void> {
     this.stopped = true;

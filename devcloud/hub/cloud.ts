@@ -15,6 +15,7 @@ import type {
   Fault,
   FaultSpec,
   FaultTarget,
+  HeldCall,
   FunctionLogLine,
   InvocationContext,
   InvocationReport,
@@ -289,7 +290,17 @@ export class DevCloud {
     this.wechat.injectFault(fault);
   }
 
-  /** Drops pending faults: all, or only those scoped to one user's calls (match.openid). */
+  /** Calls a 'hold' fault keeps waiting, in order of arrival. */
+  heldCalls(): HeldCall[] {
+    return this.faults.heldCalls();
+  }
+
+  /** Lets held calls go on: the one with this seq, or all; answers how many. */
+  releaseHeld(seq?: number): number {
+    return this.faults.release(seq);
+  }
+
+  /** Drops pending faults (and releases the calls they hold): all, or only those scoped to one user's calls. */
   clearFaults(filter: { openid?: string } = {}): void {
     this.faults.clear(filter);
   }

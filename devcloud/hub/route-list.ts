@@ -4,7 +4,7 @@
  * fails when README and the tables differ.
  */
 import { readFileSync, writeFileSync } from 'fs';
-import { join } from 'path';
+import { join, resolve } from 'path';
 import type { Router } from './router';
 import { CONTROL_API } from './routes';
 
@@ -61,7 +61,8 @@ export function withRouteList(readme: string, list: string): string {
 
 export const README = join(__dirname, '..', 'README.md');
 
-if (require.main === module) {
+// Run as a script (`npx tsx devcloud/hub/route-list.ts`), not imported.
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === __filename) {
   writeFileSync(README, withRouteList(readFileSync(README, 'utf8'), routeListMarkdown()));
   process.stdout.write(`${README}: the route list is regenerated\n`);
 }

@@ -9,6 +9,7 @@ import type {
   Fault,
   FaultSpec,
   FileView,
+  HeldCall,
   InvocationPage,
   InvocationReport,
   Latency,
@@ -101,9 +102,20 @@ export class DevCloudControl {
     return this.call('GET', '/faults');
   }
 
-  /** Drops every pending fault, or only those scoped to one user's calls (`match.openid`). */
+  /** Drops every pending fault, or only those scoped to one user's calls (`match.openid`); releases held calls. */
   clearFaults(filter: { openid?: string } = {}): Promise<void> {
     return this.call('DELETE', '/faults', filter);
+  }
+
+  /** Calls a `mode: 'hold'` fault keeps waiting, in order of arrival. */
+  heldCalls(): Promise<HeldCall[]> {
+    return this.call('GET', '/faults/held');
+  }
+
+  /** Lets held calls go on: the one with this seq, or all of them; answers how many were released. */
+  async releaseHeld(seq?: number): Promise<number> {
+    const reply: { released: number } = await this.call('POST', '/faults/release', seq === undefined ? {} : { seq });
+    return reply.released;
   }
 
   /** Every call functions and phones made, in order of arrival (the newest 10,000). */

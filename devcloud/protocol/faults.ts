@@ -5,7 +5,7 @@
 
 export type FaultTarget = 'database' | 'storage' | 'wechat' | 'cloudCall' | 'functions' | 'device';
 
-export type FaultMode = 'error' | 'reset' | 'lost' | 'delay';
+export type FaultMode = 'error' | 'reset' | 'lost' | 'delay' | 'hold';
 
 /** What the simulated phone asks devcloud for (target 'device'). */
 export type DeviceAction =
@@ -81,6 +81,11 @@ export interface OutboundCall {
 }
 
 export type CallOutcome = 'ok' | 'error' | 'faulted';
+
+/** A call a 'hold' fault keeps waiting (seq as it will be recorded): GET /devcloud/faults/held. */
+export interface HeldCall extends OutboundCall {
+  seq: number;
+}
 
 export interface RecordedCall extends OutboundCall {
   /** Order of arrival, across all targets. */

@@ -239,6 +239,11 @@ describe('stages', () => {
     expect(sampled).toHaveLength(2);
     expect(new Set(sampled.map((row) => row._id)).size).toBe(2);
     for (const row of sampled) expect(AVATARS).toContainEqual(row);
+    // Without replacement: asked for all of them (or more), each document comes out once.
+    for (const size of [AVATARS.length, AVATARS.length + 4]) {
+      const all = await list(agg().sample({ size }).end());
+      expect(all.map((row) => row._id).sort()).toEqual(AVATARS.map((row) => row._id));
+    }
 
     expect(
       await list(

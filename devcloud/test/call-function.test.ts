@@ -31,8 +31,9 @@ exports.main = async (event) => {
 };`,
   },
   thrower: { code: `exports.main = async () => { throw new Error('inner boom'); };` },
+  // Never answers: only its timeout can end the call, however loaded the machine.
   sleeper: {
-    code: `exports.main = () => new Promise((resolve) => setTimeout(() => resolve('late'), 3000));`,
+    code: `exports.main = () => new Promise(() => {});`,
     config: { timeout: 1 },
   },
   // A timer-triggered function that calls inner.
@@ -134,11 +135,9 @@ describe('failures as the SDK reports them (errCode -1, the service code in `cod
   });
 
   test('a callee past its own config.json timeout (1 s): FUNCTIONS_TIME_LIMIT_EXCEEDED', async () => {
-    const started = Date.now();
     const got = await outer('sleeper', {});
     expect(got).toMatchObject({ ok: false, errCode: -1, code: 'FUNCTIONS_TIME_LIMIT_EXCEEDED' });
     expect(got.errMsg).toContain('timed out after 1 seconds');
-    expect(Date.now() - started).toBeLessThan(2900); // the callee's 1 s, not its 3 s sleep
   });
 });
 

@@ -81,6 +81,17 @@ test('every flag, relative paths resolved against the current folder', () => {
   expect(parseCli(['--help'], project)).toBe('help');
 });
 
+test('--function-timeout S: whole seconds from 1 to 3600, for functions whose config.json sets none', () => {
+  expect(parseCli([], project)).not.toHaveProperty('functionTimeoutSeconds');
+  expect(parseCli(['--function-timeout', '60'], project)).toMatchObject({ functionTimeoutSeconds: 60 });
+  expect(parseCli(['--function-timeout', '1'], project)).toMatchObject({ functionTimeoutSeconds: 1 });
+  expect(parseCli(['--function-timeout', '3600'], project)).toMatchObject({ functionTimeoutSeconds: 3600 });
+  for (const wrong of ['0', '3601', '2.5', '-1', '10s', ''])
+    expect(() => parseCli([`--function-timeout=${wrong}`], project)).toThrow(
+      `--function-timeout ${wrong} is not a whole number of seconds from 1 to 3600`,
+    );
+});
+
 test("security rules: --rules DIR, else the project's database-rules/ when it exists, else none", () => {
   expect(parseCli([], project)).not.toHaveProperty('rulesDir');
   mkdirSync(join(project, 'database-rules'));

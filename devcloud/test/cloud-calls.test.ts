@@ -259,7 +259,7 @@ describe('customer-service messages, links and content checks', () => {
     const pass = await ask('https://example.com/cat.png');
     const risky = await ask(`https://example.com/${RISKY_MARKER}.png`);
     if (!pass.ok || !risky.ok) throw new Error('mediaCheckAsync failed');
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 30_000; // waits for the deliveries; the bound only ends a broken run
     let results = await cloud.control.outbox({ kind: 'mediaCheckResult', touser: openid });
     while (results.length < 2 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));

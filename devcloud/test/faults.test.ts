@@ -25,7 +25,7 @@ beforeAll(async () => {
   // The collections the probes write to exist, as if created in the console.
   t = await startTestCloud({
     functionsDir: probes.functionsDir,
-    collections: ['things', 'picked', 'a', 'b', 'left', 'recorded'],
+    collections: ['things', 'picked', 'a', 'b', 'left', 'recorded', 'held'],
   });
   cloud = t.cloud!;
 });
@@ -63,15 +63,17 @@ async function doc(collection: string, id: string): Promise<Record<string, unkno
   return (await t.control.documents(collection)).find((document) => document._id === id);
 }
 
-/** A reset and a lost reply look the same to the SDK: the call rejects at once, the socket hung up. */
-const PROMPTLY_MS = 2000;
+/**
+ * A reset and a lost reply look the same to the SDK: the call rejects, the socket hung up. A call that was not hung
+ * up would end by the SDK's own timeout instead, which says so ('request timeout', ESOCKETTIMEDOUT): the error tells
+ * the two apart, not how long it took.
+ */
 const HUNG_UP = /socket hang up|ECONNRESET/;
 
 function expectHungUp(result: ProbeResult, errCode: number): void {
   const failed = failure(result);
   expect(failed.errCode).toBe(errCode);
   expect(failed.errMsg ?? failed.message).toMatch(HUNG_UP);
-  expect(failed.ms).toBeLessThan(PROMPTLY_MS);
 }
 
 const MODES: FaultMode[] = ['error', 'reset', 'lost'];
@@ -111,7 +113,6 @@ describe('database', () => {
     // with no errCode.
     expect(result.errCode).toBeUndefined();
     expect(result).toMatchObject(mode === 'error' ? { code: 'DATABASE_REQUEST_FAILED' } : { code: 'ECONNRESET' });
-    expect(result.ms).toBeLessThan(PROMPTLY_MS);
     expect((await doc('things', id))?.n).toBe(mode === 'lost' ? 5 : 1);
   });
 
@@ -122,10 +123,7 @@ describe('database', () => {
     const result = failure(await probeOne(user, { op: 'transaction', collection: 'things', id, data: { n: 7 } }));
     // runTransaction rejects with the raw reply or socket error, without errCode.
     if (mode === 'error') expect(result).toMatchObject({ code: 'DATABASE_REQUEST_FAILED' });
-    else {
-      expect(result).toMatchObject({ code: 'ECONNRESET' });
-      expect(result.ms).toBeLessThan(PROMPTLY_MS);
-    }
+    else expect(result).toMatchObject({ code: 'ECONNRESET' });
     expect((await doc('things', id))?.n).toBe(mode === 'lost' ? 7 : undefined);
   });
 
@@ -178,7 +176,6 @@ describe('storage', () => {
     const fileID = await cloud.storage.putFile(`probe/${uniqueId(mode)}.txt`, Buffer.from('kept'));
     cloud.injectFault({ target: 'storage', mode, match: { action } });
     const download = failure(await probeOne(uniqueUser(), { op: 'download', fileID }));
-    expect(download.ms).toBeLessThan(PROMPTLY_MS);
     if (mode === 'error') expect(download.code).toBe('STORAGE_REQUEST_FAIL');
     else expect(download.errMsg ?? download.message).toMatch(HUNG_UP);
     expect(value(await probeOne(uniqueUser(), { op: 'download', fileID }))).toBe('kept');
@@ -353,6 +350,62 @@ describe('which calls a fault selects', () => {
     expect(first!.ok).toBe(true);
     expect(failure(second!).errCode).toBe(-502001);
     expect(failure(check!).errCode).toBe(40003);
+  });
+});
+
+describe('hold: a call waits until it is released', () => {
+  const add = (id: string): ProbeStep => ({ op: 'add', collection: 'held', data: { _id: id } });
+
+  /** Waits for an event, not for a duration: until `count` calls are held (the bound only ends a broken run). */
+  async function held(count: number): Promise<Awaited<ReturnType<typeof t.control.heldCalls>>> {
+    for (let polls = 0; polls < 3000; polls += 1) {
+      const calls = await t.control.heldCalls();
+      if (calls.length >= count) return calls;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`fewer than ${count} calls were ever held`);
+  }
+
+  test('a held call is not applied until released, while other calls go through; then it is, and recorded', async () => {
+    const [alice, bob] = [uniqueUser('alice'), uniqueUser('bob')];
+    const [first, second] = [uniqueId('held'), uniqueId('held')];
+    cloud.injectFault({
+      target: 'database',
+      mode: 'hold',
+      match: { action: 'database.insertDocument', collection: 'held' },
+    });
+    const holding = probe(alice, [add(first)]);
+    const [call] = await held(1);
+    expect(call).toMatchObject({
+      target: 'database',
+      action: 'database.insertDocument',
+      collection: 'held',
+      functionName: 'probe',
+      openid: cloud.user(alice).openid,
+    });
+    // The fault held one call (times 1): the next insert goes through at once, the held one is still not there.
+    expect((await probe(bob, [add(second)]))[0]!.ok).toBe(true);
+    expect(await doc('held', second)).toBeDefined();
+    expect(await doc('held', first)).toBeUndefined();
+    expect(await t.control.releaseHeld(call!.seq)).toBe(1);
+    expect((await holding)[0]!.ok).toBe(true);
+    expect(await doc('held', first)).toBeDefined();
+    expect(await t.control.heldCalls()).toEqual([]);
+    const recorded = (await t.control.recordedCalls()).find((c) => c.seq === call!.seq);
+    expect(recorded).toMatchObject({ outcome: 'ok', fault: 'hold' });
+  });
+
+  test('releasing by seq lets one call go; clearing the faults releases the rest', async () => {
+    const ids = [uniqueId('held'), uniqueId('held')];
+    cloud.injectFault({ target: 'database', mode: 'hold', match: { collection: 'held' }, times: 2 });
+    const runs = ids.map((id) => probe(uniqueUser(), [add(id)]));
+    const calls = await held(2);
+    expect(await t.control.releaseHeld(calls[1]!.seq)).toBe(1);
+    expect(await t.control.heldCalls()).toEqual([calls[0]]);
+    await t.control.clearFaults();
+    expect(await t.control.heldCalls()).toEqual([]);
+    for (const run of runs) expect((await run)[0]!.ok).toBe(true);
+    for (const id of ids) expect(await doc('held', id)).toBeDefined();
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'child_process';
 import { readFileSync } from 'fs';
+import { createRequire } from 'module';
 import { join, resolve } from 'path';
 import * as ts from 'typescript';
 import { circles, DEVCLOUD, devcloudFiles, devcloudModules, importGraph, roomOf } from './support/import-graph';
@@ -98,8 +99,11 @@ describe('the rooms', () => {
   });
 
   test("each wing's index.ts opens with the service it stands for and the SDK version it was checked against", () => {
-    const sdk = (JSON.parse(readFileSync(require.resolve('wx-server-sdk/package.json'), 'utf8')) as { version: string })
-      .version;
+    const sdk = (
+      JSON.parse(readFileSync(createRequire(__filename).resolve('wx-server-sdk/package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
     for (const wing of WINGS) {
       const text = readFileSync(join(DEVCLOUD, wing, 'index.ts'), 'utf8');
       const opening = /^\/\*\*([\s\S]*?)\*\//.exec(text)?.[1];

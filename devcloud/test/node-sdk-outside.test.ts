@@ -12,7 +12,7 @@ import { startTestCloud, type TestCloud } from './support/cloud';
 import { probeResults, writeProbeFunctions, type ProbeFunctions, type ProbeStep } from './support/probe-function';
 
 /** node-sdk as wx-server-sdk resolves it: the version inside wx-server-sdk 4.0.2. */
-const tcb = createRequire(require.resolve('wx-server-sdk'))('@cloudbase/node-sdk') as typeof NodeSdk;
+const tcb = createRequire(createRequire(__filename).resolve('wx-server-sdk'))('@cloudbase/node-sdk') as typeof NodeSdk;
 
 const COLLECTION = `outside_${process.pid}`;
 /** devcloud checks no signature: any key pair works, as any works inside its functions. */

@@ -211,6 +211,45 @@ test("--functions --memory --json: one JSON line, the project's function runs on
   expect(existsSync(join(project, '.devcloud'))).toBe(false); // --memory wrote nothing
 });
 
+test('--function-timeout S: a function without a config.json timeout gets S seconds; its own timeout still wins', async () => {
+  // Functions that never answer: only a timeout can end their calls, however loaded the machine.
+  const functions = join(root, 'timeouts');
+  for (const [name, config] of [
+    ['forever', undefined],
+    ['ownTimeout', { timeout: 2 }],
+  ] as const) {
+    mkdirSync(join(functions, name), { recursive: true });
+    writeFileSync(join(functions, name, 'index.js'), 'exports.main = () => new Promise(() => {});\n');
+    if (config) writeFileSync(join(functions, name, 'config.json'), JSON.stringify(config));
+  }
+  const cloud = await serving(project, [
+    '--functions',
+    functions,
+    '--memory',
+    '--json',
+    '--port',
+    '0',
+    '--function-timeout',
+    '1',
+  ]);
+  try {
+    const [forever, own] = await Promise.all([
+      invoke(cloud.ready.url, 'forever', {}),
+      invoke(cloud.ready.url, 'ownTimeout', {}),
+    ]);
+    expect(forever.error).toMatchObject({
+      errCode: -504003,
+      errMsg: expect.stringContaining('timed out after 1 seconds') as string,
+    });
+    expect(own.error).toMatchObject({
+      errCode: -504003,
+      errMsg: expect.stringContaining('timed out after 2 seconds') as string,
+    });
+  } finally {
+    await cloud.stop('SIGTERM');
+  }
+});
+
 test("without flags: project.config.json's cloudfunctionRoot, and the store in ./.devcloud across restarts", async () => {
   const app = join(root, 'app-with-config');
   mkdirSync(app);

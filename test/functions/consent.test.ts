@@ -5,7 +5,7 @@
  * devcloud, with the real wx-server-sdk.
  */
 import type { Envelope, LoginResult, UserProfile } from '../../contracts';
-import { startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
+import { heldCall, startTestCloud, uniqueUser, type TestCloud } from '../support/devcloud';
 
 let t: TestCloud;
 beforeAll(async () => {
@@ -247,35 +247,24 @@ test('a save that outlives its account (注销, then a new login) does not land 
   const { name, openid } = await loggedIn();
   expect(await account(name, { action: 'recordConsent', version: 1 })).toMatchObject({ ok: true });
   const upload = await t.cloud!.storage.putFile(`avatars/${openid}/${Date.now()}-5afe00.jpg`, Buffer.from('a'), openid);
-  const isAccountCall =
-    (action: string) => (call: { target: string; action: string; functionName?: string; openid?: string }) =>
-      call.target === 'database' && call.action === action && call.functionName === 'account' && call.openid === openid;
-  await t.control.clearRecordedCalls();
-  // The save's first write (recording the unannounced upload) is held while the account is deleted...
-  await t.control.injectFault({
-    target: 'database',
-    mode: 'delay',
-    delayMs: 1500,
-    match: { action: 'database.modifyAndReturnDoc', functionName: 'account', openid },
+  const held = (action: string) => ({
+    target: 'database' as const,
+    mode: 'hold' as const,
+    match: { action, functionName: 'account', openid },
   });
+  const heldOne = (action: string) =>
+    heldCall(t.control, (call) => call.action === action && call.functionName === 'account' && call.openid === openid);
+  // The save's first write (recording the unannounced upload) is held while the account is deleted...
+  await t.control.injectFault(held('database.modifyAndReturnDoc'));
   const save = account(name, { action: 'updateProfile', avatarFileID: upload });
+  const write = await heldOne('database.modifyAndReturnDoc');
   expect(await account(name, { action: 'deleteAccount', confirm: true })).toMatchObject({ ok: true });
   // ...then finds no account, and its re-read is held while the user logs in again: a new, consent-less account.
-  await t.control.injectFault({
-    target: 'database',
-    mode: 'delay',
-    delayMs: 3000,
-    match: { action: 'database.getDocument', functionName: 'account', openid },
-  });
-  for (
-    let waited = 0;
-    !(await t.control.recordedCalls()).some(isAccountCall('database.modifyAndReturnDoc'));
-    waited += 50
-  ) {
-    if (waited > 10_000) throw new Error('the held write never ran');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await t.control.injectFault(held('database.getDocument'));
+  await t.control.releaseHeld(write.seq);
+  const reread = await heldOne('database.getDocument');
   expect((await t.control.invoke('login', {}, name)).result).toMatchObject({ ok: true, data: { isNewUser: true } });
+  await t.control.releaseHeld(reread.seq);
 
   expect(await save).toMatchObject({ ok: false, error: { code: 'USER_NOT_FOUND' } });
   expect((await userDoc(openid))?.avatarUrl).toBeUndefined();

@@ -4,7 +4,7 @@
  */
 import type { Envelope, LoginResult } from '../../contracts';
 import type { InvocationReport } from 'devcloud';
-import { startTestCloud, TEST_WECHAT_TIMEOUT_MS, uniqueUser, type TestCloud } from '../support/devcloud';
+import { heldCall, startTestCloud, TEST_WECHAT_TIMEOUT_MS, uniqueUser, type TestCloud } from '../support/devcloud';
 
 let t: TestCloud;
 beforeAll(async () => {
@@ -87,17 +87,26 @@ describe('without a code: identity from the WeChat context', () => {
 
   test('a returning user without a code waits for one database round trip, not two', async () => {
     const name = uniqueUser();
-    expect((await login(name)).ok).toBe(true); // also warms the instance
-    await t.control.setLatency({ databaseMs: 250 });
-    try {
-      const started = Date.now();
-      expect(await login(name)).toMatchObject({ ok: true, data: { isNewUser: false } });
-      const elapsed = Date.now() - started;
-      expect(elapsed).toBeGreaterThanOrEqual(250);
-      expect(elapsed).toBeLessThan(2 * 250); // the audit write overlaps the increment
-    } finally {
-      await t.control.setLatency({ databaseMs: 0 });
+    const first = await login(name);
+    if (!first.ok) throw new Error(first.error.code);
+    const { openid } = first.data.user;
+    // Both writes held: if the audit entry waited for the increment (two round trips in a row), they could never
+    // be held at the same time.
+    const writes = ['database.modifyAndReturnDoc', 'database.modifyDocument'];
+    for (const action of writes) {
+      await t.control.injectFault({
+        target: 'database',
+        mode: 'hold',
+        match: { action, functionName: 'login', openid },
+      });
     }
+    const second = login(name);
+    const held = await Promise.all(
+      writes.map((action) => heldCall(t.control, (call) => call.action === action && call.openid === openid)),
+    );
+    expect(held.map((call) => call.collection).sort()).toEqual(['login_logs', 'users']);
+    expect(await t.control.releaseHeld()).toBe(2);
+    expect(await second).toMatchObject({ ok: true, data: { isNewUser: false, user: { loginCount: 2 } } });
   });
 
   test('a user bound to an Open Platform account gets their UNIONID', async () => {
@@ -246,13 +255,25 @@ describe('with a code: code2Session for the session_key', () => {
     expect(await userDoc(openid)).toBeUndefined();
   });
 
-  test('a WeChat answer slower than the timeout gives WX_UNAVAILABLE within the bound', async () => {
+  test('a WeChat answer slower than the timeout gives WX_UNAVAILABLE while WeChat has still not answered', async () => {
     const name = uniqueUser();
+    const { openid } = await t.control.user(name);
     const code = await t.control.loginCode(name);
-    await t.control.injectWeChatFault({ api: 'jscode2session', delayMs: TEST_WECHAT_TIMEOUT_MS + 1500 });
-    const started = Date.now();
-    expectError(await login(name, { code }), 'WX_UNAVAILABLE');
-    expect(Date.now() - started).toBeLessThan(TEST_WECHAT_TIMEOUT_MS + 1400);
+    // A short timeout for this test only (read per call), and a WeChat that answers only when released: the one
+    // way the login can answer is its timeout firing, however slow the machine.
+    await t.control.setFunctionEnv('login', { WECHAT_API_TIMEOUT_MS: '300' });
+    try {
+      await t.control.injectFault({ target: 'wechat', mode: 'hold', match: { action: 'jscode2session', openid } });
+      await t.control.resetStats();
+      expectError(await login(name, { code }), 'WX_UNAVAILABLE');
+      // Answered before WeChat did, and not retried: a timeout is not "system busy".
+      expect((await t.control.heldCalls()).filter((call) => call.openid === openid)).toHaveLength(1);
+      expect((await t.control.stats()).wechat.jscode2session).toBe(1);
+      expect(await userDoc(openid)).toBeUndefined();
+    } finally {
+      await t.control.setFunctionEnv('login', { WECHAT_API_TIMEOUT_MS: String(TEST_WECHAT_TIMEOUT_MS) });
+      await t.control.clearFaults();
+    }
   });
 
   test('latency within the timeout slows the login but does not fail it', async () => {

@@ -85,6 +85,7 @@ async function perform(name: string, openid: string, step: Action): Promise<Enve
 
 interface UserDoc {
   _id: string;
+  status?: string;
   avatarUrl?: string;
   files?: Record<string, { path: string }>;
 }
@@ -94,6 +95,9 @@ async function expectInvariants(openid: string): Promise<void> {
   expect(users.length).toBeLessThanOrEqual(1);
   const files = (await t.cloud!.storage.list()).filter((id) => id.includes(`/avatars/${openid}/`));
   const user = users[0];
+  // A ban kept through 注销 refuses every new account of the OPENID: none stands beside it unbanned.
+  const banKept = (await t.control.documents('bans')).some((doc) => doc._id === pseudonymOf(openid));
+  if (banKept && user) expect({ banKept, status: user.status }).toEqual({ banKept, status: 'banned' });
   if (!user) {
     for (const { name, key, audit } of USER_OWNED_COLLECTIONS) {
       // A refused login that raced 注销 is logged when it is answered, possibly after the sweep: a record of that

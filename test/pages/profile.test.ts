@@ -175,9 +175,12 @@ test('after 注销, 重新登录 starts again from the login page, as a new user
 });
 
 test('注销账号 cancelled in the dialog deletes nothing', async () => {
-  const { page, openid } = await profileOf({ confirmModals: false });
+  const { device, page, openid } = await profileOf({ confirmModals: false });
+  const calls = device.calls.callFunction;
   await gesture(page, '.delete-btn', 'tap');
   await new Promise((resolve) => setTimeout(resolve, 200));
+  // A confirmed 注销 would have called the account function as soon as the dialog answered: no call was made.
+  expect(device.calls.callFunction).toBe(calls);
   expect(page.data.status).toBe('ready');
   expect(await userDoc(openid)).toBeDefined();
 });

@@ -1,6 +1,6 @@
 import { spawn } from 'child_process';
 import { join } from 'path';
-import { DevCloudControl, startDevCloud, type DevCloud, type DevCloudOptions } from 'devcloud';
+import { DevCloudControl, startDevCloud, type DevCloud, type DevCloudOptions, type HeldCall } from 'devcloud';
 
 const ROOT = join(__dirname, '..', '..');
 /** The kit's cloud functions (built by `npm test`'s pretest). */
@@ -15,14 +15,25 @@ export interface TestCloud {
   stop(): Promise<void>;
 }
 
-/** Short WeChat timeout so timeout tests do not take seconds; still far above the fake's normal answer time. */
-export const TEST_WECHAT_TIMEOUT_MS = 800;
+/**
+ * The login function's WeChat timeout in tests: a safety net far above any answer time on a loaded machine (the
+ * production 3 s was exceeded under load). A test that needs the timeout to fire sets a short one for itself and
+ * holds the WeChat call (a 'hold' fault), so that only the timeout can answer.
+ */
+export const TEST_WECHAT_TIMEOUT_MS = 20_000;
+
+/**
+ * The functions' timeout in tests: a safety net against load (two cores shared by jest workers and whatever else
+ * runs), not a measured bound: room for two WeChat attempts of TEST_WECHAT_TIMEOUT_MS. CloudBase's default (3 s) is
+ * for production.
+ */
+export const TEST_FUNCTION_TIMEOUT_MS = 60_000;
 
 /** A devcloud for one test file, in memory, in this process. */
 export async function startTestCloud(options: DevCloudOptions = {}): Promise<TestCloud> {
   const cloud = await startDevCloud({
     functionsDir: FUNCTIONS,
-    functionTimeoutMs: 10_000, // generous: two cores shared by jest workers; the real default (3 s) is for prod
+    functionTimeoutMs: TEST_FUNCTION_TIMEOUT_MS,
     timers: false, // admin's pruneLogs fires daily at 03:00 UTC+8: never in the middle of a test's assertions
     ...options,
     functionEnv: {
@@ -38,8 +49,15 @@ export async function startTestCloud(options: DevCloudOptions = {}): Promise<Tes
  * the server runs outside and the simulated device reaches it over HTTP, as a phone reaches the cloud.
  */
 export async function startChildCloud(options: Pick<DevCloudOptions, 'functionEnv'> = {}): Promise<TestCloud> {
-  const functionEnv = options.functionEnv ? ['--function-env', JSON.stringify(options.functionEnv)] : [];
-  const args = ['--functions', FUNCTIONS, '--memory', '--port', '0', '--json', ...functionEnv];
+  // The same safety nets as startTestCloud's, not CloudBase's 3 s and the login function's production timeout.
+  const functionEnv = {
+    ...options.functionEnv,
+    login: { WECHAT_API_TIMEOUT_MS: String(TEST_WECHAT_TIMEOUT_MS), ...options.functionEnv?.login },
+  };
+  const args = [
+    ...['--functions', FUNCTIONS, '--memory', '--port', '0', '--json'],
+    ...['--function-timeout', String(TEST_FUNCTION_TIMEOUT_MS / 1000), '--function-env', JSON.stringify(functionEnv)],
+  ];
   const child = spawn(DEVCLOUD_BIN, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let buffered = '';
@@ -72,7 +90,12 @@ export function uniqueUser(prefix = 'user'): string {
  * The example backend (verifier/example-backend.ts) in a child process, for jsdom test files: jose's Node build cannot run in
  * jsdom's realm. Configured as a developer would, through its environment.
  */
-export async function startChildBackend(env: { issuers: string; jwks: unknown }): Promise<{
+export async function startChildBackend(env: {
+  issuers: string;
+  jwks: unknown;
+  /** The CloudBase API the backend asks whether a token is current (devcloud's); none: AUTH_REVOCATION=off. */
+  revocation?: { serviceUrl: string; envId: string };
+}): Promise<{
   url: string;
   stop(): Promise<void>;
 }> {
@@ -86,6 +109,14 @@ export async function startChildBackend(env: { issuers: string; jwks: unknown })
         PORT: '0',
         AUTH_TOKEN_ISSUERS: env.issuers,
         AUTH_JWKS: JSON.stringify(env.jwks),
+        ...(env.revocation
+          ? {
+              CLOUDBASE_ENV_ID: env.revocation.envId,
+              CLOUDBASE_SECRET_ID: 'devcloud-secret-id',
+              CLOUDBASE_SECRET_KEY: 'devcloud-secret-key',
+              CLOUDBASE_SERVICE_URL: env.revocation.serviceUrl,
+            }
+          : { AUTH_REVOCATION: 'off' }),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -107,4 +138,17 @@ export async function startChildBackend(env: { issuers: string; jwks: unknown })
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * The first call a `mode: 'hold'` fault holds that `matches`: waits for that event (polling devcloud), not for a
+ * duration. The bound only ends a run in which the call never comes; it is far beyond any load.
+ */
+export async function heldCall(control: DevCloudControl, matches: (call: HeldCall) => boolean): Promise<HeldCall> {
+  for (let polls = 0; polls < 6000; polls += 1) {
+    const call = (await control.heldCalls()).find(matches);
+    if (call) return call;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('the call was never held');
 }

@@ -32,7 +32,7 @@ export function closePage(page: RenderedPage): void {
 export async function until(page: RenderedPage, done: (data: Record<string, unknown>) => boolean): Promise<void> {
   await simulate.sleep(0);
   for (let waited = 0; !done(page.data as Record<string, unknown>); waited += 20) {
-    if (waited > 15_000) throw new Error(`page did not settle: ${JSON.stringify(page.data)}`);
+    if (waited > 50_000) throw new Error(`page did not settle: ${JSON.stringify(page.data)}`);
     await simulate.sleep(20);
   }
 }

@@ -252,7 +252,9 @@ function codeView(code: ReturnType<DevCloud['wechat']['inspect']>['loginCodes'][
 }
 
 async function faultOptions(cloud: DevCloud): Promise<FaultOptions> {
-  return { targets: [...FAULT_TARGETS], modes: [...FAULT_MODES], actions: cloud.faultActions() };
+  // 'hold' is for scripts and tests, which release the call: the console's form has no release button.
+  const modes = FAULT_MODES.filter((mode) => mode !== 'hold');
+  return { targets: [...FAULT_TARGETS], modes, actions: cloud.faultActions() };
 }
 
 async function listFiles(cloud: DevCloud): Promise<FileView[]> {

@@ -82,7 +82,9 @@ export const CORE_ROUTES: RouteGroup = {
       answers:
         '`{}`: fail calls. `target`: `database`, `storage`, `wechat`, `cloudCall`, `functions` or `device`; `mode`: ' +
         "`error` (the service's own error reply, nothing applied), `reset` (connection destroyed before anything is " +
-        'applied), `lost` (applied, then the connection destroyed) or `delay`; `match` narrows to an `action`, ' +
+        'applied), `lost` (applied, then the connection destroyed), `delay` (answered after `delayMs`) or `hold` ' +
+        '(answered once released: a test orders calls by events, not by how long a delay lasts on a busy machine); ' +
+        '`match` narrows to an `action`, ' +
         '`collection`, `functionName`, `callee` (target `functions`) or `openid`. What each mode looks like through ' +
         'the SDK is described at the top of `faults/index.ts`. A wrong spec answers 400 `{code: "INVALID_FAULT"}` ' +
         'and injects nothing. The older `{wechat: {api, errcode?, delayMs?, times?}}`, `{cloudCall: {api, errcode, ' +
@@ -108,11 +110,29 @@ export const CORE_ROUTES: RouteGroup = {
       method: 'DELETE',
       path: '/faults',
       takes: '`{openid?}`',
-      answers: "`{}`: drops every pending fault, or only those scoped to one user's calls",
+      answers:
+        "`{}`: drops every pending fault, or only those scoped to one user's calls, and releases the calls they hold",
       run: async (cloud, { body }) => {
         cloud.clearFaults(typeof body.openid === 'string' ? { openid: body.openid } : {});
         return {};
       },
+    },
+    {
+      method: 'GET',
+      path: '/faults/held',
+      answers:
+        'the calls a `hold` fault keeps waiting, in order of arrival: `[{seq, target, action, collection?, ' +
+        'functionName?, openid?}]`',
+      run: async (cloud) => cloud.heldCalls(),
+    },
+    {
+      method: 'POST',
+      path: '/faults/release',
+      takes: '`{seq?}`',
+      answers: '`{released}`: lets the held call with this `seq` (or all of them) go on',
+      run: async (cloud, { body }) => ({
+        released: cloud.releaseHeld(typeof body.seq === 'number' ? body.seq : undefined),
+      }),
     },
     {
       method: 'GET',

@@ -29,7 +29,7 @@ export const ErrorCode = {
   transactionConflict: 'DATABASE_TRANSACTION_CONFLICT',
   /** -501001 in wx-server-sdk. */
   systemError: 'SYS_ERR',
-  /** Not a service code: the same string devcloud/server.ts uses for actions it does not emulate. */
+  /** Not a service code: the same string hub/cloudbase.ts uses for actions it does not emulate. */
   invalidAction: 'INVALID_ACTION',
   /** Not a service code: a feature the real service has and this emulator lacks (maps to -501001). */
   notEmulated: 'DEVCLOUD_NOT_EMULATED',

@@ -92,7 +92,7 @@ export class DevCloudControl {
     return this.call('POST', '/faults', { database: fault });
   }
 
-  /** Fail calls of any kind (see FaultSpec in devcloud/faults.ts); a wrong spec is refused with HTTP 400. */
+  /** Fail calls of any kind (see FaultSpec in protocol/faults.ts); a wrong spec is refused with HTTP 400. */
   injectFault(fault: FaultSpec): Promise<void> {
     return this.call('POST', '/faults', { fault });
   }
@@ -144,7 +144,7 @@ export class DevCloudControl {
     return this.call('GET', '/logs');
   }
 
-  // ---- Cloud calls, triggers and subscription messages (calls-control.ts) ----
+  // ---- Cloud calls, triggers and subscription messages (hub/routes/calls.ts)
 
   /** What devcloud's WeChat delivered (messages, content-check results, links), oldest first. */
   async outbox(filter: { kind?: OutboxEntry['kind']; touser?: string } = {}): Promise<OutboxEntry[]> {
@@ -197,7 +197,7 @@ export class DevCloudControl {
     });
   }
 
-  // ---- what devcloud's console uses (console-api.ts) ----------------------------------------------------------
+  // ---- what devcloud's console uses (hub/routes/console.ts) -------------------------------------------------------
 
   /** The invocation history (the newest 500), oldest first: those started after `afterSeq`. */
   invocations(afterSeq = 0): Promise<InvocationPage> {

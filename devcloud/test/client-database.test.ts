@@ -1,5 +1,5 @@
 /**
- * wx.cloud.database() on the simulated phone (client-db/): the client API's results and errors, the same database
+ * wx.cloud.database() on the simulated phone (phone/database.ts, rules/client-access.ts): the client API's results and errors, the same database
  * the cloud functions use, `_openid` stamped by the service, and every call under the collection's security rules,
  * tried as users would: the kit's own database-rules/ (users readable by their owner only, written by nobody;
  * sessions and the logs closed) against documents the real login function wrote, and test collections for the rest.

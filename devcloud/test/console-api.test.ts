@@ -1,5 +1,5 @@
 /**
- * The console's control routes (console-api.ts), without a browser: the invocation history and its live stream,
+ * The console's control routes (hub/routes/console.ts, documents.ts), without a browser: the invocation history and its live stream,
  * users with their token claims, the WeChat fake's state, documents written as database calls (with their faults),
  * storage with previews, import and export in `--import`'s format; and that none of them shows a session key.
  * The page itself is driven in Chromium by the kit's test/browser/console.test.ts.

@@ -1,5 +1,5 @@
 /**
- * devcloud's simulated device (device.ts): the `wx` object pages and services use, backed by the WeChat fake and the
+ * devcloud's simulated device (phone/device.ts): the `wx` object pages and services use, backed by the WeChat fake and the
  * function runtime, with per-device storage. The login function behind callFunction is the built one.
  */
 import { existsSync, readFileSync } from 'fs';

@@ -1,5 +1,5 @@
 /**
- * devcloud's fault model (devcloud/faults.ts) as a cloud function sees it: each target and each mode against the
+ * devcloud's fault model (faults/) as a cloud function sees it: each target and each mode against the
  * REAL wx-server-sdk (through the `probe` fixture function), what each mode leaves applied, how skip/times/match
  * select calls, and the record of the calls an invocation makes. Also: phone codes bound to their user.
  */

@@ -1,5 +1,5 @@
 /**
- * The simulated device's wx.request (devcloud/device.ts): local HTTP servers only, WeChat's callback shapes, every
+ * The simulated device's wx.request (phone/request.ts): local HTTP servers only, WeChat's callback shapes, every
  * HTTP status a success, and the whitelist refusal for any other host.
  */
 import { createServer, type IncomingMessage, type Server } from 'http';

@@ -1,7 +1,8 @@
 /**
- * devcloud's function runtime (runtime.ts + function-worker.js): warm child-process instances, one invocation at a
- * time each, the caller's identity per invocation through WX_CONTEXT_KEYS (read by the real wx-server-sdk), errors,
- * timeouts, logs and a clean stop. The functions are tiny fixtures written to a temporary folder for this file.
+ * devcloud's function runtime (functions/: runtime.ts, instance.ts, worker.js): warm child-process instances, one
+ * invocation at a time each, the caller's identity per invocation through WX_CONTEXT_KEYS (read by the real
+ * wx-server-sdk), errors, timeouts, logs and a clean stop. The functions are tiny fixtures written to a temporary
+ * folder for this file.
  */
 import { mkdtemp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';

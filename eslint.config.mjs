@@ -23,6 +23,76 @@ const devcloudImports = {
     'devcloud is a development tool: product code (miniprogram/, cloudbase/, cloudfunctions/, contracts/) never imports it',
 };
 
+// devcloud is a house of rooms (devcloud/README.md, "Rooms"). The house's rooms stand on floors, and a room imports
+// only rooms on floors below its own; the phone and the console stand outside and import only protocol/ (they speak
+// HTTP to the hub). devcloud/test/house.test.ts checks the same rules on the import graph and plants forbidden
+// imports to prove these patterns refuse them.
+const DEVCLOUD_FLOORS = {
+  protocol: 0,
+  faults: 1,
+  http: 1,
+  database: 2,
+  functions: 2,
+  wechat: 2,
+  rules: 3,
+  storage: 3,
+  hub: 4,
+};
+const DEVCLOUD_CLIENTS = ['phone', 'console'];
+const DEVCLOUD_WINGS = ['database', 'rules', 'storage', 'functions', 'wechat'];
+const DEVCLOUD_ROOMS = [...Object.keys(DEVCLOUD_FLOORS), ...DEVCLOUD_CLIENTS];
+
+/** The rooms `room` may import. */
+function devcloudAllowed(room) {
+  if (DEVCLOUD_CLIENTS.includes(room)) return ['protocol'];
+  return Object.keys(DEVCLOUD_FLOORS).filter((other) => DEVCLOUD_FLOORS[other] < DEVCLOUD_FLOORS[room]);
+}
+
+/** Why `room` may not import `target`. */
+function devcloudWhy(room, target) {
+  if (room === 'protocol') return 'protocol/ is types only (and the wx error helper): it imports nothing of devcloud';
+  if (room === 'faults') return 'faults/ imports nothing of devcloud but the types of protocol/';
+  if (DEVCLOUD_CLIENTS.includes(room))
+    return `${room}/ imports only protocol/: it speaks HTTP to the hub, so it could run in another process`;
+  if (DEVCLOUD_WINGS.includes(room) && ['hub', ...DEVCLOUD_CLIENTS].includes(target))
+    return `a wing (${room}/) never imports the hub, the phone or the console`;
+  if (room === 'hub' && DEVCLOUD_CLIENTS.includes(target))
+    return `the hub never imports ${target}/: the phone and the console speak HTTP to it`;
+  return `no arrow back up: ${target}/ is not on a floor below ${room}/`;
+}
+
+/**
+ * no-restricted-imports patterns for the files `depth` folders deep inside `room`: leaving the room takes depth + 1
+ * `../`, and what follows names the room imported.
+ */
+function devcloudRoomPatterns(room, depth) {
+  const up = `^(\\.\\./){${depth}}\\.\\.`;
+  const allowed = devcloudAllowed(room);
+  const patterns = DEVCLOUD_ROOMS.filter((target) => target !== room && !allowed.includes(target)).map((target) => ({
+    regex: `${up}/${target}(/|$)`,
+    message: `devcloud rooms: ${devcloudWhy(room, target)}`,
+  }));
+  patterns.push({
+    // The entry and the CLI (loose at devcloud's root, the top floor), or the kit outside devcloud.
+    regex: `${up}($|/(?!(${DEVCLOUD_ROOMS.join('|')})(/|$)))`,
+    message: `devcloud rooms: ${room}/ imports neither devcloud's entry nor its CLI, nor anything outside devcloud`,
+  });
+  if (room === 'faults')
+    patterns.push({
+      regex: `${up}/protocol(/|$)`,
+      importNames: ['wxError'],
+      message: 'devcloud rooms: faults/ imports nothing of devcloud but the types of protocol/',
+    });
+  return patterns;
+}
+
+const devcloudRoomRules = DEVCLOUD_ROOMS.flatMap((room) =>
+  [0, 1, 2, 3].map((depth) => ({
+    files: [`devcloud/${room}/${'*/'.repeat(depth)}*.{ts,tsx}`],
+    rules: { 'no-restricted-imports': ['error', { patterns: devcloudRoomPatterns(room, depth) }] },
+  })),
+);
+
 export default tseslint.config(
   {
     ignores: [
@@ -34,7 +104,7 @@ export default tseslint.config(
       '.devcloud/',
       '**/*.mjs',
       '**/jest.config.js',
-      'devcloud/function-worker.js',
+      'devcloud/functions/worker.js',
       // Runs at postinstall on whatever Node npm finds, possibly Node 16: plain JavaScript, outside the TS project.
       'scripts/node16-bin.js',
       'jest.browser.config.js',
@@ -171,4 +241,5 @@ export default tseslint.config(
     },
     rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
   },
+  ...devcloudRoomRules,
 );

@@ -1,11 +1,11 @@
 import { existsSync, statSync } from 'fs';
 import { resolve } from 'path';
 import { parseArgs } from 'util';
-import { exportCollections, importCollections } from './collections';
-import { consoleAssets } from './console-assets';
-import { projectFunctionsDir, projectRulesDir } from './project';
+import { exportCollections, importCollections } from './database/collections';
+import { consoleAssets } from './hub/console-assets';
+import { projectFunctionsDir, projectRulesDir } from './hub/project';
 import { RulesFileError } from './rules';
-import { startDevCloud, type DevCloud } from './server';
+import { startDevCloud, type DevCloud } from './hub';
 
 /**
  * `devcloud` (`npx devcloud` in a project, `npm run devcloud` in the kit): serve the local cloud until Ctrl-C.

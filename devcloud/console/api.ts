@@ -1,8 +1,8 @@
+import type { ControlError } from '../protocol';
 /**
  * The console's only way to devcloud: its control API, same-origin (devcloud refuses any other origin), the routes
  * tests use too. A refusal becomes an ApiError with devcloud's `{code, message}`.
  */
-import type { ControlError } from './types';
 
 export class ApiError extends Error {
   constructor(

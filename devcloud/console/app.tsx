@@ -5,13 +5,13 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api } from './api';
 import { parseRoute, routeHref, SECTIONS, type Route } from './routes';
-import type { InvocationPage, InvocationRecord } from './types';
 import { DataView } from './views/data';
 import { DatabaseView } from './views/database';
 import { FunctionsView } from './views/functions';
 import { StorageView } from './views/storage';
 import { UsersView } from './views/users';
 import { WeChatView } from './views/wechat';
+import type { InvocationPage, InvocationRecord } from '../protocol';
 
 type LiveState = 'connecting' | 'live' | 'reconnecting';
 

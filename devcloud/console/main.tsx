@@ -1,7 +1,9 @@
 /** The console's entry: esbuild bundles this file (and what it imports) into /console/app.js and /console/app.css. */
 import { render } from 'preact';
 import { App } from './app';
-import './style.css';
+import './styles/base.css';
+import './styles/parts.css';
+import './styles/views.css';
 
 const root = document.getElementById('app');
 if (root) {

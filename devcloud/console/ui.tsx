@@ -1,5 +1,5 @@
 /** Small pieces the views share: loading data, JSON and time display, messages. */
-import type { ComponentChildren } from 'preact';
+import { Fragment, type ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from './api';
 
@@ -87,5 +87,70 @@ export function ViewHeading({ children }: { children: ComponentChildren }) {
     <h2 id="view-title" tabIndex={-1}>
       {children}
     </h2>
+  );
+}
+
+/** One column of a DataTable: its header, and what a row shows in it. */
+export interface Column<T> {
+  header: ComponentChildren;
+  /** The cell's content (unused when the table renders its rows itself). */
+  cell?: (row: T) => ComponentChildren;
+  /** The cell's class, for the style sheet and for tests. */
+  class?: string;
+}
+
+/**
+ * The console's one table: a caption for assistive technology, a header row, one row per item, and `empty`
+ * instead when there is none. `rowProps` gives a row its class and data attributes; `renderRow` draws a row itself
+ * (an invocation is a row and its details).
+ */
+export function DataTable<T>({
+  caption,
+  class: className,
+  columns,
+  rows,
+  rowKey,
+  rowProps,
+  renderRow,
+  empty,
+}: {
+  caption: ComponentChildren;
+  class?: string;
+  columns: Array<Column<T>>;
+  rows: readonly T[];
+  rowKey: (row: T, index: number) => string | number;
+  rowProps?: (row: T) => Record<string, string | number>;
+  renderRow?: (row: T) => ComponentChildren;
+  empty: ComponentChildren;
+}) {
+  if (rows.length === 0) return <p class="empty">{empty}</p>;
+  return (
+    <table class={className}>
+      <caption class="visually-hidden">{caption}</caption>
+      <thead>
+        <tr>
+          {columns.map((column, index) => (
+            <th key={index} scope="col">
+              {column.header}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row, index) =>
+          renderRow ? (
+            <Fragment key={rowKey(row, index)}>{renderRow(row)}</Fragment>
+          ) : (
+            <tr key={rowKey(row, index)} {...rowProps?.(row)}>
+              {columns.map((column, cellIndex) => (
+                <td key={cellIndex} class={column.class}>
+                  {column.cell?.(row)}
+                </td>
+              ))}
+            </tr>
+          ),
+        )}
+      </tbody>
+    </table>
   );
 }

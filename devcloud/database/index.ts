@@ -1,6 +1,7 @@
 /**
- * The CloudBase database as wx-server-sdk talks to it (`POST .../admin` with `{action, collectionName, ...}`),
- * emulated on nedb. Queries, updates and transactions follow the service's (MongoDB's) semantics.
+ * database/: the CloudBase database as wx-server-sdk 4.0.2 talks to it (through @cloudbase/node-sdk 3.17.2 and
+ * @cloudbase/database 1.4.3: `POST .../admin` with `{action, collectionName, ...}`), emulated on nedb. Queries,
+ * updates and transactions follow the service's (MongoDB's) semantics.
  */
 import {
   calculateDocument,

@@ -9,7 +9,9 @@ export interface Doc extends PlainObject {
 export function isPlainObject(value: unknown): value is PlainObject {
   if (typeof value !== 'object' || value === null) return false;
   const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  // Any realm's Object.prototype: what Node's own IPC deserializes belongs to the main realm, not to a vm context's
+  // (jest's), and is plain all the same.
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 /** Array.isArray, but typed `unknown[]` instead of `any[]`. */

@@ -1,6 +1,8 @@
 /**
- * CloudBase database security rules for client (mini-program) access: one JSON file per collection,
- * `<rules folder>/<collection>.json`, as `{"read": <rule>, "write": <rule>, "create"?, "update"?, "delete"?}`.
+ * rules/: CloudBase database security rules for client (mini-program) access, checked against the requests
+ * wx.cloud.database() builds (@cloudbase/database 1.4.3, the library wx-server-sdk 4.0.2 builds its own with); the
+ * service itself is client-access.ts. One JSON file per collection, `<rules folder>/<collection>.json`, as
+ * `{"read": <rule>, "write": <rule>, "create"?, "update"?, "delete"?}`.
  *
  * What CloudBase documents and devcloud follows (cloud.tencent.com/document/product/876/41802 安全规则;
  * developers.weixin.qq.com/miniprogram/dev/wxcloud/guide/database/security-rules.html):

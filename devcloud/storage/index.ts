@@ -1,5 +1,5 @@
 /**
- * Cloud storage as wx-server-sdk 4.0.2 sees it (@cloudbase/node-sdk 3.17.2, dist/storage/index.js):
+ * storage/: cloud storage as wx-server-sdk 4.0.2 sees it (@cloudbase/node-sdk 3.17.2, dist/storage/index.js):
  * - uploadFile: JSON action `storage.getUploadMetadata` {path, method:'put'} -> data {url, token, authorization,
  *   fileId, cosFileId}; then `PUT url` with the bytes and headers `authorization`, `Signature`,
  *   `x-cos-security-token` (= token), `x-cos-meta-fileid` (= cosFileId), `key`. The SDK ignores the status and
@@ -14,6 +14,7 @@ import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
 import { Mutex } from '../database/store';
 import { FaultInjector } from '../faults';
+import { BODY_LIMITS, BodyTooLarge, readBody } from '../http/body';
 import { DiskBackend, MemoryBackend } from './backend';
 import type { ObjectMeta, StorageBackend } from './backend';
 import { bucketOf, cloudPathProblem, encodeCloudPath, fileIdOf, parseFileId } from './paths';
@@ -92,8 +93,8 @@ export const STORAGE_PERMISSION_DENIED = 'STORAGE_PERMISSION_DENIED';
 const UPLOAD_TTL_MS = 10 * 60 * 1000;
 /** Default life of a temp URL when the caller gives no maxAge. */
 const DEFAULT_MAX_AGE_S = 24 * 60 * 60;
-/** Largest upload accepted in one PUT; the whole body is held in memory. */
-const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+/** Largest upload accepted in one PUT: devcloud's own limit (COS takes 5 GB), as the whole body is held in memory. */
+export const MAX_UPLOAD_BYTES = BODY_LIMITS.file;
 
 const CONTENT_TYPES: Record<string, string> = {
   png: 'image/png',
@@ -396,14 +397,19 @@ export class DevStorage {
       req.resume();
       return xmlError(403, 'AccessDenied', 'Access Denied.', cloudPath);
     }
-    const bytes = await readBody(req, MAX_UPLOAD_BYTES);
-    if (!bytes)
-      return xmlError(
-        400,
+    const bytes = await readBody(req, MAX_UPLOAD_BYTES).catch((error: unknown) =>
+      error instanceof BodyTooLarge ? undefined : Promise.reject(error),
+    );
+    if (!bytes) {
+      // COS's code for an object over its limit; 413 and a closed connection, as every body over its limit.
+      const reply = xmlError(
+        413,
         'EntityTooLarge',
         'Your proposed upload exceeds the maximum allowed object size.',
         cloudPath,
       );
+      return { ...reply, headers: { ...reply.headers, connection: 'close' } };
+    }
     await this.backend.put({ cloudPath, size: bytes.length, uploadedAt: Date.now() }, bytes);
     return { status: 200, headers: { 'content-length': '0', etag: `"${randomBytes(16).toString('hex')}"` } };
   }
@@ -422,20 +428,6 @@ export class DevStorage {
       body: bytes,
     };
   }
-}
-
-/** Reads a request body; undefined when it exceeds `limit` (the rest is drained). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size <= limit ? Buffer.concat(chunks) : undefined));
-    req.on('error', reject);
-  });
 }
 
 function escapeXml(text: string): string {

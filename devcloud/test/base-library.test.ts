@@ -1,10 +1,10 @@
 /**
- * A simulated phone on an older base library (base-library.ts): its SDKVersion, the APIs it lacks, what
+ * A simulated phone on an older base library (phone/base-library.ts): its SDKVersion, the APIs it lacks, what
  * wx.canIUse answers, and the global `wx` pages see after useDevice().
  */
-import { compareVersions } from '../base-library';
-import { createDevice } from '../device';
-import { installForwardingWx, useDevice } from '../wx-global';
+import { compareVersions } from '../phone/base-library';
+import { createDevice } from '../phone/device';
+import { installForwardingWx, useDevice } from '../phone/wx-global';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 
 let t: TestCloud;

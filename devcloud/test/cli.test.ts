@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseCli, UsageError } from '../cli';
-import { collectionsInRulesDir, projectFunctionsDir } from '../project';
+import { collectionsInRulesDir, projectFunctionsDir } from '../hub/project';
 
 let project: string;
 beforeEach(() => {

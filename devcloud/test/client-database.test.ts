@@ -8,10 +8,11 @@ import { existsSync } from 'fs';
 import { copyFile, mkdtemp, readdir, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { createDevice, type Device } from '../device';
-import type { WxError } from '../phone-api';
+import { createDevice, type Device } from '../phone/device';
+import { controlRequest } from '../phone/http';
 import { SecurityRules } from '../rules';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
+import type { WxError } from '../protocol';
 
 const KIT_RULES = join(__dirname, '..', '..', 'database-rules');
 
@@ -20,6 +21,10 @@ const TEST_RULES: Record<string, unknown> = {
   todos: { read: 'doc._openid == auth.openid', write: 'doc._openid == auth.openid' },
   posts: { read: true, create: 'auth != null', update: 'doc._openid == auth.openid', delete: false },
   ages: { read: 'doc.age > 10', write: true },
+  // Anyone may write anything: only the service's own guard keeps _openid and _id.
+  open: { read: true, write: true },
+  // An owner may only cancel: the rule reads request.data, so the data the rule sees must be what is written.
+  cancellable: { read: true, create: 'auth != null', update: "request.data.status == 'cancelled'", delete: false },
 };
 
 let t: TestCloud;
@@ -242,6 +247,135 @@ describe('client writes and _openid', () => {
       ),
     ).toMatchObject(DENIED);
     expect(await stored('todos', id)).toEqual({ _id: id, title: 'v2', _openid: alice.openid });
+  });
+});
+
+/**
+ * What a tampered client can send: the phone's database route takes the SDK's request as it is, so a client that
+ * skips the SDK sends any update shape it likes. The SDK itself always wraps plain data in `$set`.
+ */
+async function rawClientCall(user: string, action: string, params: Record<string, unknown>): Promise<unknown> {
+  return controlRequest(t.cloud!.url, 'POST', '/database', { user, action, params });
+}
+
+describe('a client never changes _openid or _id, in any update shape (raw requests)', () => {
+  const doc = (id: string) => ({ queryType: 'DOC', query: JSON.stringify({ _id: id }), multi: false });
+  const update = (data: unknown, extra: Record<string, unknown> = {}) => ({
+    merge: true,
+    upsert: false,
+    data: JSON.stringify(data),
+    ...extra,
+  });
+
+  test.each([
+    ['plain data, no operator', { _openid: 'VICTIM' }],
+    ['plain nested object', { _openid: { x: 1 } }],
+    ['plain dotted path', { '_openid.x': 1 }],
+    ['$set', { $set: { _openid: 'VICTIM' } }],
+    ['$set of a dotted path', { $set: { '_openid.x': 1 } }],
+    ['$unset', { $unset: { _openid: '' } }],
+    ['$rename away', { $rename: { _openid: 'was' } }],
+    ['$rename onto it', { $rename: { note: '_openid' } }],
+    ['an operator beside plain data', { $inc: { n: 1 }, _openid: 'VICTIM' }],
+    ['$push', { $push: { _openid: 'VICTIM' } }],
+  ])('%s: refused, by doc(id) and by where(), on a collection anyone may write', async (_name, data) => {
+    const alice = await phone('alice');
+    const bob = await phone('bob');
+    const victim = data as Record<string, unknown>;
+    const shape = JSON.parse(JSON.stringify(victim).replace(/VICTIM/g, bob.openid)) as unknown;
+    const { _id } = await alice.db.collection('open').add({ data: { note: 'mine', n: 1 } });
+    const before = await stored('open', _id as string);
+    for (const query of [doc(_id as string), { queryType: 'WHERE', query: JSON.stringify({ _id }), multi: true }]) {
+      const reply = (await rawClientCall(alice.device.user, 'database.modifyDocument', {
+        collectionName: 'open',
+        ...query,
+        ...update(shape),
+      })) as { code?: string; data?: unknown };
+      expect(reply).toMatchObject({ code: 'DATABASE_PERMISSION_DENIED' });
+    }
+    expect(await stored('open', _id as string)).toEqual(before);
+  });
+
+  test.each([
+    ['plain data', { _id: 'moved' }],
+    ['$set', { $set: { _id: 'moved' } }],
+    ['$unset', { $unset: { _id: '' } }],
+    ['$rename', { $rename: { _id: 'old' } }],
+  ])('_id by %s: refused, nothing moves', async (_name, data) => {
+    const alice = await phone('alice');
+    const { _id } = await alice.db.collection('open').add({ data: { note: 'mine' } });
+    const moved = JSON.parse(JSON.stringify(data).replace(/moved/g, `moved-${alice.device.user}`)) as unknown;
+    const reply = (await rawClientCall(alice.device.user, 'database.modifyDocument', {
+      collectionName: 'open',
+      ...doc(_id as string),
+      ...update(moved),
+    })) as { code?: string };
+    expect(reply.code).toEqual(expect.any(String));
+    expect(await stored('open', _id as string)).toMatchObject({ _id, note: 'mine', _openid: alice.openid });
+    expect(await stored('open', `moved-${alice.device.user}`)).toBeUndefined();
+  });
+
+  test('an update with upsert never creates a document, so it cannot create one owned by another user', async () => {
+    const alice = await phone('alice');
+    const bob = await phone('bob');
+    const id = `upsert-${alice.device.user}`;
+    await rawClientCall(alice.device.user, 'database.modifyDocument', {
+      collectionName: 'open',
+      queryType: 'WHERE',
+      query: JSON.stringify({ _id: id, _openid: bob.openid }),
+      multi: false,
+      ...update({ $set: { note: 'planted' } }, { upsert: true }),
+    });
+    expect(await stored('open', id)).toBeUndefined();
+    expect((await t.control.documents('open')).filter((found) => found.note === 'planted')).toEqual([]);
+  });
+
+  test("set() replacing another's document, or naming another owner: refused; keeping the same owner is allowed", async () => {
+    const alice = await phone('alice');
+    const bob = await phone('bob');
+    const { _id } = await alice.db.collection('open').add({ data: { note: 'mine' } });
+    const set = (data: unknown) =>
+      rawClientCall(alice.device.user, 'database.modifyDocument', {
+        collectionName: 'open',
+        ...doc(_id as string),
+        merge: false,
+        upsert: true,
+        data: JSON.stringify(data),
+      }) as Promise<{ code?: string; data?: { updated?: number } }>;
+    expect(await set({ note: 'x', _openid: bob.openid })).toMatchObject({ code: 'DATABASE_PERMISSION_DENIED' });
+    expect(await set({ note: 'x', _id: 'elsewhere' })).toMatchObject({ code: expect.any(String) as unknown });
+    expect(await stored('open', _id as string)).toEqual({ _id, note: 'mine', _openid: alice.openid });
+    // What a read-modify-write sends back: the document as read, owner included (the SDK itself refuses _id).
+    const { _id: readId, ...read } = (await alice.db.collection('open').doc(_id).get()).data;
+    expect(readId).toBe(_id);
+    expect(
+      await alice.db
+        .collection('open')
+        .doc(_id)
+        .set({ data: { ...read, note: 'edited' } }),
+    ).toMatchObject({
+      stats: { updated: 1 },
+    });
+    expect(await stored('open', _id as string)).toEqual({ _id, note: 'edited', _openid: alice.openid });
+  });
+
+  test('the rule sees the data the update writes: a plain field beside $set cannot slip past request.data', async () => {
+    const alice = await phone('alice');
+    const { _id } = await alice.db.collection('cancellable').add({ data: { status: 'placed' } });
+    const reply = (await rawClientCall(alice.device.user, 'database.modifyDocument', {
+      collectionName: 'cancellable',
+      ...doc(_id as string),
+      ...update({ $set: { status: 'cancelled' }, status: 'delivered' }),
+    })) as { code?: string };
+    expect(reply).toMatchObject({ code: 'DATABASE_PERMISSION_DENIED' });
+    expect(await stored('cancellable', _id as string)).toMatchObject({ status: 'placed' });
+    // The honest cancel still works.
+    expect(
+      await alice.db
+        .collection('cancellable')
+        .doc(_id)
+        .update({ data: { status: 'cancelled' } }),
+    ).toMatchObject({ stats: { updated: 1 } });
   });
 });
 

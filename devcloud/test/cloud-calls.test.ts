@@ -7,8 +7,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { createDevice } from '../device';
-import { RISKY_MARKER } from '../openapi/fakes';
+import { createDevice } from '../phone/device';
+import { RISKY_MARKER } from '../wechat/cloud-calls/fakes';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 
 const SDK = join(__dirname, '..', '..', 'node_modules', 'wx-server-sdk');

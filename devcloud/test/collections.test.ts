@@ -6,7 +6,7 @@ import { EJSON } from 'bson';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { CollectionFileError, exportCollections, importCollections } from '../collections';
+import { CollectionFileError, exportCollections, importCollections } from '../database/collections';
 import { DevDatabase } from '../database';
 
 let dir: string;

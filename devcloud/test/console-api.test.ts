@@ -9,10 +9,10 @@ import * as http from 'http';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { exportCollections } from '../collections';
-import type { InvocationRecord } from '../console/types';
-import type { DevCloud } from '../server';
+import { exportCollections } from '../database/collections';
+import type { DevCloud } from '../hub';
 import { KIT_FUNCTIONS, startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
+import type { InvocationRecord } from '../protocol';
 
 /** A 1 x 1 PNG. */
 const PNG = Buffer.from(
@@ -165,6 +165,20 @@ describe('a function of its own', () => {
     }
   });
 
+  test('a token a function logs, takes or returns is kept as neither: log lines, event and result redacted', async () => {
+    const jws = `eyJhbGciOiJFZERTQSJ9.${Buffer.from('{"sub":"o"}').toString('base64url')}.c2lnbmF0dXJl`;
+    const report = await own.control.invoke('chatty', { tag: `Bearer ${jws}` });
+    expect(report.result).toBe(`Bearer ${jws}`); // the caller gets it as it was
+    const record = (await own.control.invocations()).invocations.find((r) => r.requestId === report.requestId)!;
+    expect(record.logs).toEqual([
+      'start Bearer [redacted token]',
+      'half of Bearer [redacted token] and the rest',
+      'end Bearer [redacted token]',
+    ]);
+    expect(record.event).toEqual({ tag: { $redacted: `a token, ${jws.length + 7} characters` } });
+    expect(record.result).toEqual({ $redacted: `a token, ${jws.length + 7} characters` });
+  });
+
   test('a hostile event (3000 levels deep) runs as before; the history keeps 64 levels and says so', async () => {
     let deep: unknown = 'bottom';
     for (let level = 0; level < 3000; level += 1) deep = { level: deep };
@@ -188,42 +202,42 @@ describe('a function of its own', () => {
   });
 });
 
-describe('the live stream', () => {
-  /** Reads GET /devcloud/events until `until` holds for the events so far. */
-  function readEvents(
-    until: (events: Array<{ event: string; data: unknown }>) => boolean,
-    action: () => Promise<unknown>,
-  ): Promise<Array<{ event: string; data: unknown }>> {
-    return new Promise((resolve, reject) => {
-      const events: Array<{ event: string; data: unknown }> = [];
-      const req = http.get(`${cloud.url}/devcloud/events`, (response) => {
-        expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
-        let buffered = '';
-        let started = false;
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          buffered += chunk;
-          const blocks = buffered.split('\n\n');
-          buffered = blocks.pop() ?? '';
-          for (const block of blocks) {
-            const event = /^event: (.*)$/m.exec(block)?.[1];
-            const data = /^data: (.*)$/m.exec(block)?.[1];
-            if (event && data) events.push({ event, data: JSON.parse(data) });
-          }
-          if (!started) {
-            started = true; // the stream is open: now act
-            action().catch(reject);
-          }
-          if (until(events)) {
-            req.destroy();
-            resolve(events);
-          }
-        });
+/** Reads GET /devcloud/events until `until` holds for the events so far. */
+function readEvents(
+  until: (events: Array<{ event: string; data: unknown }>) => boolean,
+  action: () => Promise<unknown>,
+): Promise<Array<{ event: string; data: unknown }>> {
+  return new Promise((resolve, reject) => {
+    const events: Array<{ event: string; data: unknown }> = [];
+    const req = http.get(`${cloud.url}/devcloud/events`, (response) => {
+      expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      let buffered = '';
+      let started = false;
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        buffered += chunk;
+        const blocks = buffered.split('\n\n');
+        buffered = blocks.pop() ?? '';
+        for (const block of blocks) {
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event && data) events.push({ event, data: JSON.parse(data) });
+        }
+        if (!started) {
+          started = true; // the stream is open: now act
+          action().catch(reject);
+        }
+        if (until(events)) {
+          req.destroy();
+          resolve(events);
+        }
       });
-      req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
     });
-  }
+    req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+  });
+}
 
+describe('the live stream', () => {
   test('an invocation arrives as it starts and again when it ends; a control change arrives as a change', async () => {
     const user = uniqueUser('live');
     const events = await readEvents(
@@ -254,9 +268,11 @@ describe('users', () => {
     expect(view.token?.header).toMatchObject({ alg: 'EdDSA', typ: 'JWT' });
     expect(view.token?.claims).toMatchObject({ sub: openid, iss: cloud.appid, sv: 1 });
     expect(view.token?.expired).toBe(false);
-    const lastLogin = (await t.control.invocations()).invocations.filter((r) => r.caller.user === user).at(-1)!;
-    const token = (lastLogin.result as { data: { token: string } }).data.token;
-    expect(view.token?.claims).toEqual(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')));
+    // The token as the phone got it (the console's own routes never show it: see the next test).
+    const report = await t.control.invoke('login', { code: await t.control.loginCode(user) }, user);
+    const token = (report.result as { data: { token: string } }).data.token;
+    const latest = (await t.control.simulatedUsers()).find((candidate) => candidate.name === user)!;
+    expect(latest.token?.claims).toEqual(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')));
 
     // Whatever the console reads, the session key WeChat holds (and the server stored) is not in it.
     const sessionKey = cloud.wechat.currentSessionKey(openid)!;
@@ -294,6 +310,35 @@ describe('users', () => {
   });
 });
 
+describe('session tokens', () => {
+  test('the history, its live stream and "log in as" keep no token: token fields and compact JWS strings are redacted', async () => {
+    const user = uniqueUser('tokens');
+    const code = await t.control.loginCode(user);
+    let phoneToken = '';
+    let refreshToken = '';
+    const events = await readEvents(
+      (seen) => seen.some((e) => e.event === 'invocation' && (e.data as InvocationRecord).status === 'done'),
+      async () => {
+        const report = await t.control.invoke('login', { code }, user);
+        // The phone gets its tokens: what the function returned, untouched.
+        const data = (report.result as { data: { token: string; refreshToken?: string } }).data;
+        phoneToken = data.token;
+        refreshToken = data.refreshToken ?? '';
+      },
+    );
+    expect(phoneToken).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
+    const record = (await t.control.invocations()).invocations.filter((r) => r.caller.user === user).at(-1)!;
+    expect((record.result as { data: { token: unknown } }).data.token).toEqual({
+      $redacted: `a token, ${phoneToken.length} characters`,
+    });
+    const answer = await t.control.logInAs(user);
+    const seen = JSON.stringify([record, events, answer, await t.control.simulatedUsers()]);
+    expect(seen).not.toContain(phoneToken);
+    expect(seen).not.toContain(phoneToken.split('.')[2]!); // not even the signature
+    if (refreshToken) expect(seen).not.toContain(refreshToken);
+    expect(seen).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]*/);
+  });
+});
 describe('the WeChat fake', () => {
   test('codes issued and used, key versions per rotation, calls: keys never, codes by their first characters', async () => {
     const user = uniqueUser('wechat');

@@ -7,7 +7,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { DevDatabase } from '../database';
-import { startDevCloud } from '../server';
+import { startDevCloud } from '../hub';
 import { sdk, sdkError, startSdkDatabase, type SdkDatabase } from './support/sdk-database';
 
 interface Transaction {

@@ -5,11 +5,11 @@
  * one user cannot overwrite or delete another's file.
  */
 import { randomBytes } from 'crypto';
-import { createDevice, type Device } from '../device';
-import type { FaultMode, RecordedCall } from '../faults';
-import type { DevCloud } from '../server';
+import { createDevice, type Device } from '../phone/device';
+import type { DevCloud } from '../hub';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 import { writeProbeFunctions, type ProbeFunctions, type ProbeResult } from './support/probe-function';
+import type { FaultMode, RecordedCall } from '../protocol';
 
 let probes: ProbeFunctions;
 let t: TestCloud;

@@ -6,8 +6,8 @@ import { existsSync, readFileSync } from 'fs';
 import { mkdtemp, rm } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { createDevice, DeviceStorage, type Device } from '../device';
-import type { DevCloud } from '../server';
+import { createDevice, DeviceStorage, type Device } from '../phone/device';
+import type { DevCloud } from '../hub';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 
 let t: TestCloud;

@@ -8,10 +8,10 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from
 import { createRequire } from 'module';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
-import { importCollections } from '../collections';
-import { DevCloudControl } from '../control';
+import { importCollections } from '../database/collections';
+import { DevCloudControl } from '../phone/control';
 import { breakfastMorning, ORDER_READY_TEMPLATE, type MorningReport } from '../examples/breakfast/client';
-import { startDevCloud, type DevCloud } from '../server';
+import { startDevCloud, type DevCloud } from '../hub';
 
 const EXAMPLE = join(__dirname, '..', 'examples', 'breakfast');
 const SDK = dirname(createRequire(__filename).resolve('wx-server-sdk/package.json'));

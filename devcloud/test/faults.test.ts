@@ -4,9 +4,9 @@
  * select calls, and the record of the calls an invocation makes. Also: phone codes bound to their user.
  */
 import { randomBytes } from 'crypto';
-import { controlRequest } from '../client';
-import { FaultInjector, type FaultMode, type FaultSpec, type RecordedCall } from '../faults';
-import type { DevCloud } from '../server';
+import { controlRequest } from '../phone/http';
+import { FaultInjector } from '../faults';
+import type { DevCloud } from '../hub';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 import {
   probeResults,
@@ -15,6 +15,7 @@ import {
   type ProbeResult,
   type ProbeStep,
 } from './support/probe-function';
+import type { FaultMode, FaultSpec, RecordedCall } from '../protocol';
 
 let probes: ProbeFunctions;
 let t: TestCloud;

@@ -5,8 +5,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { FunctionConfigError, parseFunctionConfig } from '../function-config';
-import { FUNCTION_CONFIG_INVALID, FUNCTION_TIMEOUT } from '../runtime';
+import { FunctionConfigError, parseFunctionConfig } from '../functions/config';
+import { FUNCTION_CONFIG_INVALID, FUNCTION_TIMEOUT } from '../functions/runtime';
 import { startTestCloud, type TestCloud } from './support/cloud';
 
 const SDK = join(__dirname, '..', '..', 'node_modules', 'wx-server-sdk');

@@ -9,7 +9,7 @@ import { connect } from 'net';
 import { networkInterfaces, tmpdir } from 'os';
 import { createRequire } from 'module';
 import { join } from 'path';
-import type { DevCloud } from '../server';
+import type { DevCloud } from '../hub';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 
 /** A function that writes a document: what a forged request would like to trigger. */

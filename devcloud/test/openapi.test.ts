@@ -12,8 +12,8 @@ import {
   isOpenApiRequest,
   NO_FIXTURE_ERRCODE,
   OPENAPI_ERROR,
-} from '../openapi';
-import { ApiType, decodeCommApiData, decodeCommOpenApiResp, encodeCommApiData } from '../openapi/protobuf';
+} from '../wechat/cloud-calls';
+import { ApiType, decodeCommApiData, decodeCommOpenApiResp, encodeCommApiData } from '../wechat/cloud-calls/protobuf';
 import type { CloudbaseHarness, CloudbaseRoute } from './support/cloudbase-harness';
 import { jsonReply, multipart, readBody, rejectionOf, startCloudbaseHarness } from './support/cloudbase-harness';
 

@@ -7,8 +7,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import cloud from 'wx-server-sdk';
-import { DevOpenApi, GATEWAY_ERROR_CONTENT_TYPE, OPEN_DATA_API, OPENAPI_ERROR } from '../openapi';
-import { parseMultipart } from '../openapi/multipart';
+import { DevOpenApi, GATEWAY_ERROR_CONTENT_TYPE, OPEN_DATA_API, OPENAPI_ERROR } from '../wechat/cloud-calls';
+import { parseMultipart } from '../wechat/cloud-calls/multipart';
 import {
   ApiType,
   decodeApiGetOpenDataByCloudIdReq,
@@ -17,7 +17,7 @@ import {
   decodeCommOpenApiResp,
   encodeApiGetOpenDataByCloudIdReq,
   encodeCommApiData,
-} from '../openapi/protobuf';
+} from '../wechat/cloud-calls/protobuf';
 import type { CloudbaseHarness, CloudbaseRoute } from './support/cloudbase-harness';
 import { jsonReply, multipart, readBody, rejectionOf, startCloudbaseHarness } from './support/cloudbase-harness';
 

@@ -20,11 +20,10 @@ import {
 import { writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join, relative } from 'path';
-import { controlRequest } from '../client';
-import { createDevice } from '../device';
-import type { WxError } from '../phone-api';
-import { openidFor, DEFAULT_APPID } from '../identity';
-import type { InvocationReport } from '../runtime';
+import { controlRequest } from '../phone/http';
+import { createDevice } from '../phone/device';
+import { openidFor, DEFAULT_APPID } from '../wechat/identity';
+import type { InvocationReport, WxError } from '../protocol';
 
 const PACKAGE = join(__dirname, '..');
 const resolveModule = createRequire(__filename).resolve;

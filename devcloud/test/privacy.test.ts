@@ -3,8 +3,8 @@
  * the listener and its resolve, the agree button's tap, WeChat's own popup without a listener, and the
  * phone-number buttons behind it.
  */
-import { createDevice, type Device } from '../device';
-import { DevicePrivacy, PRIVACY_NOT_AUTHORIZED, type PrivacyResolution } from '../privacy';
+import { createDevice, type Device } from '../phone/device';
+import { DevicePrivacy, PRIVACY_NOT_AUTHORIZED, type PrivacyResolution } from '../phone/privacy';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 
 let t: TestCloud;

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'http';
 import type { AddressInfo } from 'net';
-import { createDevice, type Device } from '../device';
+import { createDevice, type Device } from '../phone/device';
 
 interface Seen {
   method: string;

@@ -6,9 +6,9 @@
 import { mkdtemp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import type { InvocationReport } from '../runtime';
-import type { DevCloud } from '../server';
+import type { DevCloud } from '../hub';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
+import type { InvocationReport } from '../protocol';
 
 /** The SDK the fixtures load: the project's own copy (the fixtures live in a temporary folder). */
 const SDK = join(__dirname, '..', '..', 'node_modules', 'wx-server-sdk');
@@ -84,6 +84,14 @@ const FIXTURES: Record<string, string> = {
       await sleep(2000);
       return 'unreachable';
     };`,
+  // A cold start that lasts until the test opens the gate (a file beside the functions): it logs its pid first, so
+  // a test knows the instance is loading, then sleeps (no busy loop) until the file exists.
+  gated: `
+    const { existsSync } = require('fs');
+    const gate = require('path').join(__dirname, '..', 'gate-open');
+    console.log('loading pid ' + process.pid);
+    while (!existsSync(gate)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    exports.main = async () => process.pid;`,
   initfail: `throw new Error('cannot load configuration');`,
   nomain: `exports.handler = async () => 1;`,
 };
@@ -146,7 +154,7 @@ async function workerChildren(): Promise<number[]> {
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
       const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8');
-      if (ppid === process.pid && state !== 'Z' && cmdline.includes('function-worker.js')) pids.push(Number(entry));
+      if (ppid === process.pid && state !== 'Z' && cmdline.includes('functions/worker.js')) pids.push(Number(entry));
     } catch {
       // the process ended while we looked
     }
@@ -456,6 +464,21 @@ describe('stop()', () => {
     for (const pid of pids) expect(left).not.toContain(pid);
     expect(runtime.instanceCount('busy')).toBe(0);
     await expect(runtime.invoke('slow', {}, {})).rejects.toThrow('runtime stopped');
+  });
+
+  test('stop() during a cold start: the waiting invocation sees the instance exit, not a failure to start', async () => {
+    // The interleaving that once answered "function instance failed to start (signal SIGKILL)" on a loaded machine:
+    // stop() kills an instance that is still loading. Forced here by events: the instance says it is loading, and
+    // cannot finish before the gate opens, which it never does.
+    const own = await startTestCloud({ functionsDir, maxInstancesPerFunction: 1 });
+    const loading = () => own.cloud!.logs.find((log) => log.functionName === 'gated' && /^loading pid/.test(log.line));
+    const report = own.cloud!.runtime.invoke('gated', {}, {});
+    expect(await waitFor(() => loading() !== undefined)).toBe(true);
+    await own.stop();
+    const { error } = await report;
+    expect(error?.errCode).toBe(-504002);
+    expect(error?.errMsg).toContain('exited (signal SIGKILL)');
+    expect(alive(Number(loading()!.line.slice('loading pid '.length)))).toBe(false);
   });
 
   test('after the file-wide cloud stops, no function instance process is left', async () => {

@@ -5,10 +5,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { CronSyntaxError, parseCloudBaseCron } from '../cron';
-import { FunctionConfigStore } from '../function-config';
-import { TimerScheduler, type TimerEvent } from '../timers';
+import { CronSyntaxError, parseCloudBaseCron } from '../functions/cron';
+import { FunctionConfigStore } from '../functions/config';
+import { TimerScheduler } from '../functions/timers';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
+import type { TimerEvent } from '../protocol';
 
 const SDK = join(__dirname, '..', '..', 'node_modules', 'wx-server-sdk');
 

@@ -6,8 +6,8 @@
 import { createHmac } from 'crypto';
 import * as http from 'http';
 import { performance } from 'perf_hooks';
-import { DEFAULT_APPID, DEFAULT_APPSECRET, openidFor, unionidFor } from '../identity';
-import type { DevCloud } from '../server';
+import { DEFAULT_APPID, DEFAULT_APPSECRET, openidFor, unionidFor } from '../wechat/identity';
+import type { DevCloud } from '../hub';
 import { startTestCloud, uniqueUser, type TestCloud } from './support/cloud';
 
 const CODE_TTL_MS = 5 * 60 * 1000;

@@ -4,8 +4,8 @@
  */
 import { useState } from 'preact/hooks';
 import { api, describeError } from '../api';
-import type { ExportEntry } from '../types';
 import { ErrorMessage, Loading, StatusMessage, useResource, ViewHeading } from '../ui';
+import type { ExportEntry } from '../../protocol';
 
 export function DataView({ version }: { version: number }) {
   const entries = useResource(() => api.get<ExportEntry[]>('/export'), version);

@@ -7,8 +7,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, describeError } from '../api';
 import { routeHref } from '../routes';
-import type { CollectionView, DocumentPage } from '../types';
 import { ErrorMessage, Loading, StatusMessage, useResource, ViewHeading } from '../ui';
+import type { CollectionView, DocumentPage } from '../../protocol';
 
 const PAGE = 50;
 

@@ -1,7 +1,7 @@
 /** Every invocation, newest first, live: function, caller, cold or warm, duration, outcome; details on demand. */
 import { useState } from 'preact/hooks';
-import type { InvocationRecord } from '../types';
-import { Json, shortId, Time, ViewHeading } from '../ui';
+import { DataTable, Json, shortId, Time, ViewHeading, type Column } from '../ui';
+import type { InvocationRecord } from '../../protocol';
 
 /** What an invocation came to, in a word: ok, the function's own error code (`{ok: false}`), or the failure. */
 export function outcomeOf(record: InvocationRecord): { text: string; kind: 'ok' | 'failed' | 'error' | 'running' } {
@@ -51,42 +51,36 @@ export function FunctionsView({ invocations, capacity }: { invocations: Invocati
           {shown.length} invocation{shown.length === 1 ? '' : 's'}
         </p>
       </div>
-      {shown.length === 0 ? (
-        <p class="empty">
-          No invocations yet. Log in as a user (Users), or call a function through the control API:{' '}
-          <code>POST /devcloud/functions/invoke</code>.
-        </p>
-      ) : (
-        <table class="invocations">
-          <caption class="visually-hidden">Function invocations, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Function</th>
-              <th scope="col">Caller</th>
-              <th scope="col">Start</th>
-              <th scope="col">Duration</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">
-                <span class="visually-hidden">Details</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((record) => (
-              <InvocationRows
-                key={record.seq}
-                record={record}
-                expanded={open.has(record.seq)}
-                onToggle={() => toggle(record.seq)}
-              />
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        caption="Function invocations, newest first"
+        class="invocations"
+        rows={shown}
+        rowKey={(record) => record.seq}
+        empty={
+          <>
+            No invocations yet. Log in as a user (Users), or call a function through the control API:{' '}
+            <code>POST /devcloud/functions/invoke</code>.
+          </>
+        }
+        columns={INVOCATION_COLUMNS}
+        renderRow={(record) => (
+          <InvocationRows record={record} expanded={open.has(record.seq)} onToggle={() => toggle(record.seq)} />
+        )}
+      />
     </section>
   );
 }
+
+/** The invocations table's headers; InvocationRows draws the cells. */
+const INVOCATION_COLUMNS: Array<Column<InvocationRecord>> = [
+  { header: 'Time' },
+  { header: 'Function' },
+  { header: 'Caller' },
+  { header: 'Start' },
+  { header: 'Duration' },
+  { header: 'Outcome' },
+  { header: <span class="visually-hidden">Details</span> },
+];
 
 function InvocationRows({
   record,

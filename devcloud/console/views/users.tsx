@@ -4,8 +4,8 @@
  */
 import { useState } from 'preact/hooks';
 import { api, describeError } from '../api';
-import type { LoginAsAnswer, UserView } from '../types';
 import { ErrorMessage, Json, Loading, StatusMessage, Time, useResource, ViewHeading } from '../ui';
+import type { LoginAsAnswer, UserView } from '../../protocol';
 
 export function UsersView({ version }: { version: number }) {
   const users = useResource(() => api.get<UserView[]>('/users'), version);

@@ -5,10 +5,9 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import type { FaultSpec } from '../../faults';
 import { api, ApiError, describeError } from '../api';
-import type { CodeView, FaultOptions, UserView, WeChatStateView } from '../types';
-import { ErrorMessage, Json, Loading, StatusMessage, Time, useResource, ViewHeading } from '../ui';
+import { DataTable, ErrorMessage, Json, Loading, StatusMessage, Time, useResource, ViewHeading } from '../ui';
+import type { CodeView, FaultOptions, FaultSpec, UserView, WeChatStateView } from '../../protocol';
 
 export function WeChatView({ version }: { version: number }) {
   const state = useResource(() => api.get<WeChatStateView>('/wechat'), version);
@@ -36,101 +35,62 @@ function WeChatState({ state }: { state: WeChatStateView }) {
       <p class="muted">
         Rotation: {state.sessionKeyRotation === 'every-code' ? 'every wx.login code' : 'only when expired'}.
       </p>
-      {state.sessions.length === 0 ? (
-        <p class="empty">No sessions yet.</p>
-      ) : (
-        <table>
-          <caption class="visually-hidden">WeChat sessions</caption>
-          <thead>
-            <tr>
-              <th scope="col">User</th>
-              <th scope="col">Session</th>
-              <th scope="col">Key version</th>
-              <th scope="col">Rotated</th>
-              <th scope="col">Expires</th>
-            </tr>
-          </thead>
-          <tbody>
-            {state.sessions.map((session) => (
-              <tr key={session.openid}>
-                <td>{session.user ?? session.openid}</td>
-                <td>{session.alive ? 'alive' : 'expired'}</td>
-                <td>#{session.keyVersion}</td>
-                <td>
-                  <Time iso={session.rotatedAt} />
-                </td>
-                <td>{new Date(session.expiresAt).toLocaleString()}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        caption="WeChat sessions"
+        rows={state.sessions}
+        rowKey={(session) => session.openid}
+        empty="No sessions yet."
+        columns={[
+          { header: 'User', cell: (session) => session.user ?? session.openid },
+          { header: 'Session', cell: (session) => (session.alive ? 'alive' : 'expired') },
+          { header: 'Key version', cell: (session) => `#${session.keyVersion}` },
+          { header: 'Rotated', cell: (session) => <Time iso={session.rotatedAt} /> },
+          { header: 'Expires', cell: (session) => new Date(session.expiresAt).toLocaleString() },
+        ]}
+      />
       <h4>Rotations</h4>
-      {state.rotations.length === 0 ? (
-        <p class="empty">No wx.login yet.</p>
-      ) : (
-        <table class="rotations">
-          <caption class="visually-hidden">Session key rotations, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">User</th>
-              <th scope="col">wx.login</th>
-            </tr>
-          </thead>
-          <tbody>
-            {state.rotations.map((rotation, index) => (
-              <tr key={`${rotation.at}-${index}`}>
-                <td>
-                  <Time iso={rotation.at} />
-                </td>
-                <td>{rotation.user ?? rotation.openid}</td>
-                <td>
-                  {rotation.rotated
-                    ? `new session_key #${rotation.keyVersion} (redacted)`
-                    : `kept session_key #${rotation.keyVersion}`}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        caption="Session key rotations, newest first"
+        class="rotations"
+        rows={state.rotations}
+        rowKey={(rotation, index) => `${rotation.at}-${index}`}
+        empty="No wx.login yet."
+        columns={[
+          { header: 'Time', cell: (rotation) => <Time iso={rotation.at} /> },
+          { header: 'User', cell: (rotation) => rotation.user ?? rotation.openid },
+          {
+            header: 'wx.login',
+            cell: (rotation) =>
+              rotation.rotated
+                ? `new session_key #${rotation.keyVersion} (redacted)`
+                : `kept session_key #${rotation.keyVersion}`,
+          },
+        ]}
+      />
       <h3>Phone number codes</h3>
       <Codes codes={state.phoneCodes} what="phone number codes" />
       <h3>Cloud calls</h3>
-      {state.cloudCalls.length === 0 ? (
-        <p class="empty">No cloud calls yet.</p>
-      ) : (
-        <table class="cloud-calls">
-          <caption class="visually-hidden">The newest cloud calls, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">API</th>
-              <th scope="col">Function</th>
-              <th scope="col">User</th>
-              <th scope="col">Answered by</th>
-              <th scope="col">errcode</th>
-            </tr>
-          </thead>
-          <tbody>
-            {state.cloudCalls.map((call) => (
-              <tr key={call.seq}>
-                <td>
-                  <Time iso={call.at} />
-                </td>
-                <td class="mono">{call.api}</td>
-                <td>{call.functionName}</td>
-                <td>{call.user ?? call.openid ?? '—'}</td>
-                <td>{call.answeredBy === 'none' ? 'nobody (refused)' : call.answeredBy}</td>
-                <td>
-                  <span class={`badge badge-${call.errcode === 0 ? 'ok' : 'failed'}`}>{call.errcode}</span>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        caption="The newest cloud calls, newest first"
+        class="cloud-calls"
+        rows={state.cloudCalls}
+        rowKey={(call) => call.seq}
+        empty="No cloud calls yet."
+        columns={[
+          { header: 'Time', cell: (call) => <Time iso={call.at} /> },
+          { header: 'API', class: 'mono', cell: (call) => call.api },
+          { header: 'Function', cell: (call) => call.functionName },
+          { header: 'User', cell: (call) => call.user ?? call.openid ?? '—' },
+          {
+            header: 'Answered by',
+            cell: (call) => (call.answeredBy === 'none' ? 'nobody (refused)' : call.answeredBy),
+          },
+          {
+            header: 'errcode',
+            cell: (call) => <span class={`badge badge-${call.errcode === 0 ? 'ok' : 'failed'}`}>{call.errcode}</span>,
+          },
+        ]}
+      />
       <h3>All WeChat calls</h3>
       <p class="muted">
         Calls so far:{' '}
@@ -139,78 +99,58 @@ function WeChatState({ state }: { state: WeChatStateView }) {
           .join(', ')}
         .
       </p>
-      {state.recentCalls.length === 0 ? (
-        <p class="empty">No calls yet.</p>
-      ) : (
-        <table class="calls">
-          <caption class="visually-hidden">The newest WeChat API and cloud calls</caption>
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">Kind</th>
-              <th scope="col">API</th>
-              <th scope="col">Function</th>
-              <th scope="col">User</th>
-              <th scope="col">Outcome</th>
-            </tr>
-          </thead>
-          <tbody>
-            {state.recentCalls.map((call) => (
-              <tr key={call.seq}>
-                <td>{call.seq}</td>
-                <td>{call.target === 'wechat' ? 'server API' : 'cloud call'}</td>
-                <td class="mono">{call.action}</td>
-                <td>{call.functionName ?? '—'}</td>
-                <td>{call.user ?? call.openid ?? '—'}</td>
-                <td>
-                  <span class={`badge badge-${call.outcome === 'ok' ? 'ok' : 'failed'}`}>
-                    {call.outcome}
-                    {call.fault ? ` (${call.fault})` : ''}
-                  </span>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        caption="The newest WeChat API and cloud calls"
+        class="calls"
+        rows={state.recentCalls}
+        rowKey={(call) => call.seq}
+        empty="No calls yet."
+        columns={[
+          { header: '#', cell: (call) => call.seq },
+          { header: 'Kind', cell: (call) => (call.target === 'wechat' ? 'server API' : 'cloud call') },
+          { header: 'API', class: 'mono', cell: (call) => call.action },
+          { header: 'Function', cell: (call) => call.functionName ?? '—' },
+          { header: 'User', cell: (call) => call.user ?? call.openid ?? '—' },
+          {
+            header: 'Outcome',
+            cell: (call) => (
+              <span class={`badge badge-${call.outcome === 'ok' ? 'ok' : 'failed'}`}>
+                {call.outcome}
+                {call.fault ? ` (${call.fault})` : ''}
+              </span>
+            ),
+          },
+        ]}
+      />
     </>
   );
 }
 
 function Codes({ codes, what }: { codes: CodeView[]; what: string }) {
-  if (codes.length === 0) return <p class="empty">No {what} yet.</p>;
   return (
-    <table class="codes">
-      <caption class="visually-hidden">{what}, newest first (first characters of each code)</caption>
-      <thead>
-        <tr>
-          <th scope="col">Code</th>
-          <th scope="col">User</th>
-          <th scope="col">Issued</th>
-          <th scope="col">Status</th>
-        </tr>
-      </thead>
-      <tbody>
-        {codes.map((code) => (
-          <tr key={`${code.codePrefix}-${code.issuedAt}`}>
-            <td class="mono">{code.codePrefix}</td>
-            <td>{code.user ?? code.openid}</td>
-            <td>
-              <Time iso={code.issuedAt} />
-            </td>
-            <td>
-              {code.status === 'used' ? (
-                <>
-                  used at <Time iso={code.usedAt} />
-                </>
-              ) : (
-                code.status
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      caption={`${what}, newest first (first characters of each code)`}
+      class="codes"
+      rows={codes}
+      rowKey={(code) => `${code.codePrefix}-${code.issuedAt}`}
+      empty={`No ${what} yet.`}
+      columns={[
+        { header: 'Code', class: 'mono', cell: (code) => code.codePrefix },
+        { header: 'User', cell: (code) => code.user ?? code.openid },
+        { header: 'Issued', cell: (code) => <Time iso={code.issuedAt} /> },
+        {
+          header: 'Status',
+          cell: (code) =>
+            code.status === 'used' ? (
+              <>
+                used at <Time iso={code.usedAt} />
+              </>
+            ) : (
+              code.status
+            ),
+        },
+      ]}
+    />
   );
 }
 
@@ -452,39 +392,30 @@ function Outbox({ version }: { version: number }) {
       <ErrorMessage error={outbox.error} />
       {outbox.data === undefined ? (
         <Loading what="the outbox" />
-      ) : entries.length === 0 ? (
-        <p class="empty">Nothing sent yet.</p>
       ) : (
-        <table class="outbox">
-          <caption class="visually-hidden">Outbox entries, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Kind</th>
-              <th scope="col">From</th>
-              <th scope="col">To</th>
-              <th scope="col">Payload</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map((entry) => (
-              <tr key={entry.id} class="outbox-entry" data-kind={entry.kind}>
-                <td>
-                  <Time iso={entry.at} />
-                </td>
-                <td>{entry.kind}</td>
-                <td>{entry.functionName}</td>
-                <td>{nameOf(entry.touser)}</td>
-                <td>
-                  <details>
-                    <summary class="mono">{summaryOf(entry.payload)}</summary>
-                    <Json value={entry.payload} label={`Payload of ${entry.kind} ${entry.id}`} />
-                  </details>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          caption="Outbox entries, newest first"
+          class="outbox"
+          rows={entries}
+          rowKey={(entry) => entry.id}
+          rowProps={(entry) => ({ class: 'outbox-entry', 'data-kind': entry.kind })}
+          empty="Nothing sent yet."
+          columns={[
+            { header: 'Time', cell: (entry) => <Time iso={entry.at} /> },
+            { header: 'Kind', cell: (entry) => entry.kind },
+            { header: 'From', cell: (entry) => entry.functionName },
+            { header: 'To', cell: (entry) => nameOf(entry.touser) },
+            {
+              header: 'Payload',
+              cell: (entry) => (
+                <details>
+                  <summary class="mono">{summaryOf(entry.payload)}</summary>
+                  <Json value={entry.payload} label={`Payload of ${entry.kind} ${entry.id}`} />
+                </details>
+              ),
+            },
+          ]}
+        />
       )}
     </>
   );

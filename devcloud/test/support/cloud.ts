@@ -1,6 +1,6 @@
 import { join } from 'path';
-import { DevCloudControl } from '../../control';
-import { startDevCloud, type DevCloud, type DevCloudOptions } from '../../server';
+import { DevCloudControl } from '../../phone/control';
+import { startDevCloud, type DevCloud, type DevCloudOptions } from '../../hub';
 
 /**
  * The cloud functions devcloud's own tests run when they name none: the kit's built ones (the package lives in the

@@ -7,8 +7,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { createRequire } from 'module';
 import { join } from 'path';
-import { DEFAULT_APPID, DEFAULT_APPSECRET } from '../../identity';
-import type { InvocationReport } from '../../runtime';
+import { DEFAULT_APPID, DEFAULT_APPSECRET } from '../../wechat/identity';
+import type { InvocationReport } from '../../protocol';
 
 /** The SDK the fixture loads: the project's own copy (the fixture lives in a temporary folder). */
 const SDK = createRequire(__filename).resolve('wx-server-sdk');

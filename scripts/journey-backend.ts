@@ -8,8 +8,9 @@
  */
 import { join } from 'path';
 import type * as Simulate from 'miniprogram-simulate';
+import { cloudBaseSessions } from '../verifier/cloudbase-sessions';
 import { startBackend } from '../verifier/example-backend';
-import { createDevice, useDevice, type DevCloud, type Device } from 'devcloud';
+import { createDevice, DevCloudControl, useDevice, type DevCloud, type Device } from 'devcloud';
 import { signSessionToken, tokenSettings } from '../core/token';
 import { generateTokenKeys } from './keys';
 
@@ -29,7 +30,15 @@ export async function prepareBackendJourney(): Promise<BackendJourney> {
   return {
     functionEnv: { login: { AUTH_TOKEN_PRIVATE_KEY: keys.privateKeyPem } },
     run: async (cloud, check) => {
-      const backend = await startBackend({ issuer: cloud.appid, jwks: keys.jwks });
+      // Revocation as a backend beside CloudBase makes it: the users document, read with @cloudbase/node-sdk
+      // (here from devcloud's /admin, which serves the CloudBase API outside functions).
+      const currentSession = cloudBaseSessions({
+        env: cloud.envId,
+        secretId: 'devcloud',
+        secretKey: 'devcloud',
+        serviceUrl: `${cloud.url}/admin`,
+      });
+      const backend = await startBackend({ issuer: cloud.appid, jwks: keys.jwks, currentSession });
       console.log(`\n「我的后端」: the example backend at ${backend.url} trusts the JWKS of key ${keys.publicJwk.kid}`);
       try {
         await steps(cloud, backend.url, check, async (claims, now) => {
@@ -87,6 +96,20 @@ async function steps(cloud: DevCloud, apiBase: string, check: Check, sign: Sign)
   check(
     relaunched.requests.map((r) => r.outcome).join() === '401,200' && page.data.backendStatus === 'ok',
     '401, then one token refresh (a login without a code) and one retry that succeeded',
+  );
+
+  console.log('10. carol logs out: the token she held is refused by the backend at once, not at its exp');
+  const held = (relaunched.storage.get(STORAGE_KEY) as { token?: string }).token ?? '';
+  const before = await rawRequest(relaunched, `${apiBase}/api/me`, `Bearer ${held}`);
+  const logout = await new DevCloudControl(cloud.url).invoke('account', { action: 'logout' }, 'carol');
+  const after = await rawRequest(relaunched, `${apiBase}/api/me`, `Bearer ${held}`);
+  const reason = (after.data as { error?: { reason?: string } }).error?.reason;
+  console.log(
+    `   before ${before.statusCode}, logout ${JSON.stringify(logout.result)}, after ${after.statusCode} (${reason})`,
+  );
+  check(
+    before.statusCode === 200 && after.statusCode === 401 && reason === 'revoked',
+    'the logged-out token: 401 revoked',
   );
 }
 

@@ -2,7 +2,8 @@
  * Generated account lifecycles and the tokens they leave behind. A random sequence of one user's logins, token
  * refreshes, logouts, bans, unbans and 注销 (re-registering after it) runs against the built functions on
  * devcloud; after every step, every token the user ever received is checked by every verifier that can run here:
- * verifier/verify.ts with the users document as its revocation lookup, and the example backend over HTTP.
+ * verifier/verify.ts with the users document as its revocation lookup, and the example backend over HTTP with its
+ * real one (verifier/cloudbase-sessions.ts: @cloudbase/node-sdk reading the users document from devcloud's /admin).
  *
  * The oracle is a model of the rules, not of the implementation: a token is current from its issue until the next
  * logout, ban or 注销 of the user, and never again after one. Each step's answer is checked against the model too.
@@ -12,6 +13,7 @@ import fc from 'fast-check';
 import type { Envelope, LoginResult } from '../../contracts';
 import type { CurrentSession } from '../../contracts/token';
 import { createTokenVerifier, TokenRejectedError, type TokenVerifier } from '../../verifier/verify';
+import { cloudBaseSessions } from '../../verifier/cloudbase-sessions';
 import { startBackend, type RunningBackend } from '../../verifier/example-backend';
 import { generateTokenKeys, type TokenKeyPair } from '../../scripts/keys';
 import { DEFAULT_APPID, openidFor } from 'devcloud';
@@ -48,9 +50,10 @@ beforeAll(async () => {
       admin: { ADMIN_OPENIDS: openidFor(DEFAULT_APPID, ADMIN) },
     },
   });
-  const { appid } = await t.control.info();
+  const { appid, envId, url } = await t.control.info();
   verify = createTokenVerifier({ issuer: appid, jwks: keys.jwks, currentSession });
-  backend = await startBackend({ issuer: appid, jwks: keys.jwks, currentSession });
+  const cloudBase = { env: envId, secretId: 'devcloud', secretKey: 'devcloud', serviceUrl: `${url}/admin` };
+  backend = await startBackend({ issuer: appid, jwks: keys.jwks, currentSession: cloudBaseSessions(cloudBase) });
 });
 afterAll(async () => {
   await backend.close();

@@ -17,8 +17,12 @@ let t: TestCloud;
 let backend: { url: string; stop(): Promise<void> };
 beforeAll(async () => {
   t = await startChildCloud({ functionEnv: { login: { AUTH_TOKEN_PRIVATE_KEY: keys.privateKeyPem } } });
-  const { appid } = await t.control.info();
-  backend = await startChildBackend({ issuers: appid, jwks: keys.jwks });
+  const { appid, envId, url } = await t.control.info();
+  backend = await startChildBackend({
+    issuers: appid,
+    jwks: keys.jwks,
+    revocation: { envId, serviceUrl: `${url}/admin` },
+  });
 }, 60_000);
 afterAll(async () => {
   await backend?.stop();
